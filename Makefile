@@ -1,0 +1,43 @@
+# Parley: `make dev` runs it locally, `make test` runs every test.
+# Both install what is missing first (Debian packages, npm), so they work on
+# a fresh Debian 12 machine.
+
+JOBS ?= $(shell nproc)
+CMAKE_BUILD = cmake --build
+
+.PHONY: dev test deps build release asan fuzz bench clean format tidy
+
+deps:
+	@./scripts/install-deps.sh
+
+# Development server: release build, private PostgreSQL, mocks, Parley on :3000.
+dev: deps release
+	@./scripts/dev.sh
+
+release:
+	@cmake --preset release >/dev/null
+	@$(CMAKE_BUILD) build/release -j $(JOBS)
+
+# The test build is the sanitizer build (ASan + UBSan): every test runs under it.
+asan:
+	@cmake --preset asan >/dev/null
+	@$(CMAKE_BUILD) build/asan -j $(JOBS)
+
+fuzz:
+	@cmake --preset fuzz >/dev/null
+	@$(CMAKE_BUILD) build/fuzz -j $(JOBS)
+
+test: deps asan fuzz
+	@cd build/asan && ctest --output-on-failure --timeout 600 -j 2
+
+bench: deps release
+	@./scripts/bench.sh
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+tidy:
+	@run-clang-tidy -p build/asan -quiet 'src/.*'
+
+clean:
+	@rm -rf build

@@ -1,0 +1,55 @@
+#pragma once
+// ID token claim rules: OpenID Connect Core 1.0 §3.1.3.7 plus Microsoft
+// Entra ID specifics (tid/oid identity, {tenantid} issuer templates for
+// organizations/common). Runs after jose::verify(); pure, `now` is an input.
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace parley::auth {
+
+struct IdTokenRules {
+  // Exact issuer ("https://login.microsoftonline.com/<tenant>/v2.0"), or a
+  // template containing "{tenantid}" (organizations/common discovery).
+  std::string issuer;
+  // Required when `issuer` is a template; when set with an exact issuer it
+  // restricts tid too.
+  std::vector<std::string> allowed_tenants;
+  std::string client_id;
+  std::string expected_nonce;
+  std::int64_t now = 0;
+  std::int64_t max_skew = 300;
+};
+
+struct IdentityClaims {
+  std::string tenant_id;           // tid
+  std::string object_id;           // oid
+  std::string subject;             // sub
+  std::string email;               // email, else preferred_username, else empty
+  std::string name;                // may be empty
+  std::vector<std::string> roles;  // app roles; empty when absent
+  std::int64_t expires_at = 0;     // exp
+};
+
+// Codes:
+//  oidc.missing_claim      exp, iat, oid, tid or sub absent or of the wrong
+//                          JSON type (also nbf, roles of the wrong type)
+//  oidc.issuer_mismatch    iss absent or not the configured issuer (a v1
+//                          issuer https://sts.windows.net/{tid}/ included)
+//  oidc.tenant_not_allowed template issuer (or allowed_tenants set) and tid
+//                          not in allowed_tenants
+//  oidc.wrong_tenant       exact single-tenant issuer but tid is another tenant
+//  oidc.audience_mismatch  aud is not the client id (an array must contain
+//                          only the client id), azp present and not the client id
+//  oidc.expired            exp + max_skew <= now
+//  oidc.not_yet_valid      nbf - max_skew > now
+//  oidc.issued_in_future   iat - max_skew > now
+//  oidc.nonce_mismatch     nonce absent or different (constant-time)
+Result<IdentityClaims> validate_id_token_claims(const boost::json::object& claims,
+                                                const IdTokenRules& rules);
+
+}  // namespace parley::auth

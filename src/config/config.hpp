@@ -1,0 +1,84 @@
+#pragma once
+// The environment, read once at start-up into a typed Config (DESIGN.md,
+// "Configuration"). load_config() names the first missing or malformed
+// variable in a one-line error; `parley` prints it and exits with status 2.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/secret.hpp"
+#include "observability/log.hpp"
+
+namespace parley::config {
+
+using Env = std::function<std::optional<std::string>(std::string_view name)>;
+Env process_env();
+
+struct Origin {
+  std::string scheme;  // "http" | "https"
+  std::string host;    // as written (lowercased), without brackets for IPv6
+  std::uint16_t port = 0;
+  std::string text;  // canonical "scheme://host[:port]" (default port omitted)
+  bool https() const { return scheme == "https"; }
+};
+
+struct EntraConfig {
+  std::string client_id;
+  Secret client_secret;
+  std::string issuer;          // as configured, e.g. https://login.microsoftonline.com/<tid>/v2.0
+  std::string tenant;          // the path segment: a tenant id, "organizations" or "common"
+  bool multi_tenant = false;   // tenant is organizations/common
+  std::vector<std::string> allowed_tenants;
+};
+
+enum class AzureAuthMode { api_key, client_secret, workload_identity, managed_identity };
+std::string_view to_string(AzureAuthMode mode);
+
+struct AzureOpenAiConfig {
+  std::string endpoint;  // without trailing slash
+  std::string deployment;
+  std::string api_version = "2024-10-21";
+  AzureAuthMode auth = AzureAuthMode::api_key;
+  Secret api_key;
+  std::string tenant_id;
+  std::string client_id;
+  Secret client_secret;
+  std::string federated_token_file;
+  std::string authority_host = "https://login.microsoftonline.com";
+  std::string identity_endpoint;  // empty with managed identity: the instance metadata endpoint
+  Secret identity_header;
+};
+
+struct Config {
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 3000;
+  Secret database_url;
+  std::vector<Secret> auth_secrets;  // AUTH_SECRET first, then AUTH_SECRET_1, _2, ...
+  Origin auth_url;
+  bool trust_host = false;
+  std::int64_t session_max_age = 28800;
+  bool silent_sso = false;
+  EntraConfig entra;
+  AzureOpenAiConfig azure;
+  std::string system_prompt;
+  std::size_t history_max_chars = 24000;
+  log::Level log_level = log::Level::info;
+};
+
+// Error code "config.invalid"; detail is the one line to print, naming the variable.
+Result<Config> load_config(const Env& env);
+// DATABASE_URL alone (for `parley migrate`).
+Result<Secret> load_database_url(const Env& env);
+
+// Parses an absolute http(s) URL's origin. Plain http is accepted only for
+// loopback hosts (127.0.0.0/8, ::1, localhost).
+Result<Origin> parse_origin(std::string_view url, bool allow_path);
+bool is_loopback_host(std::string_view host);
+
+}  // namespace parley::config

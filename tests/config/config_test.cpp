@@ -1,0 +1,165 @@
+#include "config/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace parley::config {
+namespace {
+
+using Vars = std::map<std::string, std::string, std::less<>>;
+
+Vars valid_env() {
+  return {
+      {"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley"},
+      {"AUTH_SECRET", std::string(32, 'k')},
+      {"AUTH_URL", "http://localhost:3000"},
+      {"AUTH_MICROSOFT_ENTRA_ID_ID", "client"},
+      {"AUTH_MICROSOFT_ENTRA_ID_SECRET", "secret"},
+      {"AUTH_MICROSOFT_ENTRA_ID_ISSUER", "https://login.microsoftonline.com/tid-1/v2.0"},
+      {"AZURE_OPENAI_ENDPOINT", "https://example.openai.azure.com/"},
+      {"AZURE_OPENAI_DEPLOYMENT", "gpt-4o"},
+      {"AZURE_OPENAI_API_KEY", "key"},
+  };
+}
+
+Env env_of(const Vars& vars) {
+  return [vars](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+std::string error_of(const Vars& vars) {
+  auto c = load_config(env_of(vars));
+  if (c) return "";
+  EXPECT_EQ(c.error().code, "config.invalid");
+  return c.error().detail;
+}
+
+TEST(Config, LoadsAValidEnvironmentWithDefaults) {
+  auto c = load_config(env_of(valid_env()));
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->port, 3000);
+  EXPECT_EQ(c->host, "0.0.0.0");
+  EXPECT_EQ(c->session_max_age, 28800);
+  EXPECT_EQ(c->auth_url.text, "http://localhost:3000");
+  EXPECT_FALSE(c->auth_url.https());
+  EXPECT_EQ(c->entra.tenant, "tid-1");
+  EXPECT_FALSE(c->entra.multi_tenant);
+  EXPECT_EQ(c->azure.endpoint, "https://example.openai.azure.com");
+  EXPECT_EQ(c->azure.api_version, "2024-10-21");
+  EXPECT_EQ(c->azure.auth, AzureAuthMode::api_key);
+  EXPECT_EQ(c->history_max_chars, 24000u);
+}
+
+TEST(Config, EachRequiredVariableIsNamedWhenMissing) {
+  for (const char* name : {"DATABASE_URL", "AUTH_SECRET", "AUTH_URL", "AUTH_MICROSOFT_ENTRA_ID_ID",
+                           "AUTH_MICROSOFT_ENTRA_ID_SECRET", "AUTH_MICROSOFT_ENTRA_ID_ISSUER",
+                           "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_DEPLOYMENT"}) {
+    Vars vars = valid_env();
+    vars.erase(vars.find(std::string_view(name)));
+    const std::string err = error_of(vars);
+    EXPECT_TRUE(err.starts_with(std::string(name) + ":")) << name << " -> " << err;
+    EXPECT_EQ(err.find('\n'), std::string::npos);
+  }
+}
+
+TEST(Config, RejectsMalformedValues) {
+  struct Case {
+    const char* var;
+    const char* value;
+  };
+  for (auto [var, value] : {Case{"PORT", "http"}, Case{"PORT", "70000"},
+                            Case{"AUTH_SECRET", "short"}, Case{"AUTH_URL", "ftp://x"},
+                            Case{"AUTH_URL", "http://example.com"},  // plain http off loopback
+                            Case{"AUTH_URL", "https://example.com/path"},
+                            Case{"DATABASE_URL", "mysql://x"},
+                            Case{"AUTH_MICROSOFT_ENTRA_ID_ISSUER", "https://login.example/"},
+                            Case{"AUTH_MICROSOFT_ENTRA_ID_ISSUER", "http://idp.example.com/t/v2.0"},
+                            Case{"AUTH_SESSION_MAX_AGE", "-1"}, Case{"AUTH_TRUST_HOST", "yes"},
+                            Case{"LOG_LEVEL", "verbose"}, Case{"AZURE_OPENAI_AUTH", "magic"},
+                            Case{"AUTH_SECRET_1", "short"}}) {
+    Vars vars = valid_env();
+    vars[var] = value;
+    const std::string err = error_of(vars);
+    EXPECT_TRUE(err.starts_with(std::string(var) + ":")) << var << "=" << value << " -> " << err;
+  }
+}
+
+TEST(Config, CollectsRotatedSecretsInOrder) {
+  Vars vars = valid_env();
+  vars["AUTH_SECRET_1"] = std::string(40, 'a');
+  vars["AUTH_SECRET_2"] = std::string(40, 'b');
+  vars["AUTH_SECRET_4"] = std::string(40, 'c');  // gap: not read
+  auto c = load_config(env_of(vars));
+  ASSERT_TRUE(c);
+  ASSERT_EQ(c->auth_secrets.size(), 3u);
+  EXPECT_EQ(c->auth_secrets[1].expose(), std::string(40, 'a'));
+  EXPECT_EQ(c->auth_secrets[2].expose(), std::string(40, 'b'));
+}
+
+TEST(Config, MultiTenantIssuerRequiresAllowedTenants) {
+  Vars vars = valid_env();
+  vars["AUTH_MICROSOFT_ENTRA_ID_ISSUER"] = "https://login.microsoftonline.com/organizations/v2.0";
+  EXPECT_TRUE(error_of(vars).starts_with("AUTH_MICROSOFT_ENTRA_ID_ALLOWED_TENANTS:"));
+  vars["AUTH_MICROSOFT_ENTRA_ID_ALLOWED_TENANTS"] = "t1, t2";
+  auto c = load_config(env_of(vars));
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->entra.multi_tenant);
+  EXPECT_EQ(c->entra.allowed_tenants, (std::vector<std::string>{"t1", "t2"}));
+}
+
+TEST(Config, CredentialIsChosenOnlyWhenUnambiguous) {
+  Vars vars = valid_env();
+  vars["AZURE_CLIENT_SECRET"] = "s";
+  vars["AZURE_TENANT_ID"] = "t";
+  vars["AZURE_CLIENT_ID"] = "c";
+  EXPECT_TRUE(error_of(vars).find("several credentials") != std::string::npos);
+  vars["AZURE_OPENAI_AUTH"] = "client-secret";
+  auto c = load_config(env_of(vars));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->azure.auth, AzureAuthMode::client_secret);
+
+  Vars none = valid_env();
+  none.erase(none.find(std::string_view("AZURE_OPENAI_API_KEY")));
+  EXPECT_TRUE(error_of(none).starts_with("AZURE_OPENAI_AUTH:"));
+
+  Vars workload = none;
+  workload["AZURE_FEDERATED_TOKEN_FILE"] = "/var/run/token";
+  workload["AZURE_TENANT_ID"] = "t";
+  workload["AZURE_CLIENT_ID"] = "c";
+  auto w = load_config(env_of(workload));
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->azure.auth, AzureAuthMode::workload_identity);
+
+  Vars managed = none;
+  managed["IDENTITY_ENDPOINT"] = "http://127.0.0.1:9999/msi/token";
+  EXPECT_TRUE(error_of(managed).starts_with("IDENTITY_HEADER:"));
+  managed["IDENTITY_HEADER"] = "h";
+  auto m = load_config(env_of(managed));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->azure.auth, AzureAuthMode::managed_identity);
+}
+
+TEST(Config, PodNameInHostnameDoesNotBecomeTheListenAddress) {
+  Vars vars = valid_env();
+  vars["HOSTNAME"] = "parley-5d8f7c9b8-x2x7q";
+  EXPECT_EQ(load_config(env_of(vars))->host, "0.0.0.0");
+  vars["HOSTNAME"] = "127.0.0.1";
+  EXPECT_EQ(load_config(env_of(vars))->host, "127.0.0.1");
+}
+
+TEST(Config, HttpsOriginIsCanonical) {
+  auto o = parse_origin("https://Parley.Bank.Example:443", false);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->text, "https://parley.bank.example");
+  EXPECT_TRUE(o->https());
+  auto loop = parse_origin("http://127.0.0.1:8080", false);
+  ASSERT_TRUE(loop);
+  EXPECT_EQ(loop->text, "http://127.0.0.1:8080");
+}
+
+}  // namespace
+}  // namespace parley::config

@@ -1,0 +1,155 @@
+#include "support/child_process.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace parley::testing {
+
+namespace {
+std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v ? v : fallback;
+}
+}  // namespace
+
+std::string binary_dir() { return env_or("PARLEY_BINARY_DIR", "."); }
+std::string source_dir() { return env_or("PARLEY_SOURCE_DIR", "."); }
+
+ChildProcess::ChildProcess(Options options) {
+  if (options.log_file.empty()) {
+    char tmpl[] = "/tmp/parley-child-XXXXXX";
+    const int fd = mkstemp(tmpl);
+    if (fd < 0) throw std::runtime_error("mkstemp failed");
+    ::close(fd);
+    options.log_file = tmpl;
+  }
+  log_file_ = options.log_file;
+  if (!options.env.count("PATH")) options.env["PATH"] = env_or("PATH", "/usr/bin:/bin");
+  for (const char* passthrough : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+    if (const char* v = std::getenv(passthrough); v && !options.env.count(passthrough)) {
+      options.env[passthrough] = v;
+    }
+  }
+
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : options.env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> argv;
+  for (auto& a : options.argv) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  const int out = ::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (out < 0) throw std::runtime_error("cannot open " + log_file_);
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    dup2(out, STDOUT_FILENO);
+    dup2(out, STDERR_FILENO);
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+    setpgid(0, 0);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  ::close(out);
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0 && !exit_status_) terminate(std::chrono::seconds(5));
+}
+
+bool ChildProcess::running() {
+  if (exit_status_) return false;
+  int status = 0;
+  const pid_t r = waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    return false;
+  }
+  return true;
+}
+
+int ChildProcess::terminate(std::chrono::milliseconds grace) {
+  if (exit_status_) return *exit_status_;
+  ::kill(pid_, SIGTERM);
+  const bool exited = eventually([&] { return !running(); }, grace, std::chrono::milliseconds(5));
+  if (!exited) kill_now();
+  return exit_status_.value_or(-SIGKILL);
+}
+
+void ChildProcess::kill_now() {
+  if (exit_status_) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+std::string ChildProcess::output() const {
+  std::ifstream in(log_file_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool ChildProcess::wait_for_output(const std::string& needle, std::chrono::milliseconds timeout) {
+  return eventually([&] { return output().find(needle) != std::string::npos || !running(); },
+                    timeout) &&
+         output().find(needle) != std::string::npos;
+}
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    throw std::runtime_error("bind failed");
+  }
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const int port = ntohs(addr.sin_port);
+  ::close(fd);
+  return port;
+}
+
+bool wait_http_status(int port, const std::string& path, int status,
+                      std::chrono::milliseconds timeout) {
+  return eventually(
+      [&] {
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(static_cast<std::uint16_t>(port));
+        bool ok = false;
+        if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+          const std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+          if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+            char buf[64] = {};
+            const ssize_t n = ::recv(fd, buf, sizeof buf - 1, 0);
+            ok = n > 12 && std::strncmp(buf + 9, std::to_string(status).c_str(), 3) == 0;
+          }
+        }
+        ::close(fd);
+        return ok;
+      },
+      timeout, std::chrono::milliseconds(10));
+}
+
+}  // namespace parley::testing
