@@ -73,10 +73,13 @@ struct Request {
 class ResponseStream {
  public:
   virtual ~ResponseStream() = default;
-  // Sends one chunk (flushed at once). Returns false once the client has gone.
+  // Sends one chunk (flushed at once; an empty chunk sends nothing). Returns
+  // false once the peer has gone (closed, reset, or a write timed out).
+  // Not re-entrant: one write at a time.
   virtual boost::asio::awaitable<bool> write(std::string_view chunk) = 0;
   // True after the peer closed or reset the connection, or the server is
-  // stopping and told the handler to wind down.
+  // stopping and told the handler to wind down. In the second case write()
+  // still works, so the handler can send its final frame and finish.
   virtual bool client_gone() const = 0;
   // Completes when client_gone() becomes true: race it against upstream
   // work (awaitable operators) to cancel promptly.

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the web UI: `npm ci` when web/node_modules is missing or older than
+# package-lock.json, then a type check and `vite build` into the given
+# directory (default web/dist). Called by the CMake build (cmake/embed_web.cmake);
+# several build trees may run it at once, so it holds a lock.
+#
+#   scripts/build-web.sh [out-dir]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+web=$root/web
+out=${1:-$web/dist}
+case $out in /*) ;; *) out=$(pwd)/$out ;; esac
+
+command -v npm >/dev/null || { echo "build-web.sh: npm (Node 20) is required" >&2; exit 1; }
+
+exec 9>"$web/.build.lock"
+flock 9
+
+stamp=$web/node_modules/.package-lock.json
+if [[ ! -f $stamp || $web/package-lock.json -nt $stamp ]]; then
+  echo "build-web.sh: npm ci"
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$stamp"
+fi
+
+cd "$web"
+npx --no-install tsc --noEmit
+PARLEY_WEB_OUT_DIR=$out npx --no-install vite build --logLevel warn

@@ -1,0 +1,150 @@
+#include "app/app.hpp"
+
+#include "app/handlers.hpp"
+#include "app/html.hpp"
+#include "app/responses.hpp"
+#include "http/cookies.hpp"
+#include "observability/log.hpp"
+
+namespace parley::app {
+
+namespace {
+bool is_api_path(std::string_view path) { return path == "/api" || path.starts_with("/api/"); }
+
+bool is_unsafe(http::Method m) {
+  return m == http::Method::post || m == http::Method::put || m == http::Method::patch ||
+         m == http::Method::delete_;
+}
+
+// Every non-API GET that matches no route is a page: signed out, it sends
+// the browser to sign-in; signed in, it shows "not found".
+boost::asio::awaitable<http::Response> not_found_page(Services&, http::Request&, RequestContext&) {
+  co_return html_response(404, render_not_found_page());
+}
+constexpr Route kUnknownPage{http::Method::get, "", Policy::page, &not_found_page};
+}  // namespace
+
+std::string sign_in_redirect_for(const http::Request& req) {
+  std::string callback = req.path;
+  if (!req.query.empty()) callback += "?" + req.query;
+  // The target came through Beast's parser and our path decoder; encoding
+  // it again keeps it one query parameter and free of CR/LF.
+  return "/api/auth/signin/microsoft-entra-id?callbackUrl=" + http::percent_encode(callback);
+}
+
+App::App(Services services) : services_(std::move(services)) {
+  for (const Route& r : routes()) router_.add(r.method, std::string(r.pattern), &r);
+  csrf_rejections_ = &services_.metrics->counter("parley_csrf_rejections_total",
+                                                 "Unsafe requests refused for Origin or CSRF");
+}
+
+std::string App::client_ip(const http::Request& req) const {
+  if (services_.config->trust_host) {
+    // The ingress appends the address it saw: the rightmost entry is the
+    // one a client cannot forge.
+    if (auto xff = req.header("X-Forwarded-For")) {
+      std::string_view v = *xff;
+      const auto comma = v.rfind(',');
+      if (comma != std::string_view::npos) v.remove_prefix(comma + 1);
+      while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+      while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+      if (!v.empty() && v.size() <= 64 && http::is_safe_header_value(v)) return std::string(v);
+    }
+  }
+  return req.remote_addr;
+}
+
+bool App::csrf_ok(const http::Request& req, const RequestContext& ctx) const {
+  // Same-origin Origin first: browsers always send it on unsafe requests.
+  auto origin = req.header("Origin");
+  if (!origin || *origin != services_.config->auth_url.text) return false;
+  std::optional<std::string> token;
+  if (auto h = req.header("X-CSRF-Token")) {
+    token = std::string(*h);
+  } else if (auto ct = req.header("Content-Type");
+             ct && ct->starts_with("application/x-www-form-urlencoded")) {
+    token = form_field(req.body, "csrfToken");
+  }
+  if (!token || token->empty()) return false;
+  const std::string_view session_id = ctx.session ? std::string_view(ctx.session->session_id) : "";
+  return services_.csrf->verify(session_id, *token);
+}
+
+void App::finish(http::Response& r, const RequestContext& ctx, bool is_api) const {
+  if (ctx.session && ctx.session->renewed_cookie) {
+    set_cookie(r, services_.session_cookie_name, *ctx.session->renewed_cookie,
+               services_.sessions->max_age(), services_.https);
+  }
+  auto& h = r.headers;
+  if (!h.get("Content-Security-Policy")) (void)h.set("Content-Security-Policy", services_.content_security_policy);
+  (void)h.set("X-Content-Type-Options", "nosniff");
+  // no-referrer would make browsers send "Origin: null" and break sign-out.
+  (void)h.set("Referrer-Policy", "strict-origin-when-cross-origin");
+  (void)h.set("X-Frame-Options", "DENY");
+  (void)h.set("Cross-Origin-Opener-Policy", "same-origin");
+  if (services_.https) (void)h.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+  if (!h.get("Cache-Control")) (void)h.set("Cache-Control", is_api || r.status >= 300 ? "no-store" : "no-cache");
+}
+
+boost::asio::awaitable<http::Response> App::handle(http::Request& req) {
+  RequestContext ctx;
+  ctx.client_ip = client_ip(req);
+  const bool is_api = is_api_path(req.path);
+  http::Response r = co_await dispatch(req, ctx);
+  finish(r, ctx, is_api);
+  co_return r;
+}
+
+boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, RequestContext& ctx) {
+  const bool is_api = is_api_path(req.path);
+  const http::Method method = req.method == http::Method::head ? http::Method::get : req.method;
+  auto match = router_.match(method, req.path);
+  const Route* route = nullptr;
+  if (match.route != nullptr) {
+    route = *match.route;
+    req.params = std::move(match.params);
+  } else if (match.method_not_allowed) {
+    co_return json_error(405, "method_not_allowed", "Method not allowed on this path");
+  } else if (!is_api && method == http::Method::get) {
+    route = &kUnknownPage;
+  } else {
+    co_return json_error(404, "not_found", "No such endpoint");
+  }
+
+  // The session, when a cookie is present. Bad cookies are simply "signed out".
+  if (auto cookie_header = req.header("Cookie")) {
+    if (auto value = http::find_cookie(*cookie_header, services_.session_cookie_name)) {
+      auto resolved = co_await services_.sessions->resolve(*value);
+      if (resolved) {
+        ctx.session = std::move(*resolved);
+      } else if (route->policy != Policy::public_) {
+        log::error("session.store_unavailable").str("code", resolved.error().code)
+            .str("request_id", req.request_id);
+        co_return json_error(503, "unavailable", "The service is temporarily unavailable");
+      }
+    }
+  }
+
+  switch (route->policy) {
+    case Policy::public_:
+      break;
+    case Policy::page:
+      if (!ctx.session) co_return redirect(sign_in_redirect_for(req));
+      break;
+    case Policy::session:
+      if (!ctx.session) co_return json_error(401, "unauthorized", "Sign in required");
+      break;
+    case Policy::session_csrf:
+      if (!ctx.session) co_return json_error(401, "unauthorized", "Sign in required");
+      [[fallthrough]];
+    case Policy::origin_csrf:
+      if (is_unsafe(req.method) && !csrf_ok(req, ctx)) {
+        csrf_rejections_->inc();
+        co_return json_error(403, "csrf", "Missing or invalid CSRF token or Origin");
+      }
+      break;
+  }
+  co_return co_await route->handler(services_, req, ctx);
+}
+
+}  // namespace parley::app

@@ -1,0 +1,37 @@
+#pragma once
+// The request pipeline, in this order: route match -> session (from the
+// cookie, no query when cached) -> policy (redirect / 401 / Origin + CSRF)
+// -> handler -> renewed cookie, security headers. The access log and the
+// request id are the server's job.
+
+#include <boost/asio/awaitable.hpp>
+
+#include "app/routes.hpp"
+#include "app/services.hpp"
+#include "http/message.hpp"
+#include "http/router.hpp"
+
+namespace parley::app {
+
+class App {
+ public:
+  explicit App(Services services);
+  boost::asio::awaitable<http::Response> handle(http::Request& req);
+  Services& services() { return services_; }
+
+ private:
+  boost::asio::awaitable<http::Response> dispatch(http::Request& req, RequestContext& ctx);
+  bool csrf_ok(const http::Request& req, const RequestContext& ctx) const;
+  void finish(http::Response& r, const RequestContext& ctx, bool is_api) const;
+  std::string client_ip(const http::Request& req) const;
+
+  Services services_;
+  http::Router<const Route*> router_;
+  metrics::Counter* csrf_rejections_ = nullptr;
+};
+
+// Where a signed-out page request is sent: the sign-in route with the
+// requested path (and query) as callbackUrl.
+std::string sign_in_redirect_for(const http::Request& req);
+
+}  // namespace parley::app

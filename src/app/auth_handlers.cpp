@@ -1,0 +1,125 @@
+#include "app/handlers.hpp"
+#include "app/html.hpp"
+#include "app/responses.hpp"
+#include "http/cookies.hpp"
+#include "observability/log.hpp"
+
+namespace parley::app::handlers {
+
+namespace {
+
+constexpr std::int64_t kTransactionMaxAge = 600;
+
+std::optional<std::string> cookie(const Request& req, std::string_view name) {
+  auto header = req.header("Cookie");
+  if (!header) return std::nullopt;
+  auto v = http::find_cookie(*header, name);
+  if (!v) return std::nullopt;
+  return std::string(*v);
+}
+
+Response error_redirect(std::string_view reason) {
+  return redirect("/api/auth/error?error=" + http::percent_encode(reason));
+}
+
+}  // namespace
+
+awaitable<Response> sign_in(Services& s, Request& req, RequestContext&) {
+  auto start = co_await s.sign_in->begin(req.query_param("callbackUrl").value_or("/"));
+  if (!start) {
+    log::warn("auth.sign_in_unavailable").str("code", start.error().code)
+        .str("detail", start.error().detail).str("request_id", req.request_id);
+    co_return error_redirect("provider_unavailable");
+  }
+  Response r = redirect(start->authorize_url);
+  set_cookie(r, s.transaction_cookie_name, start->transaction_cookie, kTransactionMaxAge, s.https);
+  co_return r;
+}
+
+awaitable<Response> callback(Services& s, Request& req, RequestContext& ctx) {
+  auth::CallbackParams params;
+  params.code = req.query_param("code");
+  params.state = req.query_param("state");
+  params.error = req.query_param("error");
+  params.transaction_cookie = cookie(req, s.transaction_cookie_name);
+  params.user_agent = std::string(req.header("User-Agent").value_or("")).substr(0, 256);
+  params.ip = ctx.client_ip;
+  params.request_id = req.request_id;
+
+  auto outcome = co_await s.sign_in->complete(std::move(params));
+  Response r;
+  switch (outcome.kind) {
+    case auth::SignInOutcome::Kind::signed_in:
+      r = redirect(outcome.callback_path);
+      set_cookie(r, s.session_cookie_name, outcome.session.cookie_value, s.sessions->max_age(),
+                 s.https);
+      break;
+    case auth::SignInOutcome::Kind::restart:
+      r = redirect(outcome.restart.authorize_url);
+      set_cookie(r, s.transaction_cookie_name, outcome.restart.transaction_cookie,
+                 kTransactionMaxAge, s.https);
+      co_return r;
+    case auth::SignInOutcome::Kind::failed:
+      r = error_redirect(outcome.public_reason);
+      break;
+  }
+  // The transaction is single-use whatever the outcome.
+  set_cookie(r, s.transaction_cookie_name, "", 0, s.https);
+  co_return r;
+}
+
+awaitable<Response> sign_out(Services& s, Request& req, RequestContext& ctx) {
+  if (ctx.session) {
+    auto st = co_await s.sessions->revoke(ctx.session->session_id, ctx.session->user.id, "sign_out");
+    if (!st) {
+      // The local revocation already holds; other replicas need the row.
+      log::error("auth.sign_out_store_failed").str("code", st.error().code)
+          .str("request_id", req.request_id);
+      co_return json_error(503, "unavailable", "Sign-out could not be completed; please retry");
+    }
+    auth::AuditEvent ev;
+    ev.action = "sign_out";
+    ev.outcome = "success";
+    ev.user_id = ctx.session->user.id;
+    ev.session_id = ctx.session->session_id;
+    ev.ip = ctx.client_ip;
+    ev.request_id = req.request_id;
+    co_await s.audit->record(std::move(ev));
+    ctx.session.reset();  // no renewed cookie on the way out
+  }
+  Response r = redirect(co_await s.sign_in->end_session_url());
+  set_cookie(r, s.session_cookie_name, "", 0, s.https);
+  co_return r;
+}
+
+awaitable<Response> session(Services&, Request&, RequestContext& ctx) {
+  if (!ctx.session) co_return json_response(200, "null");
+  const auto& u = ctx.session->user;
+  std::string body = "{\"user\":{\"id\":" + json_quote(u.id) + ",\"name\":" + json_quote(u.name) +
+                     ",\"email\":" + json_quote(u.email) + ",\"roles\":[";
+  for (std::size_t i = 0; i < u.roles.size(); ++i) {
+    if (i) body += ',';
+    body += json_quote(u.roles[i]);
+  }
+  body += "]},\"expires\":" + json_quote(iso8601(ctx.session->expires_at)) + "}";
+  co_return json_response(200, std::move(body));
+}
+
+awaitable<Response> csrf(Services& s, Request&, RequestContext& ctx) {
+  // Bound to the session id; signed out, the token only allows signing out
+  // of nothing.
+  const std::string token = s.csrf->token(ctx.session ? ctx.session->session_id : "");
+  co_return json_response(200, "{\"csrfToken\":" + json_quote(token) + "}");
+}
+
+awaitable<Response> sign_in_error(Services&, Request& req, RequestContext&) {
+  const std::string reason = req.query_param("error").value_or("");
+  // Never 5xx: the sign-in failed, the server did not (the reason says why).
+  const int status =
+      reason == "access_denied" || reason == "account_disabled" || reason == "tenant_not_allowed"
+          ? 403
+          : 400;
+  co_return html_response(status, render_sign_in_error_page(reason));
+}
+
+}  // namespace parley::app::handlers

@@ -1,0 +1,188 @@
+// `parley doctor`: checks the configuration against the live identity
+// provider and database, one verdict per line (ok/warn/fail), --json for
+// machines; exit 0 only when nothing failed. `parley migrate` lives here too.
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json/parse.hpp>
+
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "app/commands.hpp"
+#include "app/responses.hpp"
+#include "auth/jose.hpp"
+#include "auth/oidc_client.hpp"
+#include "db/migrations.hpp"
+#include "db/pool.hpp"
+#include "http/client.hpp"
+#include "observability/log.hpp"
+
+namespace parley::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+struct Check {
+  std::string status;  // ok | warn | fail
+  std::string name;
+  std::string detail;
+};
+
+// RFC 9110 IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
+std::optional<std::int64_t> parse_http_date(std::string_view text) {
+  std::tm tm{};
+  const std::string s(text);
+  const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+asio::awaitable<void> run_checks(const config::Config& cfg, asio::io_context& io,
+                                 std::vector<Check>& out) {
+  auto client = http::make_http_client(io, http::client_options_from_env());
+  out.push_back({"ok", "config", "environment parsed; issuer " + cfg.entra.issuer});
+
+  // Discovery, fetched directly so the Date header can be read.
+  http::ClientRequest req;
+  req.url = cfg.entra.issuer + "/.well-known/openid-configuration";
+  req.timeout = std::chrono::seconds(10);
+  auto resp = co_await client->send(req);
+  std::optional<auth::ProviderMetadata> meta;
+  if (!resp) {
+    out.push_back({"fail", "discovery", std::string(resp.error().code) + ": " + resp.error().detail});
+  } else if (resp->status != 200) {
+    out.push_back({"fail", "discovery", req.url + " answered " + std::to_string(resp->status)});
+  } else if (auto parsed = auth::parse_discovery(resp->body); !parsed) {
+    out.push_back({"fail", "discovery", parsed.error().detail});
+  } else {
+    meta = *parsed;
+    out.push_back({"ok", "discovery", req.url});
+    const bool templated = meta->issuer.find("{tenantid}") != std::string::npos;
+    if (templated) {
+      out.push_back({cfg.entra.multi_tenant ? "ok" : "fail", "issuer",
+                     "multi-tenant template " + meta->issuer + "; allowed tenants: " +
+                         std::to_string(cfg.entra.allowed_tenants.size())});
+    } else if (meta->issuer == cfg.entra.issuer) {
+      out.push_back({"ok", "issuer", meta->issuer});
+    } else {
+      out.push_back({"fail", "issuer", "discovery says " + meta->issuer + ", AUTH_MICROSOFT_ENTRA_ID_ISSUER is " +
+                                           cfg.entra.issuer});
+    }
+    if (auto date = resp->headers.get("Date"); date) {
+      if (auto idp_now = parse_http_date(*date)) {
+        const std::int64_t skew = static_cast<std::int64_t>(std::time(nullptr)) - *idp_now;
+        const std::int64_t abs_skew = skew < 0 ? -skew : skew;
+        out.push_back({abs_skew > 300 ? "fail" : abs_skew > 60 ? "warn" : "ok", "clock_skew",
+                       std::to_string(skew) + " s against the identity provider (tokens allow 300 s)"});
+      } else {
+        out.push_back({"warn", "clock_skew", "unparseable Date header"});
+      }
+    } else {
+      out.push_back({"warn", "clock_skew", "the identity provider sent no Date header"});
+    }
+    http::ClientRequest jwks_req;
+    jwks_req.url = meta->jwks_uri;
+    auto jwks = co_await client->send(jwks_req);
+    if (!jwks || jwks->status != 200) {
+      out.push_back({"fail", "jwks", meta->jwks_uri + " unreachable"});
+    } else if (auto keys = auth::jose::parse_jwks(jwks->body); !keys) {
+      out.push_back({"fail", "jwks", keys.error().detail});
+    } else {
+      out.push_back({keys->size() > 0 ? "ok" : "fail", "jwks",
+                     std::to_string(keys->size()) + " RS256 signing keys"});
+    }
+    out.push_back({meta->end_session_endpoint.empty() ? "warn" : "ok", "end_session",
+                   meta->end_session_endpoint.empty() ? "no end_session_endpoint: sign-out stays local"
+                                                      : meta->end_session_endpoint});
+  }
+  out.push_back({"ok", "redirect_uri",
+                 cfg.auth_url.text + "/api/auth/callback/microsoft-entra-id (register this as a Web "
+                                     "redirect URI; front-channel logout: " +
+                     cfg.auth_url.text + "/signed-out)"});
+
+  db::PoolOptions pool_options;
+  pool_options.url = std::string(cfg.database_url.expose());
+  pool_options.max_connections = 1;
+  db::Pool pool(io, pool_options);
+  auto ping = co_await pool.query("select version()", {});
+  if (!ping) {
+    out.push_back({"fail", "database", std::string(ping.error().code) + ": " + ping.error().detail});
+  } else {
+    out.push_back({"ok", "database", std::string(ping->text(0, 0)).substr(0, 40)});
+    auto status = co_await db::migration_status(pool);
+    if (!status) {
+      out.push_back({"fail", "migrations", std::string(status.error().code)});
+    } else if (status->applied > status->latest_known) {
+      out.push_back({"fail", "migrations", "the database is newer than this binary"});
+    } else if (status->pending > 0) {
+      out.push_back({"warn", "migrations", std::to_string(status->pending) +
+                                               " pending (applied by `parley migrate` or at start-up)"});
+    } else {
+      out.push_back({"ok", "migrations", "version " + std::to_string(status->applied)});
+    }
+  }
+  pool.close();
+  out.push_back({"ok", "azure_openai.credential",
+                 std::string(config::to_string(cfg.azure.auth)) + " for " + cfg.azure.endpoint +
+                     " deployment " + cfg.azure.deployment});
+}
+
+}  // namespace
+
+int run_doctor(const config::Config& cfg, bool json) {
+  log::set_level(log::Level::error);
+  asio::io_context io(1);
+  std::vector<Check> checks;
+  asio::co_spawn(io, run_checks(cfg, io, checks), asio::detached);
+  io.run();
+  bool failed = false;
+  if (json) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+      if (i) out += ',';
+      out += "{\"status\":" + json_quote(checks[i].status) + ",\"name\":" + json_quote(checks[i].name) +
+             ",\"detail\":" + json_quote(checks[i].detail) + "}";
+    }
+    out += "]\n";
+    std::fputs(out.c_str(), stdout);
+  }
+  for (const auto& c : checks) {
+    failed = failed || c.status == "fail";
+    if (!json) std::printf("%-4s  %-24s %s\n", c.status.c_str(), c.name.c_str(), c.detail.c_str());
+  }
+  return failed ? 1 : 0;
+}
+
+int run_migrate(const Secret& database_url) {
+  asio::io_context io(1);
+  db::PoolOptions pool_options;
+  pool_options.url = std::string(database_url.expose());
+  pool_options.max_connections = 1;
+  db::Pool pool(io, pool_options);
+  int code = 0;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto st = co_await db::migrate(pool);
+        if (!st) {
+          std::fprintf(stderr, "parley migrate: %s: %s\n", std::string(st.error().code).c_str(),
+                       st.error().detail.c_str());
+          code = 1;
+        } else {
+          auto status = co_await db::migration_status(pool);
+          std::printf("migrations applied; schema version %d\n", status ? status->applied : -1);
+        }
+        pool.close();
+      },
+      asio::detached);
+  io.run();
+  log::flush();
+  return code;
+}
+
+}  // namespace parley::app

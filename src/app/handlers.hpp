@@ -1,0 +1,32 @@
+#pragma once
+// Route handlers: parse, authorise (already done by the policy), call one
+// service, render. Each returns the response; none touches SQL or crypto.
+
+#include "app/routes.hpp"
+
+namespace parley::app::handlers {
+
+using boost::asio::awaitable;
+using http::Request;
+using http::Response;
+
+// auth_handlers.cpp
+awaitable<Response> sign_in(Services&, Request&, RequestContext&);
+awaitable<Response> callback(Services&, Request&, RequestContext&);
+awaitable<Response> sign_out(Services&, Request&, RequestContext&);
+awaitable<Response> session(Services&, Request&, RequestContext&);
+awaitable<Response> csrf(Services&, Request&, RequestContext&);
+awaitable<Response> sign_in_error(Services&, Request&, RequestContext&);
+
+// page_handlers.cpp
+awaitable<Response> home(Services&, Request&, RequestContext&);
+awaitable<Response> signed_out(Services&, Request&, RequestContext&);
+awaitable<Response> stylesheet(Services&, Request&, RequestContext&);
+
+// ops_handlers.cpp
+awaitable<Response> healthz(Services&, Request&, RequestContext&);
+awaitable<Response> readyz(Services&, Request&, RequestContext&);
+awaitable<Response> metrics(Services&, Request&, RequestContext&);
+awaitable<Response> openapi(Services&, Request&, RequestContext&);
+
+}  // namespace parley::app::handlers

@@ -1,0 +1,116 @@
+#include "app/html.hpp"
+
+#include <array>
+#include <utility>
+
+namespace parley::app {
+
+namespace {
+
+std::string page(std::string_view title, std::string_view body) {
+  std::string out;
+  out.reserve(1024 + body.size());
+  out += "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+         "<title>";
+  out += html_escape(title);
+  out += "</title><link rel=\"stylesheet\" href=\"/assets/parley.css\"></head><body><main>";
+  out += body;
+  out += "</main></body></html>\n";
+  return out;
+}
+
+// Public reasons shown on the sign-in error page. Codes are ours, chosen by
+// the callback handler; the IdP's error_description is never shown.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kReasons = {{
+    {"access_denied", "Sign-in was cancelled or access was denied by your organisation."},
+    {"session_expired",
+     "The sign-in took too long or was started in another browser window. Please try again."},
+    {"invalid_token", "The identity provider's answer could not be verified, so you were not "
+                      "signed in."},
+    {"provider_unavailable",
+     "The identity provider could not be reached. Please try again in a moment."},
+    {"account_disabled", "Your account is disabled in Parley. Contact your administrator."},
+    {"tenant_not_allowed", "Your organisation is not allowed to use this Parley instance."},
+}};
+
+}  // namespace
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string_view sign_in_error_text(std::string_view reason) {
+  for (const auto& [code, text] : kReasons) {
+    if (code == reason) return text;
+  }
+  return "Sign-in failed. Please try again.";
+}
+
+std::string render_home_page(const PageUser& user, std::string_view csrf_token) {
+  std::string roles;
+  for (const auto& r : user.roles) {
+    if (!roles.empty()) roles += ", ";
+    roles += r;
+  }
+  if (user.roles.size() > 12) roles = std::to_string(user.roles.size()) + " roles";
+  std::string body = "<h1>Parley</h1><section class=\"card\" aria-label=\"Signed-in user\">";
+  body += "<p class=\"name\" data-testid=\"user-name\">" + html_escape(user.name) + "</p>";
+  body += "<dl><dt>Email</dt><dd data-testid=\"user-email\">" + html_escape(user.email) + "</dd>";
+  body += "<dt>User id</dt><dd data-testid=\"user-id\"><code>" + html_escape(user.id) +
+          "</code></dd>";
+  body += "<dt>Roles</dt><dd data-testid=\"user-roles\">" +
+          html_escape(roles.empty() ? "none" : roles) + "</dd></dl>";
+  body += "<form method=\"post\" action=\"/api/auth/signout\">"
+          "<input type=\"hidden\" name=\"csrfToken\" value=\"" +
+          html_escape(csrf_token) +
+          "\"><button type=\"submit\">Sign out</button></form></section>";
+  return page("Parley", body);
+}
+
+std::string render_signed_out_page() {
+  return page("Signed out - Parley",
+              "<h1>You are signed out</h1><section class=\"card\"><p>Your Parley session has "
+              "ended.</p><p><a href=\"/api/auth/signin/microsoft-entra-id\">Sign in again</a></p>"
+              "</section>");
+}
+
+std::string render_sign_in_error_page(std::string_view reason) {
+  std::string body = "<h1>Sign-in failed</h1><section class=\"card\" role=\"alert\"><p>";
+  body += html_escape(sign_in_error_text(reason));
+  body += "</p><p><a href=\"/api/auth/signin/microsoft-entra-id\">Try again</a></p></section>";
+  return page("Sign-in failed - Parley", body);
+}
+
+std::string render_not_found_page() {
+  return page("Not found - Parley",
+              "<h1>Not found</h1><section class=\"card\"><p>There is nothing here.</p>"
+              "<p><a href=\"/\">Back to Parley</a></p></section>");
+}
+
+std::string_view stylesheet() {
+  return R"css(:root{color-scheme:light dark;--bg:#f6f7f9;--fg:#1c1e21;--card:#fff;--muted:#5f6670;--accent:#0b5cad}
+@media (prefers-color-scheme:dark){:root{--bg:#15171a;--fg:#e8eaed;--card:#1f2226;--muted:#a0a6ad;--accent:#6aa7ff}}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:var(--bg);color:var(--fg)}
+main{max-width:40rem;margin:3rem auto;padding:0 1rem}
+.card{background:var(--card);border-radius:12px;padding:1.5rem;box-shadow:0 1px 3px rgba(0,0,0,.12)}
+.name{font-size:1.4rem;font-weight:600;margin:0 0 1rem}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.4rem 1rem}dt{color:var(--muted)}dd{margin:0;overflow-wrap:anywhere}
+a{color:var(--accent)}button{font:inherit;padding:.5rem 1rem;border-radius:8px;border:1px solid var(--muted);background:transparent;color:inherit;cursor:pointer}
+button:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+)css";
+}
+
+}  // namespace parley::app

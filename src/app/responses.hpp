@@ -1,0 +1,27 @@
+#pragma once
+// Response builders shared by handlers: one JSON error shape
+// {"error":{"code","message"}} with stable codes, HTML pages, redirects.
+
+#include <string>
+#include <string_view>
+
+#include "http/message.hpp"
+
+namespace parley::app {
+
+http::Response json_response(int status, std::string body);
+http::Response json_error(int status, std::string_view code, std::string_view message);
+http::Response html_response(int status, std::string body);
+// Location must already be safe (built by us); CR/LF is refused by Headers.
+http::Response redirect(std::string_view location);
+// Appends a Set-Cookie for name=value with Parley's flags (HttpOnly,
+// SameSite=Lax, Path=/, Secure on https). max_age 0 expires it.
+void set_cookie(http::Response& r, std::string_view name, std::string_view value,
+                std::int64_t max_age, bool secure);
+std::string json_quote(std::string_view s);
+// ISO-8601 UTC, e.g. 2026-11-29T10:00:00.000Z
+std::string iso8601(std::int64_t epoch_seconds);
+// The first form field of that name in an application/x-www-form-urlencoded body.
+std::optional<std::string> form_field(std::string_view body, std::string_view name);
+
+}  // namespace parley::app

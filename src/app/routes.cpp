@@ -1,0 +1,46 @@
+#include "app/routes.hpp"
+
+#include <array>
+
+#include "app/handlers.hpp"
+
+namespace parley::app {
+
+namespace {
+using http::Method;
+namespace h = handlers;
+
+constexpr std::array kRoutes = {
+    // Sign-in (paths and behaviour follow Auth.js so app registrations carry over).
+    Route{Method::get, "/api/auth/signin/microsoft-entra-id", Policy::public_, &h::sign_in},
+    Route{Method::get, "/api/auth/callback/microsoft-entra-id", Policy::public_, &h::callback},
+    Route{Method::post, "/api/auth/signout", Policy::origin_csrf, &h::sign_out},
+    Route{Method::get, "/api/auth/session", Policy::public_, &h::session},
+    Route{Method::get, "/api/auth/csrf", Policy::public_, &h::csrf},
+    Route{Method::get, "/api/auth/error", Policy::public_, &h::sign_in_error},
+    // Pages.
+    Route{Method::get, "/", Policy::page, &h::home},
+    Route{Method::get, "/signed-out", Policy::public_, &h::signed_out},
+    Route{Method::get, "/assets/parley.css", Policy::public_, &h::stylesheet},
+    // Operations.
+    Route{Method::get, "/healthz", Policy::public_, &h::healthz},
+    Route{Method::get, "/readyz", Policy::public_, &h::readyz},
+    Route{Method::get, "/metrics", Policy::public_, &h::metrics},
+    Route{Method::get, "/api/openapi.json", Policy::public_, &h::openapi},
+};
+}  // namespace
+
+std::string_view to_string(Policy p) {
+  switch (p) {
+    case Policy::public_: return "public";
+    case Policy::page: return "page";
+    case Policy::session: return "session";
+    case Policy::session_csrf: return "session+csrf";
+    case Policy::origin_csrf: return "origin+csrf";
+  }
+  return "unknown";
+}
+
+std::span<const Route> routes() { return kRoutes; }
+
+}  // namespace parley::app

@@ -1,0 +1,43 @@
+#pragma once
+// The HTTP surface in one table (routes.cpp): method, path, auth policy and
+// handler per route. A test fails when a route lacks a policy.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "app/services.hpp"
+#include "http/message.hpp"
+
+namespace parley::app {
+
+enum class Policy {
+  public_,       // anyone; a session is resolved if present (optional)
+  page,          // signed-in page: signed out -> redirect to sign-in
+  session,       // signed-in API: signed out -> 401 JSON
+  session_csrf,  // signed-in API, unsafe method: + same-origin Origin + CSRF token
+  origin_csrf,   // like session_csrf, but also accepted when signed out (sign-out)
+};
+std::string_view to_string(Policy p);
+
+struct RequestContext {
+  std::optional<auth::ActiveSession> session;
+  std::string client_ip;
+};
+
+using HandlerFn = boost::asio::awaitable<http::Response> (*)(Services&, http::Request&,
+                                                             RequestContext&);
+
+struct Route {
+  http::Method method;
+  std::string_view pattern;
+  Policy policy;
+  HandlerFn handler;
+};
+
+std::span<const Route> routes();
+
+}  // namespace parley::app

@@ -1,0 +1,253 @@
+// `parley serve`: the composition root. Builds config -> pool -> clients ->
+// services -> app, applies migrations, starts the revocation listener and
+// the HTTP server on one io_context thread, and shuts down gracefully on
+// SIGTERM (stop accepting, finish in-flight requests, exit 0).
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+
+#include "app/app.hpp"
+#include "app/commands.hpp"
+#include "app/pg_stores.hpp"
+#include "auth/csrf.hpp"
+#include "auth/oidc_client.hpp"
+#include "auth/seal.hpp"
+#include "auth/session_service.hpp"
+#include "auth/sign_in.hpp"
+#include "core/clock.hpp"
+#include "core/random.hpp"
+#include "db/listener.hpp"
+#include "db/migrations.hpp"
+#include "db/pool.hpp"
+#include "http/client.hpp"
+#include "http/server.hpp"
+#include "observability/log.hpp"
+#include "observability/metrics.hpp"
+
+namespace parley::app {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+const char* version() { return "0.1.0"; }
+
+namespace {
+
+constexpr auto kResyncInterval = 30s;
+
+std::string content_security_policy(const config::Config& c) {
+  // form-action must allow the IdP: Chromium applies it to the redirect
+  // that follows the sign-out form POST.
+  std::string idp_origin;
+  if (auto o = config::parse_origin(c.entra.issuer, true)) idp_origin = " " + o->text;
+  return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+         "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+         "form-action 'self'" + idp_origin + "; frame-ancestors 'none'";
+}
+
+// Keeps the process's revocation set in step with the database: pushes by
+// LISTEN/NOTIFY, and a full resync at start, after every listener
+// reconnect and periodically (covers anything missed in between).
+class RevocationSync {
+ public:
+  RevocationSync(asio::io_context& io, db::Pool& pool, auth::SessionService& sessions,
+                 auth::SessionStore& store)
+      : io_(io), sessions_(sessions), store_(store), timer_(io),
+        listener_(io, std::string(pool.options().url), {"parley_revocations"},
+                  [this](std::string_view, std::string_view payload) {
+                    sessions_.on_notification(payload);
+                  },
+                  [this] { asio::co_spawn(io_, resync(), asio::detached); }) {}
+
+  asio::awaitable<Status> start() {
+    auto st = co_await resync_once();
+    listener_.start();
+    asio::co_spawn(io_, periodic(), asio::detached);
+    co_return st;
+  }
+  void stop() {
+    stopped_ = true;
+    timer_.cancel();
+    listener_.stop();
+  }
+
+ private:
+  asio::awaitable<Status> resync_once() {
+    auto snapshot = co_await store_.revoked_snapshot();
+    if (!snapshot) {
+      log::warn("session.resync_failed").str("code", snapshot.error().code);
+      co_return snapshot.error();
+    }
+    sessions_.replace_revocations(std::move(*snapshot));
+    co_return Status{};
+  }
+  asio::awaitable<void> resync() { (void)co_await resync_once(); }
+  asio::awaitable<void> periodic() {
+    while (!stopped_) {
+      timer_.expires_after(kResyncInterval);
+      auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec || stopped_) co_return;
+      (void)co_await resync_once();
+    }
+  }
+
+  asio::io_context& io_;
+  auth::SessionService& sessions_;
+  auth::SessionStore& store_;
+  asio::steady_timer timer_;
+  db::Listener listener_;
+  bool stopped_ = false;
+};
+
+void register_server_metrics(metrics::Registry& registry, const http::Server& server) {
+  registry.counter_fn("parley_http_requests_total", "HTTP requests received",
+                 [&server] { return static_cast<double>(server.stats().requests_total); });
+  registry.gauge("parley_http_requests_in_flight", "HTTP requests being handled",
+                 [&server] { return static_cast<double>(server.stats().in_flight); });
+  registry.counter_fn("parley_http_responses_5xx_total", "HTTP responses with a 5xx status",
+                 [&server] { return static_cast<double>(server.stats().responses_by_class[5]); });
+  registry.counter_fn("parley_http_responses_4xx_total", "HTTP responses with a 4xx status",
+                 [&server] { return static_cast<double>(server.stats().responses_by_class[4]); });
+  registry.counter_fn("parley_http_request_duration_seconds_sum", "Total time spent handling requests",
+                 [&server] { return server.stats().duration_seconds_sum; });
+  registry.gauge("parley_http_connections_active", "Open client connections",
+                 [&server] { return static_cast<double>(server.stats().connections_active); });
+}
+
+}  // namespace
+
+int run_serve(const config::Config& cfg) {
+  const auto started = std::chrono::steady_clock::now();
+  log::set_level(cfg.log_level);
+  asio::io_context io(1);
+  OpenSslRandom random;
+  SystemClock clock;
+  metrics::Registry registry;
+
+  db::PoolOptions pool_options;
+  pool_options.url = std::string(cfg.database_url.expose());
+  db::Pool pool(io, pool_options);
+  auto http_client = http::make_http_client(io, http::client_options_from_env());
+
+  const auth::Sealer session_sealer(cfg.auth_secrets, "parley.session.v1");
+  const auth::Sealer transaction_sealer(cfg.auth_secrets, "parley.oidc.v1");
+  const auth::CsrfKeys csrf(cfg.auth_secrets);
+
+  PgSessionStore session_store(pool);
+  PgUserDirectory users(pool);
+  PgReplayGuard replay(pool);
+  PgAuditSink audit(pool);
+  auth::SessionService sessions(session_store, session_sealer, random, clock, cfg.session_max_age);
+
+  auth::OidcClientOptions oidc_options;
+  oidc_options.issuer = cfg.entra.issuer;
+  oidc_options.client_id = cfg.entra.client_id;
+  oidc_options.client_secret = cfg.entra.client_secret;
+  auth::OidcClient oidc(*http_client, clock, oidc_options);
+
+  auth::SignInOptions sign_in_options;
+  sign_in_options.public_origin = cfg.auth_url.text;
+  sign_in_options.redirect_uri = cfg.auth_url.text + "/api/auth/callback/microsoft-entra-id";
+  sign_in_options.client_id = cfg.entra.client_id;
+  sign_in_options.issuer = cfg.entra.issuer;
+  sign_in_options.allowed_tenants = cfg.entra.allowed_tenants;
+  sign_in_options.silent_sso = cfg.silent_sso;
+  auth::SignInService sign_in(oidc, sessions, users, replay, audit, transaction_sealer, random,
+                              clock, sign_in_options);
+
+  Services services;
+  services.config = &cfg;
+  services.sessions = &sessions;
+  services.sign_in = &sign_in;
+  services.csrf = &csrf;
+  services.audit = &audit;
+  services.metrics = &registry;
+  services.clock = &clock;
+  services.https = cfg.auth_url.https();
+  services.session_cookie_name = services.https ? "__Host-parley.session" : "parley.session";
+  services.transaction_cookie_name = services.https ? "__Host-parley.oidc" : "parley.oidc";
+  services.content_security_policy = content_security_policy(cfg);
+  services.readiness = [&pool]() -> asio::awaitable<Readiness> {
+    auto status = co_await db::migration_status(pool);
+    if (!status) co_return Readiness{false, std::string(status.error().code)};
+    if (status->pending > 0) co_return Readiness{false, "migrations pending"};
+    co_return Readiness{true, {}};
+  };
+  registry.gauge("parley_sessions_cached", "Sessions cached in this process",
+                 [&sessions] { return static_cast<double>(sessions.cached_sessions()); });
+  registry.gauge("parley_revoked_sessions", "Revoked, unexpired sessions known to this process",
+                 [&sessions] { return static_cast<double>(sessions.revocations().revoked_sessions()); });
+  registry.gauge("parley_process_start_seconds", "Seconds since the epoch at start-up",
+                 [start = clock.now_seconds()] { return static_cast<double>(start); });
+  App app(std::move(services));
+
+  http::ServerOptions server_options;
+  server_options.host = cfg.host;
+  server_options.port = cfg.port;
+  http::Server server(io, server_options,
+                      [&app](http::Request& req) { return app.handle(req); }, random);
+  register_server_metrics(registry, server);
+
+  RevocationSync revocation_sync(io, pool, sessions, session_store);
+  int exit_code = 0;
+
+  asio::signal_set signals(io, SIGTERM, SIGINT);
+  auto shutdown = [&]() -> asio::awaitable<void> {
+    log::info("server.shutting_down");
+    server.start_shutdown();
+    co_await server.drained();
+    revocation_sync.stop();
+    pool.close();
+    log::info("server.stopped");
+    log::flush();
+    io.stop();
+  };
+
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto migrated = co_await db::migrate(pool);
+        if (!migrated) {
+          log::error("db.migrate_failed").str("code", migrated.error().code)
+              .str("detail", migrated.error().detail);
+          exit_code = 1;
+          io.stop();
+          co_return;
+        }
+        (void)co_await revocation_sync.start();
+        auto port = server.listen();
+        if (!port) {
+          log::error("server.listen_failed").str("detail", port.error().detail);
+          exit_code = 1;
+          io.stop();
+          co_return;
+        }
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - started).count();
+        log::info("server.listening").str("host", cfg.host).num("port", *port)
+            .num("startup_ms", ms).str("azure_openai_credential", config::to_string(cfg.azure.auth))
+            .str("version", version());
+        log::flush();
+        // Warm the discovery document and keys; sign-in retries on failure.
+        if (auto st = co_await oidc.refresh_jwks(); !st) {
+          log::warn("oidc.warmup_failed").str("code", st.error().code).str("detail", st.error().detail);
+        }
+      },
+      asio::detached);
+
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) asio::co_spawn(io, shutdown(), asio::detached);
+  });
+
+  io.run();
+  log::flush();
+  return exit_code;
+}
+
+}  // namespace parley::app

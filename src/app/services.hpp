@@ -1,0 +1,42 @@
+#pragma once
+// What handlers may use, built once by the composition root (wiring.cpp).
+
+#include <functional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "auth/csrf.hpp"
+#include "auth/session_service.hpp"
+#include "auth/sign_in.hpp"
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "core/random.hpp"
+#include "observability/metrics.hpp"
+
+namespace parley::app {
+
+struct Readiness {
+  bool ok = false;
+  std::string detail;
+};
+
+struct Services {
+  const config::Config* config = nullptr;
+  auth::SessionService* sessions = nullptr;
+  auth::SignInService* sign_in = nullptr;
+  const auth::CsrfKeys* csrf = nullptr;
+  auth::AuditSink* audit = nullptr;
+  metrics::Registry* metrics = nullptr;
+  const Clock* clock = nullptr;
+  // Database reachable and migrations applied.
+  std::function<boost::asio::awaitable<Readiness>()> readiness;
+
+  // Derived once from config.
+  std::string session_cookie_name;      // parley.session or __Host-parley.session
+  std::string transaction_cookie_name;  // parley.oidc or __Host-parley.oidc
+  std::string content_security_policy;
+  bool https = false;
+};
+
+}  // namespace parley::app

@@ -1,0 +1,203 @@
+#include "auth/oidc_client.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/url/parse.hpp>
+
+#include "observability/log.hpp"
+
+namespace parley::auth {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string string_field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || !v->is_string()) return {};
+  return std::string(v->as_string());
+}
+
+bool acceptable_endpoint(std::string_view url) {
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u) return false;
+  if (u->scheme() == "https") return true;
+  if (u->scheme() != "http") return false;
+  const auto host = u->encoded_host();
+  return host == "localhost" || host == "[::1]" || host.starts_with("127.");
+}
+
+std::string form_encode(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+  std::string out;
+  for (const auto& [k, v] : fields) {
+    if (!out.empty()) out += '&';
+    out += http::percent_encode(k);
+    out += '=';
+    out += http::percent_encode(v);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ProviderMetadata> parse_discovery(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return make_error("oidc.discovery_invalid", "not a JSON object");
+  const auto& o = v.as_object();
+  ProviderMetadata m;
+  m.issuer = string_field(o, "issuer");
+  m.authorization_endpoint = string_field(o, "authorization_endpoint");
+  m.token_endpoint = string_field(o, "token_endpoint");
+  m.jwks_uri = string_field(o, "jwks_uri");
+  m.end_session_endpoint = string_field(o, "end_session_endpoint");
+  if (m.issuer.empty() || m.authorization_endpoint.empty() || m.token_endpoint.empty() ||
+      m.jwks_uri.empty()) {
+    return make_error("oidc.discovery_invalid", "issuer or an endpoint is missing");
+  }
+  for (const std::string* url : {&m.authorization_endpoint, &m.token_endpoint, &m.jwks_uri}) {
+    if (!acceptable_endpoint(*url)) {
+      return make_error("oidc.discovery_invalid", "endpoint is not https: " + *url);
+    }
+  }
+  if (!m.end_session_endpoint.empty() && !acceptable_endpoint(m.end_session_endpoint)) {
+    m.end_session_endpoint.clear();
+  }
+  return m;
+}
+
+Result<TokenResponse> parse_token_response(int status, std::string_view body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) {
+    return make_error("oidc.token_endpoint_failed",
+                      "token endpoint answered " + std::to_string(status) + " without JSON");
+  }
+  const auto& o = v.as_object();
+  if (status < 200 || status > 299) {
+    std::string error = string_field(o, "error");
+    if (error.empty()) {
+      return make_error("oidc.token_endpoint_failed",
+                        "token endpoint answered " + std::to_string(status));
+    }
+    // error_description can carry attacker-influenced text: keep the code.
+    std::string code_list;
+    if (const auto* codes = o.if_contains("error_codes"); codes && codes->is_array()) {
+      for (const auto& c : codes->as_array()) {
+        if (c.is_int64()) code_list += (code_list.empty() ? "" : ",") + std::to_string(c.as_int64());
+      }
+    }
+    if (error.size() > 64) error.resize(64);
+    return make_error("oidc.token_error", error + (code_list.empty() ? "" : " AADSTS" + code_list));
+  }
+  TokenResponse t;
+  t.id_token = string_field(o, "id_token");
+  if (t.id_token.empty()) return make_error("oidc.missing_id_token", "no id_token in the answer");
+  return t;
+}
+
+OidcClient::OidcClient(http::HttpClient& http, const Clock& clock, OidcClientOptions options)
+    : http_(http), clock_(clock), options_(std::move(options)) {}
+
+boost::asio::awaitable<Result<ProviderMetadata>> OidcClient::metadata() {
+  const auto now = clock_.now();
+  if (metadata_ && now - metadata_fetched_at_ < options_.metadata_max_age) co_return *metadata_;
+  http::ClientRequest req;
+  req.url = options_.issuer + "/.well-known/openid-configuration";
+  req.timeout = std::chrono::seconds(10);
+  (void)req.headers.set("Accept", "application/json");
+  auto resp = co_await http_.send(std::move(req));
+  if (!resp || resp->status != 200) {
+    const std::string why = resp ? "status " + std::to_string(resp->status)
+                                 : std::string(resp.error().code) + " " + resp.error().detail;
+    if (metadata_) {
+      log::warn("oidc.discovery_refresh_failed").str("detail", why);
+      co_return *metadata_;  // keep the last good document
+    }
+    co_return make_error("oidc.discovery_failed", why);
+  }
+  auto parsed = parse_discovery(resp->body);
+  if (!parsed) co_return parsed.error();
+  // The issuer in the document must be the configured one (OIDC Discovery
+  // 4.3). A multi-tenant document carries the {tenantid} template instead.
+  const bool templated = parsed->issuer.find("{tenantid}") != std::string::npos;
+  if (!templated && parsed->issuer != options_.issuer) {
+    co_return make_error("oidc.issuer_mismatch",
+                         "discovery issuer " + parsed->issuer + " != " + options_.issuer);
+  }
+  metadata_ = *parsed;
+  metadata_fetched_at_ = now;
+  co_return *metadata_;
+}
+
+boost::asio::awaitable<Status> OidcClient::refresh_jwks() {
+  auto meta = co_await metadata();
+  if (!meta) co_return meta.error();
+  http::ClientRequest req;
+  req.url = meta->jwks_uri;
+  req.timeout = std::chrono::seconds(10);
+  (void)req.headers.set("Accept", "application/json");
+  ++jwks_fetches_;
+  auto resp = co_await http_.send(std::move(req));
+  if (!resp || resp->status != 200) {
+    const std::string why = resp ? "status " + std::to_string(resp->status)
+                                 : std::string(resp.error().code) + " " + resp.error().detail;
+    co_return make_error("oidc.jwks_unavailable", why);
+  }
+  auto keys = jose::parse_jwks(resp->body);
+  if (!keys) co_return make_error("oidc.jwks_unavailable", keys.error().detail);
+  jwks_ = std::move(*keys);
+  co_return Status{};
+}
+
+boost::asio::awaitable<Result<json::object>> OidcClient::verify_signature(std::string id_token) {
+  auto jws = jose::parse_compact(id_token);
+  if (!jws) co_return jws.error();
+  if (!jwks_) {
+    auto st = co_await refresh_jwks();
+    if (!st) co_return st.error();
+  }
+  auto claims = jose::verify(*jws, *jwks_);
+  if (!claims && claims.error().code == "jose.unknown_kid") {
+    const auto now = clock_.now();
+    const bool may_refresh = !unknown_kid_refresh_at_ ||
+                             now - *unknown_kid_refresh_at_ >= options_.jwks_min_refresh_interval;
+    if (may_refresh) {
+      unknown_kid_refresh_at_ = now;  // failures count too: an attacker's kids cost one fetch a minute
+      auto st = co_await refresh_jwks();
+      if (!st) {
+        log::warn("oidc.jwks_refresh_failed").str("detail", st.error().detail);
+      } else {
+        claims = jose::verify(*jws, *jwks_);
+      }
+    }
+  }
+  co_return claims;
+}
+
+boost::asio::awaitable<Result<TokenResponse>> OidcClient::exchange_code(std::string code,
+                                                                         std::string code_verifier,
+                                                                         std::string redirect_uri) {
+  auto meta = co_await metadata();
+  if (!meta) co_return meta.error();
+  http::ClientRequest req;
+  req.method = http::Method::post;
+  req.url = meta->token_endpoint;
+  req.timeout = std::chrono::seconds(15);
+  (void)req.headers.set("Content-Type", "application/x-www-form-urlencoded");
+  (void)req.headers.set("Accept", "application/json");
+  req.body = form_encode({{"grant_type", "authorization_code"},
+                          {"client_id", options_.client_id},
+                          {"client_secret", options_.client_secret.expose()},
+                          {"code", code},
+                          {"redirect_uri", redirect_uri},
+                          {"code_verifier", code_verifier},
+                          {"scope", "openid profile email"}});
+  auto resp = co_await http_.send(std::move(req));
+  if (!resp) {
+    co_return make_error("oidc.token_endpoint_failed",
+                         std::string(resp.error().code) + " " + resp.error().detail);
+  }
+  co_return parse_token_response(resp->status, resp->body);
+}
+
+}  // namespace parley::auth

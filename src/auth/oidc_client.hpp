@@ -1,0 +1,96 @@
+#pragma once
+// The OpenID Connect relying party's view of the identity provider:
+// discovery metadata, the JWKS cache and the token endpoint.
+//
+// Strand affinity: all members run on the server's single io_context thread;
+// the caches need no locks.
+//
+// JWKS policy (DESIGN.md security rules): keys are cached; a token whose kid
+// is unknown triggers at most one refresh per minute; when the JWKS endpoint
+// fails, the cached keys keep working.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "auth/jose.hpp"
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "core/secret.hpp"
+#include "http/client.hpp"
+
+namespace parley::auth {
+
+struct ProviderMetadata {
+  std::string issuer;  // may be a "{tenantid}" template for organizations/common
+  std::string authorization_endpoint;
+  std::string token_endpoint;
+  std::string jwks_uri;
+  std::string end_session_endpoint;  // may be empty
+};
+
+// Parses a discovery document; code "oidc.discovery_invalid". Endpoint URLs
+// must be https, or http on loopback hosts.
+Result<ProviderMetadata> parse_discovery(std::string_view json);
+
+struct TokenResponse {
+  std::string id_token;
+  // The access/refresh tokens are not kept: Parley only needs the identity.
+};
+
+// Parses a token endpoint answer. Codes: "oidc.token_error" (an OAuth error
+// object; detail holds `error` only — error_description may echo input),
+// "oidc.token_endpoint_failed" (non-2xx without an OAuth error, non-JSON),
+// "oidc.missing_id_token".
+Result<TokenResponse> parse_token_response(int status, std::string_view body);
+
+struct OidcClientOptions {
+  std::string issuer;  // AUTH_MICROSOFT_ENTRA_ID_ISSUER
+  std::string client_id;
+  Secret client_secret;
+  std::chrono::seconds jwks_min_refresh_interval{60};
+  std::chrono::seconds metadata_max_age{24 * 3600};
+};
+
+class OidcClient {
+ public:
+  OidcClient(http::HttpClient& http, const Clock& clock, OidcClientOptions options);
+
+  // Discovery document, fetched on first use and cached.
+  // Codes: oidc.discovery_failed, oidc.discovery_invalid, oidc.issuer_mismatch.
+  boost::asio::awaitable<Result<ProviderMetadata>> metadata();
+
+  // Verifies the token's signature with the cached JWKS (one rate-limited
+  // refresh on an unknown kid) and returns its claims. Codes: jose.*,
+  // oidc.jwks_unavailable.
+  boost::asio::awaitable<Result<boost::json::object>> verify_signature(std::string id_token);
+
+  // authorization_code grant with PKCE and client_secret_post.
+  boost::asio::awaitable<Result<TokenResponse>> exchange_code(std::string code,
+                                                              std::string code_verifier,
+                                                              std::string redirect_uri);
+
+  // Fetches the JWKS now (doctor, start-up warm-up). Code oidc.jwks_unavailable.
+  boost::asio::awaitable<Status> refresh_jwks();
+
+  std::size_t cached_key_count() const { return jwks_ ? jwks_->size() : 0; }
+  std::int64_t jwks_fetches() const { return jwks_fetches_; }
+
+ private:
+  http::HttpClient& http_;
+  const Clock& clock_;
+  OidcClientOptions options_;
+  std::optional<ProviderMetadata> metadata_;
+  std::chrono::system_clock::time_point metadata_fetched_at_{};
+  std::optional<jose::Jwks> jwks_;
+  // When an unknown kid last caused a refresh: the rate limit applies to
+  // those refreshes only (start-up warm-up and first fetch do not count).
+  std::optional<std::chrono::system_clock::time_point> unknown_kid_refresh_at_;
+  std::int64_t jwks_fetches_ = 0;
+};
+
+}  // namespace parley::auth

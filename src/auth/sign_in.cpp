@@ -1,0 +1,199 @@
+#include "auth/sign_in.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "auth/oidc_transaction.hpp"
+#include "auth/redirect.hpp"
+#include "core/base64url.hpp"
+#include "http/message.hpp"
+#include "observability/log.hpp"
+
+namespace parley::auth {
+
+namespace {
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string sha256_b64(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+  return base64url_encode(std::string_view(reinterpret_cast<const char*>(digest), len));
+}
+
+void append_param(std::string& url, std::string_view key, std::string_view value) {
+  url += url.find('?') == std::string::npos ? '?' : '&';
+  url += key;
+  url += '=';
+  url += http::percent_encode(value);
+}
+
+bool is_interaction_needed(std::string_view error) {
+  return error == "login_required" || error == "interaction_required" ||
+         error == "consent_required";
+}
+
+}  // namespace
+
+std::string public_reason_for(std::string_view code) {
+  if (code == "oidc.access_denied") return "access_denied";
+  if (code == "oidc.transaction_missing" || code == "oidc.transaction_invalid" ||
+      code == "oidc.transaction_expired" || code == "oidc.state_mismatch" ||
+      code == "oidc.replayed_callback" || code == "oidc.missing_code") {
+    return "session_expired";
+  }
+  if (code == "oidc.discovery_failed" || code == "oidc.discovery_invalid" ||
+      code == "oidc.token_endpoint_failed" || code == "oidc.jwks_unavailable") {
+    return "provider_unavailable";
+  }
+  if (code == "oidc.user_disabled") return "account_disabled";
+  if (code == "oidc.tenant_not_allowed" || code == "oidc.wrong_tenant") return "tenant_not_allowed";
+  if (code.starts_with("jose.") || code.starts_with("oidc.")) return "invalid_token";
+  return "unavailable";
+}
+
+SignInService::SignInService(OidcClient& oidc, SessionService& sessions, UserDirectory& users,
+                             ReplayGuard& replay, AuditSink& audit,
+                             const Sealer& transaction_sealer, Random& random, const Clock& clock,
+                             SignInOptions options)
+    : oidc_(oidc),
+      sessions_(sessions),
+      users_(users),
+      replay_(replay),
+      audit_(audit),
+      transaction_sealer_(transaction_sealer),
+      random_(random),
+      clock_(clock),
+      options_(std::move(options)) {}
+
+boost::asio::awaitable<Result<SignInStart>> SignInService::begin(std::string callback_url,
+                                                                  std::optional<bool> silent) {
+  auto meta = co_await oidc_.metadata();
+  if (!meta) co_return meta.error();
+  const bool use_silent = silent.value_or(options_.silent_sso);
+  OidcTransaction tx = new_transaction(random_, safe_callback_path(callback_url, options_.public_origin),
+                                       clock_.now_seconds(), use_silent);
+  std::string url = meta->authorization_endpoint;
+  append_param(url, "client_id", options_.client_id);
+  append_param(url, "response_type", "code");
+  append_param(url, "redirect_uri", options_.redirect_uri);
+  append_param(url, "response_mode", "query");
+  append_param(url, "scope", "openid profile email");
+  append_param(url, "state", tx.state);
+  append_param(url, "nonce", tx.nonce);
+  append_param(url, "code_challenge", pkce_challenge_s256(tx.code_verifier));
+  append_param(url, "code_challenge_method", "S256");
+  if (use_silent) append_param(url, "prompt", "none");
+  co_return SignInStart{std::move(url), seal_transaction(tx, transaction_sealer_, random_)};
+}
+
+boost::asio::awaitable<SignInOutcome> SignInService::fail(std::string code,
+                                                          const CallbackParams& params) {
+  log::warn("auth.sign_in_rejected").str("reason", code).str("request_id", params.request_id);
+  AuditEvent ev;
+  ev.action = "sign_in";
+  ev.outcome = "failure";
+  ev.reason = code;
+  ev.ip = params.ip;
+  ev.request_id = params.request_id;
+  co_await audit_.record(std::move(ev));
+  SignInOutcome out;
+  out.kind = SignInOutcome::Kind::failed;
+  out.public_reason = public_reason_for(code);
+  out.error_code = std::move(code);
+  co_return out;
+}
+
+boost::asio::awaitable<SignInOutcome> SignInService::complete(CallbackParams params) {
+  const std::int64_t now = clock_.now_seconds();
+  // The transaction cookie binds the callback to the browser that started
+  // the sign-in (a callback delivered to another browser has none).
+  if (!params.transaction_cookie) co_return co_await fail("oidc.transaction_missing", params);
+  auto tx = open_transaction(*params.transaction_cookie, transaction_sealer_, now,
+                             options_.transaction_max_age);
+  if (!tx) co_return co_await fail(std::string(tx.error().code), params);
+  if (!params.state || !constant_time_equal(*params.state, tx->state)) {
+    co_return co_await fail("oidc.state_mismatch", params);
+  }
+  // state is single-use, on every replica.
+  auto first = co_await replay_.first_use(sha256_b64(tx->state),
+                                          tx->created_at + options_.transaction_max_age);
+  if (!first) co_return co_await fail(std::string(first.error().code), params);
+  if (!*first) co_return co_await fail("oidc.replayed_callback", params);
+
+  if (params.error) {
+    if (tx->silent && is_interaction_needed(*params.error)) {
+      auto restart = co_await begin(tx->callback_url, false);
+      if (!restart) co_return co_await fail(std::string(restart.error().code), params);
+      SignInOutcome out;
+      out.kind = SignInOutcome::Kind::restart;
+      out.restart = std::move(*restart);
+      co_return out;
+    }
+    co_return co_await fail(*params.error == "access_denied" ? "oidc.access_denied"
+                                                             : "oidc.provider_error",
+                            params);
+  }
+  if (!params.code || params.code->empty()) co_return co_await fail("oidc.missing_code", params);
+
+  auto tokens = co_await oidc_.exchange_code(*params.code, tx->code_verifier, options_.redirect_uri);
+  if (!tokens) {
+    log::warn("auth.token_exchange_failed").str("detail", tokens.error().detail);
+    co_return co_await fail(std::string(tokens.error().code), params);
+  }
+  auto claims = co_await oidc_.verify_signature(tokens->id_token);
+  if (!claims) co_return co_await fail(std::string(claims.error().code), params);
+
+  IdTokenRules rules;
+  auto meta = co_await oidc_.metadata();
+  rules.issuer = meta ? meta->issuer : options_.issuer;
+  rules.allowed_tenants = options_.allowed_tenants;
+  rules.client_id = options_.client_id;
+  rules.expected_nonce = tx->nonce;
+  rules.now = now;
+  auto identity = validate_id_token_claims(*claims, rules);
+  if (!identity) co_return co_await fail(std::string(identity.error().code), params);
+
+  SessionUser user;
+  user.name = identity->name;
+  user.email = identity->email;
+  user.roles = identity->roles;
+  auto record = co_await users_.upsert_on_sign_in(*identity);
+  if (!record) co_return co_await fail(std::string(record.error().code), params);
+  if (record->disabled) co_return co_await fail("oidc.user_disabled", params);
+  user.id = record->id;
+
+  auto session = co_await sessions_.create(std::move(user), params.user_agent, params.ip);
+  if (!session) co_return co_await fail(std::string(session.error().code), params);
+
+  AuditEvent ev;
+  ev.action = "sign_in";
+  ev.outcome = "success";
+  ev.user_id = record->id;
+  ev.session_id = session->session_id;
+  ev.ip = params.ip;
+  ev.request_id = params.request_id;
+  co_await audit_.record(std::move(ev));
+  log::info("auth.signed_in").str("user_id", record->id).str("request_id", params.request_id);
+
+  SignInOutcome out;
+  out.kind = SignInOutcome::Kind::signed_in;
+  out.session = std::move(*session);
+  out.callback_path = tx->callback_url;
+  co_return out;
+}
+
+boost::asio::awaitable<std::string> SignInService::end_session_url() {
+  const std::string signed_out = options_.public_origin + "/signed-out";
+  auto meta = co_await oidc_.metadata();
+  if (!meta || meta->end_session_endpoint.empty()) co_return signed_out;
+  std::string url = meta->end_session_endpoint;
+  append_param(url, "post_logout_redirect_uri", signed_out);
+  append_param(url, "client_id", options_.client_id);
+  co_return url;
+}
+
+}  // namespace parley::auth

@@ -1,0 +1,57 @@
+#pragma once
+// A query result: owns the PGresult. Values are read in PostgreSQL's text
+// format. Accessors take (row, column) indexes; out-of-range indexes are a
+// programming error (checked by assert in debug builds).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct pg_result;
+
+namespace parley::db {
+
+class Rows {
+ public:
+  Rows() = default;
+  explicit Rows(pg_result* result);  // takes ownership
+  Rows(Rows&&) noexcept = default;
+  Rows& operator=(Rows&&) noexcept = default;
+
+  int rows() const;
+  int cols() const;
+  bool empty() const { return rows() == 0; }
+  // Column index by name, -1 when absent.
+  int column(std::string_view name) const;
+
+  bool is_null(int r, int c) const;
+  // Empty for NULL; the view lives as long as this Rows.
+  std::string_view text(int r, int c) const;
+  std::optional<std::string> optional_text(int r, int c) const;
+  // 0 / false for NULL or unparsable text.
+  std::int64_t int64(int r, int c) const;
+  std::optional<std::int64_t> optional_int64(int r, int c) const;
+  bool boolean(int r, int c) const;  // "t"
+  // A one-dimensional text[] value ({a,"b c",NULL}); NULL elements become "".
+  std::vector<std::string> text_array(int r, int c) const;
+  // Rows affected by INSERT/UPDATE/DELETE (PQcmdTuples), 0 otherwise.
+  std::int64_t affected() const;
+
+  pg_result* native() const { return result_.get(); }
+
+ private:
+  struct Clear {
+    void operator()(pg_result* r) const noexcept;
+  };
+  std::unique_ptr<pg_result, Clear> result_;
+};
+
+// Parses a one-dimensional array literal in PostgreSQL's text output format.
+std::vector<std::string> parse_text_array(std::string_view literal);
+// Formats strings as a text[] literal (every element quoted and escaped).
+std::string format_text_array(const std::vector<std::string>& values);
+
+}  // namespace parley::db

@@ -1,0 +1,67 @@
+#pragma once
+// Classification of a non-2xx Azure OpenAI response (status, headers, body)
+// into a kind, a retry delay and a user-readable message. Pure; never throws.
+// The upstream message goes to `detail` (log only), never to users.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace parley::llm {
+
+// (name, value) pairs as received; names compared case-insensitively.
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+enum class UpstreamErrorKind {
+  rate_limited,    // 429
+  content_filter,  // 400 with error.code "content_filter" (or innererror
+                   // ResponsibleAIPolicyViolation)
+  auth,            // 401, 403
+  not_found,       // 404 (e.g. DeploymentNotFound)
+  bad_request,     // other 400, 413, 422
+  server,          // 5xx, 408
+  other,
+};
+
+struct UpstreamError {
+  UpstreamErrorKind kind = UpstreamErrorKind::other;
+  int status = 0;
+  bool retryable = false;                      // 429, 408, 5xx
+  std::optional<std::int64_t> retry_after_ms;  // from headers, capped; absent if none usable
+  std::string upstream_code;                   // error.code as sent (log only)
+  std::string detail;                          // error.message as sent (log only)
+  std::vector<std::string> filter_categories;  // content_filter: categories with filtered:true
+  std::string user_message;                    // safe to show to the user
+};
+
+constexpr std::int64_t kMaxRetryAfterMs = 60'000;
+
+// Never throws; a body that is not Azure-shaped JSON only loses the detail.
+UpstreamError classify(int status, const HeaderList& headers, std::string_view body,
+                       std::int64_t now_epoch_seconds);
+
+// Retry delay from `retry-after-ms`, then `x-ms-retry-after-ms`, then
+// `retry-after` (delay-seconds or IMF-fixdate relative to now). A header whose
+// value is unusable (empty, negative, non-numeric, exponent, bad date) is
+// skipped as if absent. Results are floored at 0 and capped at cap_ms (a huge
+// or overflowing all-digit value is capped, not rejected).
+std::optional<std::int64_t> retry_after_ms(const HeaderList& headers,
+                                           std::int64_t now_epoch_seconds,
+                                           std::int64_t cap_ms = kMaxRetryAfterMs);
+
+// RFC 9110 5.6.7 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") -> epoch seconds.
+std::optional<std::int64_t> parse_http_date(std::string_view text);
+
+// Stable Parley error for the kind: "llm.rate_limited", "llm.content_filter",
+// "llm.auth", "llm.not_found", "llm.bad_request", "llm.unavailable",
+// "llm.upstream_error"; detail carries status, upstream code and message.
+Error to_error(const UpstreamError& e);
+
+const char* kind_name(UpstreamErrorKind kind);
+
+}  // namespace parley::llm

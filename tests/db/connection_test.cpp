@@ -1,0 +1,128 @@
+#include "db/connection.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "db/params.hpp"
+#include "db/rows.hpp"
+#include "db_test_util.hpp"
+#include "support/child_process.hpp"
+
+namespace parley::db {
+namespace {
+
+using namespace std::chrono_literals;
+using test::run_sync;
+namespace asio = boost::asio;
+
+TEST(DbRows, ParsesAndFormatsTextArrays) {
+  EXPECT_EQ(parse_text_array("{}"), std::vector<std::string>{});
+  EXPECT_EQ(parse_text_array("{a,b}"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(parse_text_array(R"({"a b","c\"d","e\\f",NULL})"),
+            (std::vector<std::string>{"a b", "c\"d", "e\\f", ""}));
+  EXPECT_EQ(format_text_array({"x", "y\"z", "w\\"}), R"({"x","y\"z","w\\"})");
+  EXPECT_EQ(parse_text_array(format_text_array({"a,b", "{c}", " d "})),
+            (std::vector<std::string>{"a,b", "{c}", " d "}));
+}
+
+TEST(TempPostgres, StartsQuickly) {
+  auto& pg = testing::shared_temp_postgres();
+  ::testing::Test::RecordProperty("startup_ms", static_cast<int>(pg.startup_time().count()));
+  std::printf("TempPostgres started in %lld ms\n", static_cast<long long>(pg.startup_time().count()));
+  EXPECT_TRUE(pg.running());
+}
+
+TEST(DbConnection, QueriesWithParamsAndNulls) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  auto conn = run_sync(io, Connection::connect(io, pg.url(), 5s));
+  ASSERT_TRUE(conn) << conn.error().detail;
+  Params params{"hello", std::nullopt, 42, true, std::string("it's")};
+  auto rows = run_sync(io, (*conn)->query("SELECT $1::text, $2::text, $3::int8 + 1 AS n, $4::bool, $5::text",
+                                          params, 5s));
+  ASSERT_TRUE(rows) << rows.error().detail;
+  ASSERT_EQ(rows->rows(), 1);
+  ASSERT_EQ(rows->cols(), 5);
+  EXPECT_EQ(rows->text(0, 0), "hello");
+  EXPECT_TRUE(rows->is_null(0, 1));
+  EXPECT_EQ(rows->optional_text(0, 1), std::nullopt);
+  EXPECT_EQ(rows->int64(0, 2), 43);
+  EXPECT_TRUE(rows->boolean(0, 3));
+  EXPECT_EQ(rows->text(0, 4), "it's");
+  EXPECT_EQ(rows->column("n"), 2);
+  EXPECT_EQ(rows->column("missing"), -1);
+}
+
+TEST(DbConnection, ManyRowsAndMultiStatementExecute) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  auto conn = run_sync(io, Connection::connect(io, pg.url(), 5s));
+  ASSERT_TRUE(conn);
+  // Larger than one socket buffer: exercises the edge-triggered read path.
+  auto rows = run_sync(io, (*conn)->query("SELECT g, repeat('x', 100) FROM generate_series(1, 50000) g",
+                                          {}, 10s));
+  ASSERT_TRUE(rows) << rows.error().detail;
+  EXPECT_EQ(rows->rows(), 50000);
+  EXPECT_EQ(rows->int64(49999, 0), 50000);
+  auto last = run_sync(io, (*conn)->execute("CREATE TEMP TABLE t (x int); INSERT INTO t VALUES (1), (2); "
+                                            "SELECT count(*) FROM t", 5s));
+  ASSERT_TRUE(last) << last.error().detail;
+  EXPECT_EQ(last->int64(0, 0), 2);
+}
+
+TEST(DbConnection, ConnectToNothingIsUnavailable) {
+  asio::io_context io;
+  const int port = testing::free_port();
+  auto conn = run_sync(io, Connection::connect(
+                               io, "postgres://postgres@127.0.0.1:" + std::to_string(port) + "/parley", 2s));
+  ASSERT_FALSE(conn);
+  EXPECT_EQ(conn.error().code, "db.unavailable");
+}
+
+TEST(DbConnection, SqlErrorsCarrySqlstate) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  auto conn = run_sync(io, Connection::connect(io, pg.url(), 5s));
+  ASSERT_TRUE(conn);
+  auto bad = run_sync(io, (*conn)->query("SELECT * FROM no_such_table", {}, 5s));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "db.query");
+  EXPECT_NE(bad.error().detail.find("42P01"), std::string::npos) << bad.error().detail;
+  EXPECT_FALSE((*conn)->broken());
+
+  auto dup = run_sync(io, (*conn)->execute("CREATE TEMP TABLE u (x int primary key); "
+                                           "INSERT INTO u VALUES (1); INSERT INTO u VALUES (1)", 5s));
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, "db.unique_violation");
+
+  auto ser = run_sync(io, (*conn)->query(
+                              "DO $$ BEGIN RAISE EXCEPTION 'x' USING ERRCODE = 'serialization_failure'; END $$",
+                              {}, 5s));
+  ASSERT_FALSE(ser);
+  EXPECT_EQ(ser.error().code, "db.serialization");
+  // Still usable after SQL errors.
+  auto ok = run_sync(io, (*conn)->query("SELECT 1", {}, 5s));
+  EXPECT_TRUE(ok);
+}
+
+TEST(DbConnection, PreparedStatementsArePreparedOncePerConnection) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  auto conn = run_sync(io, Connection::connect(io, pg.url(), 5s));
+  ASSERT_TRUE(conn);
+  constexpr Statement kAdd{"test_add", "SELECT $1::int + $2::int"};
+  for (int i = 0; i < 3; ++i) {
+    Params params{i, 10};
+    auto rows = run_sync(io, (*conn)->prepared(kAdd, params, 5s));
+    ASSERT_TRUE(rows) << rows.error().detail;
+    EXPECT_EQ(rows->int64(0, 0), i + 10);
+  }
+  auto count = run_sync(io, (*conn)->query(
+                                "SELECT count(*) FROM pg_prepared_statements WHERE name = 'test_add'", {}, 5s));
+  ASSERT_TRUE(count);
+  EXPECT_EQ(count->int64(0, 0), 1);
+}
+
+}  // namespace
+}  // namespace parley::db
