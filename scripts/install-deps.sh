@@ -13,9 +13,8 @@ packages=(
   clang libclang-rt-14-dev
   wrk curl procps
 )
-if [[ "${PARLEY_WITH_BROWSER:-0}" == 1 ]]; then
-  packages+=(chromium)
-fi
+# Browser tests drive Debian's chromium; container image builds skip it.
+[[ "${PARLEY_NO_BROWSER:-0}" == 1 ]] || packages+=(chromium)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -28,4 +27,15 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The web UI's npm packages (build and test time only; the binary embeds the
+# built files). scripts/build-web.sh runs `npm ci` again when the lock changes.
+web=$(cd "$(dirname "$0")/../web" && pwd)
+if command -v npm >/dev/null; then
+  if [[ ! -f $web/node_modules/.package-lock.json || $web/package-lock.json -nt $web/node_modules/.package-lock.json ]]; then
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+else
+  echo "install-deps: npm (Node 20) not found; the web UI cannot be built" >&2
 fi

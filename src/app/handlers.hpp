@@ -22,11 +22,22 @@ awaitable<Response> sign_in_error(Services&, Request&, RequestContext&);
 awaitable<Response> home(Services&, Request&, RequestContext&);
 awaitable<Response> signed_out(Services&, Request&, RequestContext&);
 awaitable<Response> stylesheet(Services&, Request&, RequestContext&);
+awaitable<Response> asset(Services&, Request&, RequestContext&);
 
 // ops_handlers.cpp
 awaitable<Response> healthz(Services&, Request&, RequestContext&);
 awaitable<Response> readyz(Services&, Request&, RequestContext&);
 awaitable<Response> metrics(Services&, Request&, RequestContext&);
 awaitable<Response> openapi(Services&, Request&, RequestContext&);
+
+// chat_handlers.cpp
+awaitable<Response> list_conversations(Services&, Request&, RequestContext&);
+awaitable<Response> create_conversation(Services&, Request&, RequestContext&);
+awaitable<Response> get_conversation(Services&, Request&, RequestContext&);
+awaitable<Response> rename_conversation(Services&, Request&, RequestContext&);
+awaitable<Response> delete_conversation(Services&, Request&, RequestContext&);
+awaitable<Response> post_message(Services&, Request&, RequestContext&);
+awaitable<Response> regenerate(Services&, Request&, RequestContext&);
+awaitable<Response> stop_answer(Services&, Request&, RequestContext&);
 
 }  // namespace parley::app::handlers

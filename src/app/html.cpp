@@ -59,27 +59,6 @@ std::string_view sign_in_error_text(std::string_view reason) {
   return "Sign-in failed. Please try again.";
 }
 
-std::string render_home_page(const PageUser& user, std::string_view csrf_token) {
-  std::string roles;
-  for (const auto& r : user.roles) {
-    if (!roles.empty()) roles += ", ";
-    roles += r;
-  }
-  if (user.roles.size() > 12) roles = std::to_string(user.roles.size()) + " roles";
-  std::string body = "<h1>Parley</h1><section class=\"card\" aria-label=\"Signed-in user\">";
-  body += "<p class=\"name\" data-testid=\"user-name\">" + html_escape(user.name) + "</p>";
-  body += "<dl><dt>Email</dt><dd data-testid=\"user-email\">" + html_escape(user.email) + "</dd>";
-  body += "<dt>User id</dt><dd data-testid=\"user-id\"><code>" + html_escape(user.id) +
-          "</code></dd>";
-  body += "<dt>Roles</dt><dd data-testid=\"user-roles\">" +
-          html_escape(roles.empty() ? "none" : roles) + "</dd></dl>";
-  body += "<form method=\"post\" action=\"/api/auth/signout\">"
-          "<input type=\"hidden\" name=\"csrfToken\" value=\"" +
-          html_escape(csrf_token) +
-          "\"><button type=\"submit\">Sign out</button></form></section>";
-  return page("Parley", body);
-}
-
 std::string render_signed_out_page() {
   return page("Signed out - Parley",
               "<h1>You are signed out</h1><section class=\"card\"><p>Your Parley session has "

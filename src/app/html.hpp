@@ -1,6 +1,6 @@
 #pragma once
-// Server-rendered pages of the foundation (the signed-in landing page, the
-// public signed-out and sign-in error pages). Every interpolated value goes
+// Server-rendered public pages (signed-out, sign-in error, not found); the
+// signed-in pages are the web UI. Every interpolated value goes
 // through html_escape; pages carry no inline script or style (strict CSP).
 
 #include <string>
@@ -11,12 +11,6 @@ namespace parley::app {
 
 std::string html_escape(std::string_view text);
 
-struct PageUser {
-  std::string id, name, email;
-  std::vector<std::string> roles;
-};
-
-std::string render_home_page(const PageUser& user, std::string_view csrf_token);
 std::string render_signed_out_page();
 // `reason` is one of the fixed sign-in error codes (see sign_in_error_text);
 // anything else renders the generic text. Nothing from the IdP is reflected.

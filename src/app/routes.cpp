@@ -18,8 +18,19 @@ constexpr std::array kRoutes = {
     Route{Method::get, "/api/auth/session", Policy::public_, &h::session},
     Route{Method::get, "/api/auth/csrf", Policy::public_, &h::csrf},
     Route{Method::get, "/api/auth/error", Policy::public_, &h::sign_in_error},
+    // Conversations (chat_handlers.cpp).
+    Route{Method::get, "/api/conversations", Policy::session, &h::list_conversations},
+    Route{Method::post, "/api/conversations", Policy::session_csrf, &h::create_conversation},
+    Route{Method::get, "/api/conversations/{id}", Policy::session, &h::get_conversation},
+    Route{Method::patch, "/api/conversations/{id}", Policy::session_csrf, &h::rename_conversation},
+    Route{Method::delete_, "/api/conversations/{id}", Policy::session_csrf, &h::delete_conversation},
+    Route{Method::post, "/api/conversations/{id}/messages", Policy::session_csrf, &h::post_message},
+    Route{Method::post, "/api/conversations/{id}/regenerate", Policy::session_csrf, &h::regenerate},
+    Route{Method::post, "/api/conversations/{id}/stop", Policy::session_csrf, &h::stop_answer},
     // Pages.
     Route{Method::get, "/", Policy::page, &h::home},
+    Route{Method::get, "/c/{id}", Policy::page, &h::home},
+    Route{Method::get, "/static/{file}", Policy::public_, &h::asset},
     Route{Method::get, "/signed-out", Policy::public_, &h::signed_out},
     Route{Method::get, "/assets/parley.css", Policy::public_, &h::stylesheet},
     // Operations.

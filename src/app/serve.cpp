@@ -3,12 +3,15 @@
 // the HTTP server on one io_context thread, and shuts down gracefully on
 // SIGTERM (stop accepting, finish in-flight requests, exit 0).
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include <unistd.h>
 
 #include <chrono>
 
@@ -20,6 +23,7 @@
 #include "auth/seal.hpp"
 #include "auth/session_service.hpp"
 #include "auth/sign_in.hpp"
+#include "chat/service.hpp"
 #include "core/clock.hpp"
 #include "core/random.hpp"
 #include "db/listener.hpp"
@@ -27,6 +31,9 @@
 #include "db/pool.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
+#include "llm/azure_client.hpp"
+#include "llm/chat_model.hpp"
+#include "llm/credential.hpp"
 #include "observability/log.hpp"
 #include "observability/metrics.hpp"
 
@@ -105,6 +112,22 @@ class RevocationSync {
   bool stopped_ = false;
 };
 
+// The model behind the chat API: Azure OpenAI with the configured credential.
+std::unique_ptr<llm::ChatModel> make_chat_model(asio::io_context& io, http::HttpClient& http_client,
+                                                const config::Config& cfg, Random& random,
+                                                const Clock& clock) {
+  return llm::make_azure_chat_model(io, http_client, cfg.azure,
+                                    llm::make_credential(io, http_client, cfg.azure, clock),
+                                    random, clock);
+}
+
+// Identifies this process in messages.owner (diagnostics of the lease).
+std::string instance_id(Random& random) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return std::string(host) + "/" + std::to_string(getpid()) + "/" + random.token(6);
+}
+
 void register_server_metrics(metrics::Registry& registry, const http::Server& server) {
   registry.counter_fn("parley_http_requests_total", "HTTP requests received",
                  [&server] { return static_cast<double>(server.stats().requests_total); });
@@ -161,8 +184,16 @@ int run_serve(const config::Config& cfg) {
   auth::SignInService sign_in(oidc, sessions, users, replay, audit, transaction_sealer, random,
                               clock, sign_in_options);
 
+  auto chat_model = make_chat_model(io, *http_client, cfg, random, clock);
+  chat::ChatOptions chat_options;
+  chat_options.system_prompt = cfg.system_prompt;
+  chat_options.history_max_chars = cfg.history_max_chars;
+  chat_options.instance_id = instance_id(random);
+  chat::ChatService chat_service(io, pool, *chat_model, chat_options);
+
   Services services;
   services.config = &cfg;
+  services.chat = &chat_service;
   services.sessions = &sessions;
   services.sign_in = &sign_in;
   services.csrf = &csrf;
@@ -179,6 +210,8 @@ int run_serve(const config::Config& cfg) {
     if (status->pending > 0) co_return Readiness{false, "migrations pending"};
     co_return Readiness{true, {}};
   };
+  registry.gauge("parley_chat_answers_streaming", "Answers this process is streaming",
+                 [&chat_service] { return static_cast<double>(chat_service.active_answers()); });
   registry.gauge("parley_sessions_cached", "Sessions cached in this process",
                  [&sessions] { return static_cast<double>(sessions.cached_sessions()); });
   registry.gauge("parley_revoked_sessions", "Revoked, unexpired sessions known to this process",
@@ -202,6 +235,7 @@ int run_serve(const config::Config& cfg) {
     log::info("server.shutting_down");
     server.start_shutdown();
     co_await server.drained();
+    chat_service.shutdown();
     revocation_sync.stop();
     pool.close();
     log::info("server.stopped");
@@ -221,6 +255,7 @@ int run_serve(const config::Config& cfg) {
           co_return;
         }
         (void)co_await revocation_sync.start();
+        co_await chat_service.start();
         auto port = server.listen();
         if (!port) {
           log::error("server.listen_failed").str("detail", port.error().detail);

@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "auth/csrf.hpp"
+#include "chat/service.hpp"
 #include "auth/session_service.hpp"
 #include "auth/sign_in.hpp"
 #include "config/config.hpp"
@@ -28,6 +29,7 @@ struct Services {
   const auth::CsrfKeys* csrf = nullptr;
   auth::AuditSink* audit = nullptr;
   metrics::Registry* metrics = nullptr;
+  chat::ChatService* chat = nullptr;
   const Clock* clock = nullptr;
   // Database reachable and migrations applied.
   std::function<boost::asio::awaitable<Readiness>()> readiness;

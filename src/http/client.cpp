@@ -67,7 +67,8 @@ bool valid_reg_name(std::string_view host) {
   });
 }
 
-Result<Target> parse_target(std::string_view url) {
+Result<Target> parse_target(std::string_view url,
+                            const std::vector<std::string>& allow_plain_http_hosts = {}) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed) return make_error("http_client.bad_url", "not an absolute URI");
   const auto& u = *parsed;
@@ -115,7 +116,9 @@ Result<Target> parse_target(std::string_view url) {
   }
   t.loopback = is_loopback_host(t.host);
   // DESIGN.md: plain http:// issuers and endpoints only on loopback hosts.
-  if (!t.https && !t.loopback) {
+  if (!t.https && !t.loopback &&
+      std::find(allow_plain_http_hosts.begin(), allow_plain_http_hosts.end(), t.host) ==
+          allow_plain_http_hosts.end()) {
     return make_error("http_client.insecure_url", "plain http:// to a non-loopback host");
   }
   t.path = u.encoded_path().empty() ? "/" : std::string(u.encoded_path());
@@ -458,7 +461,7 @@ class ClientImpl final : public HttpClient {
   void log_done(const ClientRequest& request, int status, SteadyClock::time_point started,
                 std::string_view error_code) {
     if (!log::enabled(log::Level::debug)) return;
-    auto t = parse_target(request.url);
+    auto t = parse_target(request.url, options_.allow_plain_http_hosts);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);
     log::Event event(log::Level::debug, "http_client.request");
     event.str("method", to_string(request.method))
@@ -614,7 +617,7 @@ class ClientImpl final : public HttpClient {
   // Connects (or reuses), writes the request and reads the response headers.
   awaitable<Result<std::unique_ptr<StreamImpl>>> exchange(const ClientRequest& request,
                                                           const Deadlines& d) {
-    auto target = parse_target(request.url);
+    auto target = parse_target(request.url, options_.allow_plain_http_hosts);
     if (!target) co_return target.error();
     auto verb = to_verb(request.method);
     if (!verb) co_return make_error("http_client.bad_url", "unsupported method");

@@ -30,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 #include "http/message.hpp"
@@ -109,6 +110,11 @@ struct ClientOptions {
   bool proxy_bypass_loopback = true;
   std::size_t max_idle_per_origin = 8;
   std::chrono::milliseconds idle_keep_alive{30000};
+  // Exact hosts (IP literals) allowed over plain http:// although not
+  // loopback. Only the managed-identity credential's own client sets it, to
+  // exactly {"169.254.169.254"} (the instance metadata endpoint, which has
+  // no TLS); every other client leaves it empty.
+  std::vector<std::string> allow_plain_http_hosts;
 };
 
 // Reads https_proxy/HTTPS_PROXY, no_proxy/NO_PROXY (lower case first, as

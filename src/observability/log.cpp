@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -80,6 +81,16 @@ void flush() {
 }
 
 void append_json_escaped(std::string& out, std::string_view s) {
+  // Fast path: most values (paths, ids, codes) need no escaping at all.
+  std::size_t clean = 0;
+  while (clean < s.size()) {
+    const auto c = static_cast<unsigned char>(s[clean]);
+    if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) break;
+    ++clean;
+  }
+  out.append(s.data(), clean);
+  if (clean == s.size()) return;
+  s.remove_prefix(clean);
   for (unsigned char c : s) {
     switch (c) {
       case '"': out += "\\\""; break;
@@ -136,7 +147,9 @@ Event& Event::num(std::string_view key, std::int64_t value) {
   line_ += ",\"";
   append_json_escaped(line_, key);
   line_ += "\":";
-  fmt::format_to(std::back_inserter(line_), "{}", value);
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  line_.append(buf, ec == std::errc{} ? end : buf);
   return *this;
 }
 

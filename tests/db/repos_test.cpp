@@ -141,7 +141,8 @@ TEST_F(DbRepos, SessionsCreateLoadExtendRevoke) {
 }
 
 TEST_F(DbRepos, DisablingAUserInSqlRevokesSessionsAndNotifies) {
-  auto u = sign_in("tid-1", "oid-disable", "d@example.com", "D");
+  const std::string oid = "oid-disable-" + uuid(0);
+  auto u = sign_in("tid-1", oid, "d@example.com", "D");
   const SessionId s1{uuid(2001)};
   const SessionId s2{uuid(2002)};
   ASSERT_TRUE(run_sync(io_, create_session(pool_, NewSession{s1, u.id, now() + 3600, "", ""})));
@@ -177,7 +178,7 @@ TEST_F(DbRepos, DisablingAUserInSqlRevokesSessionsAndNotifies) {
   ASSERT_TRUE(ids);
   EXPECT_NE(std::find(ids->users.begin(), ids->users.end(), u.id), ids->users.end());
 
-  auto again = sign_in("tid-1", "oid-disable", "d@example.com", "D");
+  auto again = sign_in("tid-1", oid, "d@example.com", "D");
   EXPECT_TRUE(again.disabled());
   listener.stop();
 }

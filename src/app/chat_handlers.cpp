@@ -1,0 +1,207 @@
+// Conversations API (DESIGN.md "Conversations"). Problems found before the
+// stream starts are JSON errors:
+//   400 invalid_json | bad_request   body or query does not validate
+//   404 not_found                    another user's, malformed or missing id
+//   409 conflict                     an answer is already streaming there
+//                                    (regenerate with nothing to answer, too)
+//   413 too_large                    content above 32 KB
+//   503 unavailable                  the database is unreachable
+// Once the 200 text/event-stream has started, model failures are `error`
+// or `done` events (chat/answer.hpp).
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "app/handlers.hpp"
+#include "app/responses.hpp"
+#include "chat/proto.hpp"
+#include "chat/service.hpp"
+#include "observability/log.hpp"
+
+namespace parley::app::handlers {
+
+namespace {
+
+namespace json = boost::json;
+
+db::UserId user_of(const RequestContext& ctx) { return db::UserId{ctx.session->user.id}; }
+
+// The {id} segment when it can be a conversation id at all.
+std::optional<db::ConversationId> conversation_of(const Request& req) {
+  auto id = req.param("id");
+  if (!id || !chat::is_uuid(*id)) return std::nullopt;
+  return db::ConversationId{std::string(*id)};
+}
+
+Response not_found() { return json_error(404, "not_found", "No such conversation"); }
+
+Response invalid(const Error& e) {
+  if (e.code == "chat.invalid_json") return json_error(400, "invalid_json", e.detail);
+  if (e.code == "chat.too_large") return json_error(413, "too_large", e.detail);
+  return json_error(400, "bad_request", e.detail);
+}
+
+// Outcomes of the service that are not validation problems.
+Response failure(const Error& e, const Request& req) {
+  if (e.code == "chat.not_found") return not_found();
+  if (e.code == "chat.conflict") {
+    return json_error(409, "conflict", "An answer is already being written in this conversation");
+  }
+  if (e.code == "chat.nothing_to_regenerate") {
+    return json_error(409, "conflict", "This conversation has no message to answer again");
+  }
+  if (e.code == "chat.bad_cursor") return json_error(400, "bad_request", "cursor is not valid");
+  log::error("chat.request_failed")
+      .str("code", e.code)
+      .str("detail", e.detail)
+      .str("request_id", req.request_id);
+  return json_error(503, "unavailable", "The service is temporarily unavailable");
+}
+
+json::object item_json(const db::Conversation& c) {
+  return json::object{{"id", c.id.value},
+                      {"title", c.title},
+                      {"created_at", c.created_at},
+                      {"updated_at", c.updated_at}};
+}
+
+json::object message_json(const db::MessageRecord& m) {
+  json::object o{
+      {"id", m.id.value}, {"role", m.role}, {"content", m.content}, {"status", m.status}};
+  if (m.model) {
+    o["model"] = *m.model;
+  } else {
+    o["model"] = nullptr;
+  }
+  if (m.prompt_tokens || m.completion_tokens) {
+    o["usage"] = json::object{{"prompt_tokens", m.prompt_tokens.value_or(0)},
+                              {"completion_tokens", m.completion_tokens.value_or(0)}};
+  } else {
+    o["usage"] = nullptr;
+  }
+  o["created_at"] = m.created_at;
+  return o;
+}
+
+Response json_body(int status, const json::object& o) {
+  return json_response(status, json::serialize(o));
+}
+
+std::string traceparent_of(const Request& req) {
+  if (req.request_id.size() != 32 || req.span_id.size() != 16) return {};
+  return "00-" + req.request_id + "-" + req.span_id + "-01";
+}
+
+// The 200 event stream for a committed turn.
+Response event_stream(Services& s, chat::PreparedTurn turn, const Request& req) {
+  turn.traceparent = traceparent_of(req);
+  Response r;
+  r.status = 200;
+  (void)r.headers.set("Content-Type", "text/event-stream");
+  (void)r.headers.set("Cache-Control", "no-cache");
+  (void)r.headers.set("X-Accel-Buffering", "no");
+  auto shared = std::make_shared<chat::PreparedTurn>(std::move(turn));
+  chat::ChatService* service = s.chat;
+  r.stream = [service, shared](http::ResponseStream& out) { return service->stream(*shared, out); };
+  return r;
+}
+
+}  // namespace
+
+awaitable<Response> list_conversations(Services& s, Request& req, RequestContext& ctx) {
+  auto limit = chat::parse_limit(req.query_param("limit"));
+  if (!limit) co_return invalid(limit.error());
+  auto page = co_await s.chat->list(user_of(ctx), req.query_param("cursor"), *limit);
+  if (!page) co_return failure(page.error(), req);
+  json::array items;
+  for (const auto& c : page->items) items.push_back(item_json(c));
+  json::object body{{"items", std::move(items)}};
+  if (page->next_cursor) {
+    body["next_cursor"] = *page->next_cursor;
+  } else {
+    body["next_cursor"] = nullptr;
+  }
+  co_return json_body(200, body);
+}
+
+awaitable<Response> create_conversation(Services& s, Request& req, RequestContext& ctx) {
+  auto title = chat::parse_create_body(req.body);
+  if (!title) co_return invalid(title.error());
+  auto created = co_await s.chat->create(user_of(ctx), std::move(*title));
+  if (!created) co_return failure(created.error(), req);
+  co_return json_body(201, item_json(*created));
+}
+
+awaitable<Response> get_conversation(Services& s, Request& req, RequestContext& ctx) {
+  auto id = conversation_of(req);
+  if (!id) co_return not_found();
+  auto detail = co_await s.chat->get(user_of(ctx), std::move(*id));
+  if (!detail) co_return failure(detail.error(), req);
+  if (!*detail) co_return not_found();
+  json::object body = item_json((*detail)->conversation);
+  json::array messages;
+  for (const auto& m : (*detail)->messages) messages.push_back(message_json(m));
+  body["messages"] = std::move(messages);
+  co_return json_body(200, body);
+}
+
+awaitable<Response> rename_conversation(Services& s, Request& req, RequestContext& ctx) {
+  auto id = conversation_of(req);
+  if (!id) co_return not_found();
+  auto title = chat::parse_rename_body(req.body);
+  if (!title) co_return invalid(title.error());
+  auto renamed = co_await s.chat->rename(user_of(ctx), std::move(*id), std::move(*title));
+  if (!renamed) co_return failure(renamed.error(), req);
+  if (!*renamed) co_return not_found();
+  co_return json_body(200, item_json(**renamed));
+}
+
+awaitable<Response> delete_conversation(Services& s, Request& req, RequestContext& ctx) {
+  auto id = conversation_of(req);
+  if (!id) co_return not_found();
+  db::DeleteContext context;
+  context.session_id = db::SessionId{ctx.session->session_id};
+  context.ip = ctx.client_ip;
+  context.request_id = req.request_id;
+  auto deleted = co_await s.chat->remove(user_of(ctx), std::move(*id), std::move(context));
+  if (!deleted) co_return failure(deleted.error(), req);
+  if (!*deleted) co_return not_found();
+  Response r;
+  r.status = 204;
+  co_return r;
+}
+
+awaitable<Response> post_message(Services& s, Request& req, RequestContext& ctx) {
+  auto id = conversation_of(req);
+  if (!id) co_return not_found();
+  auto content = chat::parse_message_body(req.body);
+  if (!content) co_return invalid(content.error());
+  auto turn = co_await s.chat->begin_message(user_of(ctx), std::move(*id), std::move(*content));
+  if (!turn) co_return failure(turn.error(), req);
+  co_return event_stream(s, std::move(*turn), req);
+}
+
+awaitable<Response> regenerate(Services& s, Request& req, RequestContext& ctx) {
+  auto id = conversation_of(req);
+  if (!id) co_return not_found();
+  auto turn = co_await s.chat->begin_regenerate(user_of(ctx), std::move(*id));
+  if (!turn) co_return failure(turn.error(), req);
+  co_return event_stream(s, std::move(*turn), req);
+}
+
+awaitable<Response> stop_answer(Services& s, Request& req, RequestContext& ctx) {
+  auto id = conversation_of(req);
+  if (!id) co_return not_found();
+  const db::UserId user = user_of(ctx);
+  // Another user's conversation is 404 like everywhere else; a conversation
+  // of yours with nothing running is 202 (stopping is idempotent).
+  auto found = co_await s.chat->exists(user, *id);
+  if (!found) co_return failure(found.error(), req);
+  if (!*found) co_return not_found();
+  auto stopped = co_await s.chat->stop(user, std::move(*id));
+  if (!stopped) co_return failure(stopped.error(), req);
+  co_return json_response(202, "{\"status\":\"stopping\"}");
+}
+
+}  // namespace parley::app::handlers

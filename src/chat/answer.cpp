@@ -1,0 +1,254 @@
+#include "chat/answer.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "observability/log.hpp"
+
+namespace parley::chat {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+using SteadyClock = std::chrono::steady_clock;
+
+StopToken::StopToken(const asio::any_io_executor& ex)
+    : timer_(ex, asio::steady_timer::time_point::max()) {}
+
+void StopToken::trigger() {
+  if (triggered_) return;
+  triggered_ = true;
+  timer_.cancel();
+}
+
+asio::awaitable<void> StopToken::wait() {
+  if (!triggered_) (void)co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+namespace {
+
+enum class Ending { none, ended, stopped, failed, filtered };
+
+// State shared by the pump (reads the model) and the watch (waits for the
+// client to leave or a stop). Lives in stream_answer's frame, which awaits
+// both.
+struct Turn {
+  Turn(llm::ChatModel& m, http::ResponseStream& o, std::shared_ptr<AnswerSink> s,
+       std::shared_ptr<StopToken> st, AnswerTiming t)
+      : model(m), out(o), sink(std::move(s)), stop(std::move(st)), timing(t) {}
+
+  llm::ChatModel& model;
+  http::ResponseStream& out;
+  std::shared_ptr<AnswerSink> sink;
+  std::shared_ptr<StopToken> stop;
+  AnswerTiming timing;
+
+  std::unique_ptr<llm::ModelStream> stream;
+  AnswerState state;
+  Ending ending = Ending::none;
+  std::optional<Error> error;
+  bool client_gone = false;
+
+  bool should_stop() const { return stop->triggered() || out.client_gone(); }
+  void note_gone() { client_gone = client_gone || out.client_gone(); }
+};
+
+// Renews the lease while the model is silent. Detached: it must not be
+// cancelled half-way through a query by the awaitable operators.
+asio::awaitable<void> renew_lease(std::shared_ptr<AnswerSink> sink,
+                                  std::shared_ptr<StopToken> stop) {
+  auto r = co_await sink->renew();
+  if (r && *r) stop->trigger();
+}
+
+asio::awaitable<void> pump(Turn& t, llm::ModelRequest request) {
+  if (t.should_stop()) {
+    t.ending = Ending::stopped;
+    co_return;
+  }
+  auto opened = co_await t.model.open(std::move(request));
+  if (!opened) {
+    if (t.should_stop()) {
+      t.ending = Ending::stopped;
+    } else if (opened.error().code == "llm.content_filter") {
+      t.ending = Ending::filtered;
+      t.state.finish_reason = "content_filter";
+      t.state.filtered = true;
+    } else {
+      t.ending = Ending::failed;
+      t.error = opened.error();
+    }
+    co_return;
+  }
+  t.stream = std::move(*opened);
+  if (t.should_stop()) {
+    t.stream->cancel();
+    t.ending = Ending::stopped;
+    co_return;
+  }
+  auto last_flush = SteadyClock::now();
+  std::size_t unsaved = 0;
+  for (;;) {
+    auto items = co_await t.stream->next();
+    if (!items) {
+      if (t.should_stop() || items.error().code == "llm.cancelled") {
+        t.ending = Ending::stopped;
+      } else {
+        t.ending = Ending::failed;
+        t.error = items.error();
+      }
+      co_return;
+    }
+    if (items->empty()) {
+      t.ending = t.state.filtered ? Ending::filtered : Ending::ended;
+      co_return;
+    }
+    std::string delta;
+    for (const auto& item : *items) t.state.apply(item, delta);
+    if (!delta.empty()) {
+      unsaved += delta.size();
+      if (!co_await t.out.write(delta_frame(delta))) {
+        t.client_gone = true;
+        t.stream->cancel();
+        t.ending = Ending::stopped;
+        co_return;
+      }
+    }
+    if (t.should_stop()) {
+      t.stream->cancel();
+      t.ending = Ending::stopped;
+      co_return;
+    }
+    const auto now = SteadyClock::now();
+    if (unsaved > 0 &&
+        (unsaved >= t.timing.flush_bytes || now - last_flush >= t.timing.flush_interval)) {
+      auto saved = co_await t.sink->progress(t.state.text);
+      last_flush = SteadyClock::now();
+      unsaved = 0;
+      if (!saved) {
+        log::warn("chat.progress_failed").str("code", saved.error().code);
+      } else if (*saved) {
+        t.stop->trigger();
+        t.stream->cancel();
+        t.ending = Ending::stopped;
+        co_return;
+      }
+    }
+  }
+}
+
+// Never completes by itself: once the client left or a stop came it cancels
+// the model and waits to be cancelled when the pump returns.
+asio::awaitable<void> watch(Turn& t) {
+  auto ex = co_await asio::this_coro::executor;
+  // A cancellation emitted while no operation of ours was pending is only
+  // recorded in the state: check it before every wait.
+  auto cancelled = []() -> asio::awaitable<bool> {
+    co_return (co_await asio::this_coro::cancellation_state).cancelled() !=
+        asio::cancellation_type::none;
+  };
+  asio::steady_timer timer(ex);
+  for (;;) {
+    if (co_await cancelled()) co_return;
+    timer.expires_after(t.timing.lease_interval);
+    auto which = co_await (t.out.wait_client_gone() || t.stop->wait() ||
+                           timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (co_await cancelled()) co_return;
+    if (which.index() == 2 && !t.should_stop()) {
+      asio::co_spawn(ex, renew_lease(t.sink, t.stop), asio::detached);
+      continue;
+    }
+    if (!t.should_stop()) continue;  // woken by the cancellation of a branch only
+    t.note_gone();
+    if (t.stream) t.stream->cancel();
+    break;
+  }
+  if (co_await cancelled()) co_return;
+  timer.expires_at(asio::steady_timer::time_point::max());
+  (void)co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+std::string_view status_of(Ending e) {
+  switch (e) {
+    case Ending::ended:
+      return "complete";
+    case Ending::stopped:
+      return "stopped";
+    case Ending::filtered:
+      return "filtered";
+    case Ending::failed:
+    case Ending::none:
+      return "failed";
+  }
+  return "failed";
+}
+
+}  // namespace
+
+asio::awaitable<AnswerOutcome> stream_answer(llm::ChatModel& model, llm::ModelRequest request,
+                                             http::ResponseStream& out,
+                                             std::shared_ptr<AnswerSink> sink,
+                                             std::shared_ptr<StopToken> stop, AnswerIds ids,
+                                             AnswerTiming timing) {
+  Turn t(model, out, sink, stop, timing);
+  if (!co_await out.write(start_frame(ids.user_message_id, ids.assistant_message_id))) {
+    t.client_gone = true;
+  }
+  co_await (pump(t, std::move(request)) || watch(t));
+  t.note_gone();
+  t.stream.reset();  // closes the upstream connection now
+
+  std::string status(status_of(t.ending));
+  if (t.ending == Ending::ended && t.state.text.empty() && !t.state.finish_reason) {
+    // A stream that closed cleanly without a word and without finishing.
+    status = "failed";
+    t.error = Error("llm.cut", "stream ended without content or finish_reason");
+  }
+
+  std::optional<std::string> title;
+  if (status == "complete") title = co_await sink->title(t.state);
+
+  db::FinalAnswer final_answer;
+  final_answer.content = t.state.text;
+  final_answer.status = status;
+  final_answer.model =
+      t.state.model ? t.state.model : std::optional<std::string>(std::string(model.deployment()));
+  if (t.state.usage) {
+    final_answer.prompt_tokens = t.state.usage->prompt_tokens;
+    final_answer.completion_tokens = t.state.usage->completion_tokens;
+  }
+  final_answer.finish_reason = t.state.finish_reason;
+  std::optional<PublicError> shown;
+  if (status == "failed") {
+    shown = public_error(t.error.value_or(Error("llm.upstream_error")));
+    final_answer.error_code = shown->code;
+  }
+  if (auto st = co_await sink->finish(final_answer); !st) {
+    log::error("chat.finish_failed")
+        .str("code", st.error().code)
+        .str("message_id", ids.assistant_message_id);
+  }
+
+  if (!t.client_gone && !out.client_gone()) {
+    std::string tail;
+    if (title) tail += title_frame(*title);
+    if (shown) {
+      tail += error_frame(shown->code, shown->message, ids.assistant_message_id);
+    } else {
+      tail += done_frame(ids.assistant_message_id, status, t.state.finish_reason, t.state.usage);
+    }
+    (void)co_await out.write(tail);
+  }
+
+  AnswerOutcome outcome;
+  outcome.status = status;
+  if (t.error) outcome.error_code = std::string(t.error->code);
+  outcome.client_gone = t.client_gone || out.client_gone();
+  outcome.text_bytes = t.state.text.size();
+  co_return outcome;
+}
+
+}  // namespace parley::chat

@@ -1,0 +1,98 @@
+#pragma once
+// The pure parts of chat (no Asio, no database): request validation, the
+// pagination cursor, SSE event frames, folding model stream items into an
+// answer, titles and the mapping of model errors to what users see.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "llm/chat_stream.hpp"
+#include "llm/request.hpp"
+
+namespace parley::chat {
+
+inline constexpr std::size_t kMaxTitleChars = 200;          // code points
+inline constexpr std::size_t kMaxContentBytes = 32 * 1024;  // UTF-8 bytes
+inline constexpr std::size_t kMaxGeneratedTitleChars = 60;  // code points
+inline constexpr int kDefaultPageSize = 20;
+inline constexpr int kMaxPageSize = 100;
+
+// ---- Validation. Errors carry a *public* message in `detail` (safe to
+// show): chat.invalid_json (400 invalid_json), chat.bad_request (400
+// bad_request), chat.too_large (413 too_large).
+
+bool valid_utf8(std::string_view text);
+bool is_uuid(std::string_view text);
+
+// POST /api/conversations: empty body or {} -> nullopt (default title);
+// {"title": string} -> the trimmed title (1..200 code points).
+Result<std::optional<std::string>> parse_create_body(std::string_view body);
+// PATCH /api/conversations/{id}: {"title": string}, required.
+Result<std::string> parse_rename_body(std::string_view body);
+// POST .../messages: {"content": string}, non-blank, at most 32 KB.
+Result<std::string> parse_message_body(std::string_view body);
+// ?limit=: absent -> 20; 1..100 else chat.bad_request.
+Result<int> parse_limit(const std::optional<std::string>& text);
+
+// ---- Cursor: opaque base64url of "v1|<updated_at timestamptz text>|<uuid>".
+struct CursorKey {
+  std::string updated_at;
+  std::string id;
+  friend bool operator==(const CursorKey&, const CursorKey&) = default;
+};
+std::string encode_cursor(const CursorKey& key);
+// nullopt for anything we did not issue (bad base64, version, shape).
+std::optional<CursorKey> decode_cursor(std::string_view cursor);
+
+// ---- SSE frames (DESIGN.md "Conversations"); data is one line of JSON.
+struct UsageCounts {
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+};
+std::string start_frame(std::string_view user_message_id, std::string_view assistant_message_id);
+std::string delta_frame(std::string_view text);
+std::string title_frame(std::string_view title);
+std::string done_frame(std::string_view message_id, std::string_view status,
+                       const std::optional<std::string>& finish_reason,
+                       const std::optional<UsageCounts>& usage);
+std::string error_frame(std::string_view code, std::string_view message,
+                        std::string_view message_id);
+
+// ---- An answer being received.
+struct AnswerState {
+  std::string text;
+  std::optional<std::string> model;
+  std::optional<std::string> finish_reason;
+  std::optional<UsageCounts> usage;
+  bool filtered = false;  // a completion filter fired or finish_reason content_filter
+  bool done = false;      // [DONE] seen
+
+  // Folds one item in; text deltas are also appended to `delta_out`.
+  void apply(const llm::StreamItem& item, std::string& delta_out);
+  // "filtered" or "complete" for an answer that ended normally.
+  std::string_view ended_status() const { return filtered ? "filtered" : "complete"; }
+};
+
+// ---- What users are told about a model failure (the detail stays in the log).
+struct PublicError {
+  std::string code;
+  std::string message;
+};
+PublicError public_error(const Error& e);
+
+// ---- Titles.
+// The start of the user's message: whitespace collapsed, at most 60 code
+// points (cut at a word boundary when there is one), never empty.
+std::string fallback_title(std::string_view user_message);
+// A model's title cleaned up (one line, no quotes or trailing period, at
+// most 60 code points); nullopt when nothing usable is left.
+std::optional<std::string> clean_generated_title(std::string_view raw);
+// The short prompt for ChatModel::complete.
+std::vector<llm::ChatMessage> title_prompt(std::string_view user_message, std::string_view answer);
+
+}  // namespace parley::chat

@@ -1,0 +1,157 @@
+#include "db/conversations_repo.hpp"
+
+#include "db/pool.hpp"
+
+namespace parley::db {
+
+namespace asio = boost::asio;
+
+namespace {
+
+#define PARLEY_ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+#define PARLEY_CONVERSATION_COLUMNS \
+  "id, title, " PARLEY_ISO("created_at") ", " PARLEY_ISO("updated_at") ", updated_at::text"
+
+constexpr Statement kCreate{"conversations_create",
+                            "INSERT INTO conversations (user_id, title) VALUES ($1, $2)"
+                            " RETURNING " PARLEY_CONVERSATION_COLUMNS};
+
+constexpr Statement kListFirst{"conversations_list_first",
+                               "SELECT " PARLEY_CONVERSATION_COLUMNS
+                               " FROM conversations WHERE user_id = $1"
+                               " ORDER BY updated_at DESC, id DESC LIMIT $2"};
+
+constexpr Statement kListAfter{"conversations_list_after",
+                               "SELECT " PARLEY_CONVERSATION_COLUMNS
+                               " FROM conversations WHERE user_id = $1"
+                               " AND (updated_at, id) < ($3::timestamptz, $4::uuid)"
+                               " ORDER BY updated_at DESC, id DESC LIMIT $2"};
+
+constexpr Statement kFind{"conversations_find",
+                          "SELECT " PARLEY_CONVERSATION_COLUMNS
+                          " FROM conversations WHERE id = $2 AND user_id = $1"};
+
+constexpr Statement kRename{
+    "conversations_rename",
+    "UPDATE conversations SET title = $3, updated_at = now() WHERE id = $2 AND user_id = $1"
+    " RETURNING " PARLEY_CONVERSATION_COLUMNS};
+
+constexpr Statement kSetGeneratedTitle{
+    "conversations_set_generated_title",
+    "UPDATE conversations SET title = $3 WHERE id = $2 AND user_id = $1 AND title = 'New chat'"};
+
+// Messages cannot reference conversations (partitioned, composite key), so
+// they go in the same statement; the audit row too, so a deletion is never
+// unaudited.
+constexpr Statement kDelete{
+    "conversations_delete",
+    "WITH c AS (DELETE FROM conversations WHERE id = $2 AND user_id = $1 RETURNING id),"
+    " m AS (DELETE FROM messages WHERE user_id = $1 AND conversation_id = $2"
+    "       AND EXISTS (SELECT 1 FROM c) RETURNING 1),"
+    " a AS (INSERT INTO audit_events (action, outcome, user_id, session_id, ip, request_id, "
+    "details)"
+    "       SELECT 'conversation_deleted', 'success', $1, $3::uuid, $4::text, $5::text,"
+    "              jsonb_build_object('conversation_id', c.id, 'messages', (SELECT count(*) FROM "
+    "m))"
+    "       FROM c RETURNING 1)"
+    " SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM a)"};
+
+#undef PARLEY_CONVERSATION_COLUMNS
+#undef PARLEY_ISO
+
+Conversation read_conversation(const Rows& rows, int r) {
+  Conversation c;
+  c.id = ConversationId{std::string(rows.text(r, 0))};
+  c.title = std::string(rows.text(r, 1));
+  c.created_at = std::string(rows.text(r, 2));
+  c.updated_at = std::string(rows.text(r, 3));
+  c.updated_at_key = std::string(rows.text(r, 4));
+  return c;
+}
+
+std::optional<Conversation> first(const Rows& rows) {
+  if (rows.empty()) return std::nullopt;
+  return read_conversation(rows, 0);
+}
+
+bool is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+}  // namespace
+
+bool is_uuid(std::string_view t) {
+  if (t.size() != 36) return false;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? t[i] != '-' : !is_hex(t[i])) return false;
+  }
+  return true;
+}
+
+asio::awaitable<Result<Conversation>> create_conversation(Pool& pool, const UserId& user,
+                                                          std::string_view title) {
+  Params params{user.value, title};
+  auto rows = co_await pool.prepared(kCreate, std::move(params));
+  if (!rows) co_return rows.error();
+  if (rows->rows() != 1) co_return Error("db.query", "insert returned no row");
+  co_return read_conversation(*rows, 0);
+}
+
+asio::awaitable<Result<std::vector<Conversation>>> list_conversations(
+    Pool& pool, const UserId& user, const std::optional<PageKey>& after, int limit) {
+  Result<Rows> rows = Error("db.query");
+  if (after) {
+    Params params{user.value, limit, after->updated_at, after->id.value};
+    rows = co_await pool.prepared(kListAfter, std::move(params));
+  } else {
+    Params params{user.value, limit};
+    rows = co_await pool.prepared(kListFirst, std::move(params));
+  }
+  if (!rows) co_return rows.error();
+  std::vector<Conversation> out;
+  out.reserve(static_cast<std::size_t>(rows->rows()));
+  for (int r = 0; r < rows->rows(); ++r) out.push_back(read_conversation(*rows, r));
+  co_return out;
+}
+
+asio::awaitable<Result<std::optional<Conversation>>> find_conversation(Pool& pool,
+                                                                       const UserId& user,
+                                                                       const ConversationId& id) {
+  Params params{user.value, id.value};
+  auto rows = co_await pool.prepared(kFind, std::move(params));
+  if (!rows) co_return rows.error();
+  co_return first(*rows);
+}
+
+asio::awaitable<Result<std::optional<Conversation>>> rename_conversation(Pool& pool,
+                                                                         const UserId& user,
+                                                                         const ConversationId& id,
+                                                                         std::string_view title) {
+  Params params{user.value, id.value, title};
+  auto rows = co_await pool.prepared(kRename, std::move(params));
+  if (!rows) co_return rows.error();
+  co_return first(*rows);
+}
+
+asio::awaitable<Result<bool>> set_generated_title(Pool& pool, const UserId& user,
+                                                  const ConversationId& id,
+                                                  std::string_view title) {
+  Params params{user.value, id.value, title};
+  auto rows = co_await pool.prepared(kSetGeneratedTitle, std::move(params));
+  if (!rows) co_return rows.error();
+  co_return rows->affected() == 1;
+}
+
+asio::awaitable<Result<bool>> delete_conversation(Pool& pool, const UserId& user,
+                                                  const ConversationId& id,
+                                                  const DeleteContext& context) {
+  std::optional<std::string> session;
+  if (context.session_id && !context.session_id->value.empty()) session = context.session_id->value;
+  Params params{user.value, id.value, session, context.ip, context.request_id};
+  auto rows = co_await pool.prepared(kDelete, std::move(params));
+  if (!rows) co_return rows.error();
+  co_return rows->int64(0, 0) == 1;
+}
+
+}  // namespace parley::db

@@ -1,0 +1,86 @@
+#pragma once
+// Conversations. Every statement is scoped by the owner's UserId: another
+// user's conversation is indistinguishable from a missing one (nullopt /
+// false). Timestamps come back twice: ISO-8601 UTC with milliseconds for
+// JSON, and PostgreSQL's exact text (microseconds) for pagination keys.
+// Codes: those of db/pool.hpp.
+
+#include <boost/asio/awaitable.hpp>
+#include <compare>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "db/ids.hpp"
+
+namespace parley::db {
+
+class Pool;
+
+struct ConversationId {
+  std::string value;
+  friend auto operator<=>(const ConversationId&, const ConversationId&) = default;
+};
+
+struct MessageId {
+  std::string value;
+  friend auto operator<=>(const MessageId&, const MessageId&) = default;
+};
+
+inline constexpr std::string_view kDefaultConversationTitle = "New chat";
+
+struct Conversation {
+  ConversationId id;
+  std::string title;
+  std::string created_at;      // ISO-8601 UTC, milliseconds
+  std::string updated_at;      // ISO-8601 UTC, milliseconds
+  std::string updated_at_key;  // exact timestamptz text, for PageKey
+};
+
+// Position after which a page starts: (updated_at, id) of the last item seen.
+struct PageKey {
+  std::string updated_at;  // timestamptz text as PostgreSQL printed it
+  ConversationId id;
+};
+
+// Who deleted (for the audit event).
+struct DeleteContext {
+  std::optional<SessionId> session_id;
+  std::optional<std::string> ip;
+  std::optional<std::string> request_id;
+};
+
+boost::asio::awaitable<Result<Conversation>> create_conversation(Pool& pool, const UserId& user,
+                                                                 std::string_view title);
+
+// Up to `limit` conversations ordered by updated_at DESC, id DESC, strictly
+// after `after` when given.
+boost::asio::awaitable<Result<std::vector<Conversation>>> list_conversations(
+    Pool& pool, const UserId& user, const std::optional<PageKey>& after, int limit);
+
+boost::asio::awaitable<Result<std::optional<Conversation>>> find_conversation(
+    Pool& pool, const UserId& user, const ConversationId& id);
+
+// Sets the title (and updated_at); nullopt when not the user's.
+boost::asio::awaitable<Result<std::optional<Conversation>>> rename_conversation(
+    Pool& pool, const UserId& user, const ConversationId& id, std::string_view title);
+
+// Sets the title only while it is still the default one (generated titles
+// never overwrite a rename). Returns whether it changed.
+boost::asio::awaitable<Result<bool>> set_generated_title(Pool& pool, const UserId& user,
+                                                         const ConversationId& id,
+                                                         std::string_view title);
+
+// Deletes the conversation and all of its messages and appends the audit
+// event `conversation_deleted`, in one statement. false when not the user's.
+boost::asio::awaitable<Result<bool>> delete_conversation(Pool& pool, const UserId& user,
+                                                         const ConversationId& id,
+                                                         const DeleteContext& context);
+
+// True for a canonical (hyphenated, any case) UUID; ids failing this are
+// "not found" without a query.
+bool is_uuid(std::string_view text);
+
+}  // namespace parley::db

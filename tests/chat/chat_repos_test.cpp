@@ -1,0 +1,276 @@
+// Conversation and message repositories against a real PostgreSQL: every
+// access is scoped by the user, pagination order, partitions, cascades.
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "db/conversations_repo.hpp"
+#include "db/db_test_util.hpp"
+#include "db/messages_repo.hpp"
+#include "db/migrations.hpp"
+#include "db/pool.hpp"
+#include "db/users_repo.hpp"
+
+namespace parley::db {
+namespace {
+
+using test::run_sync;
+namespace asio = boost::asio;
+
+const std::string& schema_url() {
+  static const std::string url = [] {
+    auto& pg = testing::shared_temp_postgres();
+    std::string u = pg.create_database("chat");
+    asio::io_context io;
+    PoolOptions o;
+    o.url = u;
+    Pool pool(io, o);
+    auto st = run_sync(io, migrate(pool));
+    if (!st) throw std::runtime_error("migrate failed: " + st.error().detail);
+    return u;
+  }();
+  return url;
+}
+
+class ChatRepos : public ::testing::Test {
+ protected:
+  ChatRepos() : pool_(io_, options()) {}
+  static PoolOptions options() {
+    PoolOptions o;
+    o.url = schema_url();
+    o.max_connections = 4;
+    return o;
+  }
+  UserId user(const std::string& oid) {
+    SigninIdentity id{"tenant", oid, oid + "@example.com", oid, {}};
+    auto u = run_sync(io_, upsert_user_on_signin(pool_, id));
+    if (!u) throw std::runtime_error(u.error().detail);
+    return u->id;
+  }
+  Conversation create(const UserId& u, const std::string& title = "New chat") {
+    auto c = run_sync(io_, create_conversation(pool_, u, title));
+    if (!c) throw std::runtime_error(c.error().detail);
+    return *c;
+  }
+  std::string scalar(const std::string& sql) {
+    auto rows = run_sync(io_, pool_.query(sql));
+    if (!rows) throw std::runtime_error(rows.error().detail);
+    return rows->empty() ? std::string() : std::string(rows->text(0, 0));
+  }
+  TurnStart turn(const UserId& u, const Conversation& c, const std::string& text) {
+    auto t = run_sync(io_, begin_turn(pool_, u, c.id, text, "test-owner"));
+    if (!t) throw std::runtime_error(std::string(t.error().code) + " " + t.error().detail);
+    return *t;
+  }
+  void finish(const UserId& u, const Conversation& c, const TurnStart& t, const std::string& text,
+              const std::string& status = "complete") {
+    FinalAnswer a;
+    a.content = text;
+    a.status = status;
+    a.model = "m";
+    a.prompt_tokens = 3;
+    a.completion_tokens = 4;
+    a.finish_reason = "stop";
+    auto r = run_sync(
+        io_, finish_answer(pool_,
+                           AnswerRow{u, c.id, t.assistant_message_id, t.assistant_created_at}, a));
+    ASSERT_TRUE(r && *r);
+  }
+
+  asio::io_context io_;
+  Pool pool_;
+};
+
+TEST_F(ChatRepos, AnotherUserCannotReadRenameDeletePostOrStop) {
+  const UserId a = user("scope-a");
+  const UserId b = user("scope-b");
+  const Conversation c = create(a, "Mine");
+
+  auto found = run_sync(io_, find_conversation(pool_, b, c.id));
+  ASSERT_TRUE(found);
+  EXPECT_FALSE(found->has_value());
+  auto renamed = run_sync(io_, rename_conversation(pool_, b, c.id, "Stolen"));
+  ASSERT_TRUE(renamed);
+  EXPECT_FALSE(renamed->has_value());
+  auto deleted = run_sync(io_, delete_conversation(pool_, b, c.id, {}));
+  ASSERT_TRUE(deleted);
+  EXPECT_FALSE(*deleted);
+  auto posted = run_sync(io_, begin_turn(pool_, b, c.id, "hi", "o"));
+  ASSERT_FALSE(posted);
+  EXPECT_EQ(posted.error().code, "chat.not_found");
+  auto regenerated = run_sync(io_, begin_regenerate(pool_, b, c.id, "o"));
+  ASSERT_FALSE(regenerated);
+  EXPECT_EQ(regenerated.error().code, "chat.not_found");
+  auto listed = run_sync(io_, list_conversations(pool_, b, std::nullopt, 100));
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(listed->empty());
+
+  const TurnStart t = turn(a, c, "hello");
+  auto stolen_stop = run_sync(io_, request_stop(pool_, b, c.id));
+  ASSERT_TRUE(stolen_stop);
+  EXPECT_TRUE(stolen_stop->empty());
+  auto msgs = run_sync(io_, list_messages(pool_, b, c.id));
+  ASSERT_TRUE(msgs);
+  EXPECT_TRUE(msgs->empty());
+
+  auto mine = run_sync(io_, find_conversation(pool_, a, c.id));
+  ASSERT_TRUE(mine && mine->has_value());
+  EXPECT_EQ((*mine)->title, "Mine");
+  auto own_stop = run_sync(io_, request_stop(pool_, a, c.id));
+  ASSERT_TRUE(own_stop);
+  ASSERT_EQ(own_stop->size(), 1u);
+  EXPECT_EQ(own_stop->front(), t.assistant_message_id);
+}
+
+TEST_F(ChatRepos, PagesAreOrderedByUpdatedAtThenIdDescendingWithTies) {
+  const UserId u = user("pages");
+  std::vector<Conversation> made;
+  for (int i = 0; i < 7; ++i) made.push_back(create(u));
+  // Three share one updated_at: the id breaks the tie.
+  scalar("UPDATE conversations SET updated_at = '2026-01-01 00:00:00.123456+00' WHERE id IN ('" +
+         made[1].id.value + "','" + made[2].id.value + "','" + made[3].id.value + "') RETURNING 1");
+  auto all = run_sync(io_, list_conversations(pool_, u, std::nullopt, 100));
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 7u);
+  for (std::size_t i = 1; i < all->size(); ++i) {
+    const auto& p = (*all)[i - 1];
+    const auto& q = (*all)[i];
+    const bool ordered =
+        scalar("SELECT ('" + p.updated_at_key + "'::timestamptz, '" + p.id.value + "'::uuid) > ('" +
+               q.updated_at_key + "'::timestamptz, '" + q.id.value + "'::uuid)") == "t";
+    EXPECT_TRUE(ordered) << i;
+  }
+  // Walking pages of 2 visits every item once, in the same order.
+  std::vector<std::string> walked;
+  std::optional<PageKey> after;
+  for (int guard = 0; guard < 10; ++guard) {
+    auto page = run_sync(io_, list_conversations(pool_, u, after, 2));
+    ASSERT_TRUE(page);
+    for (const auto& c : *page) walked.push_back(c.id.value);
+    if (page->size() < 2) break;
+    after = PageKey{page->back().updated_at_key, page->back().id};
+  }
+  ASSERT_EQ(walked.size(), 7u);
+  for (std::size_t i = 0; i < walked.size(); ++i) EXPECT_EQ(walked[i], (*all)[i].id.value);
+}
+
+TEST_F(ChatRepos, MessagesGoToMonthPartitionsAndDefault) {
+  const UserId u = user("partitions");
+  const Conversation c = create(u);
+  const TurnStart t = turn(u, c, "partitioned");
+  const std::string partition = scalar(
+      "SELECT tableoid::regclass::text FROM messages WHERE id = '" + t.user_message_id.value + "'");
+  EXPECT_TRUE(partition.starts_with("messages_2")) << partition;
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_inherits WHERE inhparent = 'messages'::regclass"), "3");
+  // A row far in the future lands in the default partition.
+  scalar(
+      "INSERT INTO messages (conversation_id, user_id, role, content, status, created_at)"
+      " VALUES ('" +
+      c.id.value + "','" + u.value +
+      "','user','later','complete',"
+      " '2099-01-01') RETURNING 1");
+  EXPECT_EQ(scalar("SELECT count(*) FROM messages_default WHERE content = 'later'"), "1");
+}
+
+TEST_F(ChatRepos, DeletingAConversationDeletesItsMessagesAndIsAudited) {
+  const UserId u = user("cascade");
+  const Conversation c = create(u);
+  const Conversation keep = create(u);
+  finish(u, c, turn(u, c, "one"), "answer one");
+  (void)turn(u, keep, "kept");
+  DeleteContext ctx;
+  ctx.ip = "127.0.0.1";
+  ctx.request_id = "req-1";
+  auto deleted = run_sync(io_, delete_conversation(pool_, u, c.id, ctx));
+  ASSERT_TRUE(deleted);
+  EXPECT_TRUE(*deleted);
+  EXPECT_EQ(scalar("SELECT count(*) FROM messages WHERE conversation_id = '" + c.id.value + "'"),
+            "0");
+  EXPECT_EQ(scalar("SELECT count(*) FROM messages WHERE conversation_id = '" + keep.id.value + "'"),
+            "2");
+  EXPECT_EQ(scalar("SELECT details->>'messages' FROM audit_events WHERE action = "
+                   "'conversation_deleted' AND user_id = '" +
+                   u.value + "'"),
+            "2");
+  auto again = run_sync(io_, delete_conversation(pool_, u, c.id, ctx));
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(*again);
+}
+
+TEST_F(ChatRepos, TurnsStreamOneAtATimeAndCarryHistory) {
+  const UserId u = user("turns");
+  const Conversation c = create(u);
+  const TurnStart first = turn(u, c, "first question");
+  EXPECT_TRUE(first.history.empty());
+  EXPECT_TRUE(first.default_title);
+  EXPECT_TRUE(first.first_answer);
+  auto busy = run_sync(io_, begin_turn(pool_, u, c.id, "again", "o"));
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code, "chat.conflict");
+  finish(u, c, first, "first answer");
+  const TurnStart second = turn(u, c, "second question");
+  ASSERT_EQ(second.history.size(), 2u);
+  EXPECT_EQ(second.history[0].role, "user");
+  EXPECT_EQ(second.history[1].content, "first answer");
+  EXPECT_FALSE(second.first_answer);
+  finish(u, c, second, "partial", "failed");
+
+  auto msgs = run_sync(io_, list_messages(pool_, u, c.id));
+  ASSERT_TRUE(msgs);
+  ASSERT_EQ(msgs->size(), 4u);
+  EXPECT_EQ((*msgs)[0].content, "first question");
+  EXPECT_EQ((*msgs)[1].status, "complete");
+  EXPECT_EQ((*msgs)[1].prompt_tokens, 3);
+  EXPECT_EQ((*msgs)[3].status, "failed");
+
+  // Regenerate replaces the last answer and answers the last question again.
+  auto regen = run_sync(io_, begin_regenerate(pool_, u, c.id, "o"));
+  ASSERT_TRUE(regen) << regen.error().code;
+  EXPECT_EQ(regen->user_message_id, second.user_message_id);
+  EXPECT_EQ(regen->user_content, "second question");
+  EXPECT_EQ(regen->history.size(), 2u);
+  msgs = run_sync(io_, list_messages(pool_, u, c.id));
+  ASSERT_TRUE(msgs);
+  ASSERT_EQ(msgs->size(), 4u);
+  EXPECT_EQ((*msgs)[3].id, regen->assistant_message_id);
+  EXPECT_EQ((*msgs)[3].status, "streaming");
+}
+
+TEST_F(ChatRepos, ProgressReportsStopRequestsAndSweepFailsExpiredLeases) {
+  const UserId u = user("lease");
+  const Conversation c = create(u);
+  const TurnStart t = turn(u, c, "q");
+  const AnswerRow row{u, c.id, t.assistant_message_id, t.assistant_created_at};
+  auto p = run_sync(io_, save_progress(pool_, row, "par"));
+  ASSERT_TRUE(p);
+  EXPECT_FALSE(*p);
+  ASSERT_TRUE(run_sync(io_, request_stop(pool_, u, c.id)));
+  p = run_sync(io_, save_progress(pool_, row, "parti"));
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(*p);
+  // An expired lease is swept to failed/interrupted with its text kept.
+  scalar("UPDATE messages SET updated_at = now() - interval '3 minutes' WHERE id = '" +
+         t.assistant_message_id.value + "' RETURNING 1");
+  auto swept = run_sync(io_, sweep_interrupted(pool_, kStreamLease));
+  ASSERT_TRUE(swept);
+  EXPECT_GE(*swept, 1);
+  EXPECT_EQ(
+      scalar("SELECT status || '/' || error_code || '/' || content FROM messages WHERE id = '" +
+             t.assistant_message_id.value + "'"),
+      "failed/interrupted/parti");
+  // And the conversation accepts a new message again.
+  EXPECT_TRUE(run_sync(io_, begin_turn(pool_, u, c.id, "next", "o")));
+}
+
+TEST(ChatIds, UuidShape) {
+  EXPECT_TRUE(is_uuid("123e4567-e89b-12d3-a456-426614174000"));
+  EXPECT_TRUE(is_uuid("123E4567-E89B-12D3-A456-426614174000"));
+  EXPECT_FALSE(is_uuid("123e4567e89b12d3a456426614174000"));
+  EXPECT_FALSE(is_uuid("123e4567-e89b-12d3-a456-42661417400z"));
+  EXPECT_FALSE(is_uuid(""));
+  EXPECT_FALSE(is_uuid("../../etc/passwd"));
+}
+
+}  // namespace
+}  // namespace parley::db

@@ -1,0 +1,110 @@
+#pragma once
+// A scripted llm::ChatModel for chat tests: each open() plays the script
+// (items, errors, delays, a stall until cancelled); cancel() aborts a
+// pending next() with llm.cancelled like the real client does.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "llm/chat_model.hpp"
+
+namespace parley::chat::test {
+
+struct Delay {
+  std::chrono::milliseconds ms;
+};
+struct Stall {};  // nothing more until cancel()
+using Step = std::variant<std::vector<llm::StreamItem>, Error, Delay, Stall>;
+
+struct FakeModelStats {
+  int opened = 0;
+  int cancelled = 0;
+  int completed = 0;  // streams read to their end
+  std::vector<llm::ModelRequest> requests;
+  std::vector<llm::ModelRequest> completions;
+};
+
+class FakeModelStream final : public llm::ModelStream {
+ public:
+  FakeModelStream(boost::asio::any_io_executor ex, std::deque<Step> steps,
+                  std::shared_ptr<FakeModelStats> stats)
+      : timer_(ex), steps_(std::move(steps)), stats_(std::move(stats)) {}
+
+  boost::asio::awaitable<Result<std::vector<llm::StreamItem>>> next() override {
+    while (true) {
+      if (cancelled_) co_return Error("llm.cancelled");
+      if (steps_.empty()) {
+        ++stats_->completed;
+        co_return std::vector<llm::StreamItem>{};
+      }
+      Step step = std::move(steps_.front());
+      steps_.pop_front();
+      if (auto* d = std::get_if<Delay>(&step)) {
+        timer_.expires_after(d->ms);
+        (void)co_await timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+        continue;
+      }
+      if (std::holds_alternative<Stall>(step)) {
+        timer_.expires_at(boost::asio::steady_timer::time_point::max());
+        (void)co_await timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+        co_return Error("llm.cancelled");
+      }
+      if (auto* e = std::get_if<Error>(&step)) co_return *e;
+      co_return std::get<std::vector<llm::StreamItem>>(std::move(step));
+    }
+  }
+  void cancel() override {
+    if (cancelled_) return;
+    cancelled_ = true;
+    ++stats_->cancelled;
+    timer_.cancel();
+  }
+
+ private:
+  boost::asio::steady_timer timer_;
+  std::deque<Step> steps_;
+  std::shared_ptr<FakeModelStats> stats_;
+  bool cancelled_ = false;
+};
+
+class FakeChatModel final : public llm::ChatModel {
+ public:
+  std::deque<Step> script;          // played by every open()
+  std::optional<Error> open_error;  // open() fails with this
+  Result<std::string> completion = std::string("A generated title");
+  std::shared_ptr<FakeModelStats> stats = std::make_shared<FakeModelStats>();
+
+  boost::asio::awaitable<Result<std::unique_ptr<llm::ModelStream>>> open(
+      llm::ModelRequest request) override {
+    stats->requests.push_back(std::move(request));
+    if (open_error) co_return *open_error;
+    ++stats->opened;
+    auto ex = co_await boost::asio::this_coro::executor;
+    co_return std::unique_ptr<llm::ModelStream>(
+        std::make_unique<FakeModelStream>(ex, script, stats));
+  }
+  boost::asio::awaitable<Result<std::string>> complete(llm::ModelRequest request) override {
+    stats->completions.push_back(std::move(request));
+    co_return completion;
+  }
+  std::string_view deployment() const override { return "fake-deployment"; }
+};
+
+// Items helpers.
+inline std::vector<llm::StreamItem> text(std::string t) { return {llm::TextDelta{std::move(t)}}; }
+inline std::vector<llm::StreamItem> finish(std::string reason, std::int64_t prompt = 7,
+                                           std::int64_t completion = 3) {
+  return {llm::Finish{std::move(reason)}, llm::Usage{prompt, completion, prompt + completion},
+          llm::Done{}};
+}
+
+}  // namespace parley::chat::test

@@ -1,0 +1,336 @@
+// End-to-end chat over HTTP: parley + mock-entra-id + mock-azure-openai +
+// PostgreSQL: CRUD, pagination, scoping, streamed answers, disconnects,
+// stop across replicas, upstream faults.
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <thread>
+
+#include "integration/chat_fixture.hpp"
+
+namespace parley::testing {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kAda = "ada@example.com";
+constexpr const char* kGrace = "grace@example.com";
+
+json::value parse(const std::string& s) { return json::parse(s); }
+std::string str(const json::value& v, const char* key) {
+  return std::string(v.at(key).as_string());
+}
+std::string error_code(const ApiResult& r) {
+  return r.body.empty() ? std::string() : str(parse(r.body).at("error"), "code");
+}
+
+TEST_F(ChatE2E, CreateListRenameReadDelete) {
+  ChatClient a = sign_in(kAda);
+  ApiResult created = call(a, "POST", "/api/conversations", R"({"title":"Trip plans"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.content_type, "application/json");
+  const json::value item = parse(created.body);
+  const std::string id = str(item, "id");
+  EXPECT_EQ(str(item, "title"), "Trip plans");
+  EXPECT_TRUE(str(item, "created_at").ends_with("Z"));
+  EXPECT_TRUE(item.as_object().contains("updated_at"));
+
+  ApiResult untitled = call(a, "POST", "/api/conversations", "");
+  ASSERT_EQ(untitled.status, 201);
+  EXPECT_EQ(str(parse(untitled.body), "title"), "New chat");
+
+  ApiResult renamed = call(a, "PATCH", "/api/conversations/" + id, R"({"title":"Renamed"})");
+  ASSERT_EQ(renamed.status, 200) << renamed.body;
+  EXPECT_EQ(str(parse(renamed.body), "title"), "Renamed");
+
+  ApiResult read = call(a, "GET", "/api/conversations/" + id);
+  ASSERT_EQ(read.status, 200);
+  const json::value detail = parse(read.body);
+  EXPECT_EQ(str(detail, "title"), "Renamed");
+  EXPECT_TRUE(detail.at("messages").as_array().empty());
+
+  // The rename moved it to the top of the list.
+  ApiResult list = call(a, "GET", "/api/conversations");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(str(parse(list.body).at("items").as_array().front(), "id"), id);
+
+  EXPECT_EQ(call(a, "DELETE", "/api/conversations/" + id).status, 204);
+  EXPECT_EQ(call(a, "GET", "/api/conversations/" + id).status, 404);
+  EXPECT_EQ(call(a, "DELETE", "/api/conversations/" + id).status, 404);
+  EXPECT_EQ(sql_scalar("SELECT count(*) FROM audit_events WHERE action = 'conversation_deleted'"
+                       " AND details->>'conversation_id' = '" +
+                       id + "'"),
+            "1");
+}
+
+TEST_F(ChatE2E, PagesOfTwentyWithAnOpaqueCursorAndALimit) {
+  ChatClient c = sign_in("heavy@example.com");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 23; ++i) ids.push_back(create_conversation(c, "c" + std::to_string(i)));
+  std::vector<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  for (;;) {
+    ApiResult r =
+        call(c, "GET", "/api/conversations" + (cursor.empty() ? "" : "?cursor=" + cursor));
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json::value page = parse(r.body);
+    ++pages;
+    for (const auto& it : page.at("items").as_array()) seen.push_back(str(it, "id"));
+    if (page.at("next_cursor").is_null()) break;
+    cursor = str(page, "next_cursor");
+    ASSERT_LT(pages, 5);
+  }
+  EXPECT_EQ(pages, 2);
+  ASSERT_EQ(seen.size(), 23u);
+  // Newest first.
+  for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], ids[ids.size() - 1 - i]);
+
+  ApiResult limited = call(c, "GET", "/api/conversations?limit=5");
+  ASSERT_EQ(limited.status, 200);
+  EXPECT_EQ(parse(limited.body).at("items").as_array().size(), 5u);
+  EXPECT_EQ(call(c, "GET", "/api/conversations?limit=101").status, 400);
+  EXPECT_EQ(call(c, "GET", "/api/conversations?limit=0").status, 400);
+  ApiResult bad_cursor = call(c, "GET", "/api/conversations?cursor=garbage");
+  EXPECT_EQ(bad_cursor.status, 400);
+  EXPECT_EQ(error_code(bad_cursor), "bad_request");
+}
+
+TEST_F(ChatE2E, ValidationAndAuthErrorsAreJson) {
+  ChatClient c = sign_in(kAda);
+  const std::string id = create_conversation(c);
+  ApiResult r = call(c, "POST", "/api/conversations", "{");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_code(r), "invalid_json");
+  r = call(c, "PATCH", "/api/conversations/" + id,
+           R"({"title":")" + std::string(201, 'x') + R"("})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_code(r), "bad_request");
+  r = call(c, "PATCH", "/api/conversations/" + id, R"({"title":42})");
+  EXPECT_EQ(error_code(r), "bad_request");
+  r = call(c, "POST", "/api/conversations/" + id + "/messages", R"({"content":""})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_code(r), "bad_request");
+  r = call(c, "POST", "/api/conversations/" + id + "/messages", R"({"text":"hi"})");
+  EXPECT_EQ(error_code(r), "bad_request");
+  r = call(c, "POST", "/api/conversations/" + id + "/messages",
+           R"({"content":")" + std::string(32 * 1024 + 1, 'a') + R"("})");
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(error_code(r), "too_large");
+  r = call(c, "POST", "/api/conversations/" + id + "/messages", R"({"content":"hi"})", false);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(error_code(r), "csrf");
+  EXPECT_EQ(sql_scalar("SELECT count(*) FROM messages WHERE conversation_id = '" + id + "'"), "0")
+      << "refused requests store nothing";
+
+  for (const std::string bad : {"not-a-uuid", "00000000-0000-4000-8000-000000000000", "..%2F"}) {
+    EXPECT_EQ(call(c, "GET", "/api/conversations/" + bad).status, 404) << bad;
+    EXPECT_EQ(
+        call(c, "POST", "/api/conversations/" + bad + "/messages", R"({"content":"x"})").status,
+        404)
+        << bad;
+  }
+  ChatClient anonymous{Browser(parley().port()), "", parley().port()};
+  r = call(anonymous, "GET", "/api/conversations");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(error_code(r), "unauthorized");
+}
+
+TEST_F(ChatE2E, AnotherUsersConversationIsNotFoundEverywhere) {
+  ChatClient a = sign_in(kAda);
+  ChatClient b = sign_in(kGrace);
+  const std::string id = create_conversation(a, "Private");
+  const std::string path = "/api/conversations/" + id;
+  ApiResult list = call(b, "GET", "/api/conversations?limit=100");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.body.find(id), std::string::npos);
+  EXPECT_EQ(call(b, "GET", path).status, 404);
+  EXPECT_EQ(call(b, "PATCH", path, R"({"title":"Mine now"})").status, 404);
+  EXPECT_EQ(call(b, "POST", path + "/messages", R"({"content":"hi"})").status, 404);
+  EXPECT_EQ(call(b, "POST", path + "/regenerate", "{}").status, 404);
+  EXPECT_EQ(call(b, "POST", path + "/stop", "{}").status, 404);
+  ApiResult del = call(b, "DELETE", path);
+  EXPECT_EQ(del.status, 404);
+  EXPECT_EQ(error_code(del), "not_found");
+  ApiResult mine = call(a, "GET", path);
+  ASSERT_EQ(mine.status, 200);
+  EXPECT_EQ(str(parse(mine.body), "title"), "Private");
+  EXPECT_EQ(call(a, "POST", path + "/stop", "{}").status, 202) << "nothing running is fine";
+}
+
+TEST_F(ChatE2E, StreamsAFullAnswerThatIsStoredComplete) {
+  ChatClient c = sign_in(kAda);
+  const std::string id = create_conversation(c);
+  ASSERT_EQ(aoai().behaviour(R"({"chunks":12,"chunk_delay_ms":40})"), 200);
+  StreamResult r =
+      stream(c, "/api/conversations/" + id + "/messages", R"({"content":"Hello there"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "text/event-stream");
+  EXPECT_EQ(r.cache_control, "no-cache");
+  EXPECT_EQ(r.accel_buffering, "no");
+  ASSERT_GE(r.events.size(), 3u);
+  EXPECT_EQ(r.events.front().name, "start");
+  EXPECT_EQ(r.events.back().name, "done");
+  std::vector<const SseEvent*> deltas;
+  std::string text;
+  for (const auto& e : r.events) {
+    if (e.name == "delta") {
+      deltas.push_back(&e);
+      text += str(parse(e.data), "text");
+    }
+  }
+  ASSERT_GE(deltas.size(), 5u);
+  EXPECT_GE(deltas.back()->at - deltas.front()->at, 200ms) << "deltas arrive as they are made";
+  EXPECT_TRUE(text.starts_with("You said: Hello there")) << text;
+  const json::value done = parse(r.events.back().data);
+  EXPECT_EQ(str(done, "status"), "complete");
+  EXPECT_EQ(str(done, "finish_reason"), "stop");
+  EXPECT_GT(done.at("usage").at("completion_tokens").as_int64(), 0);
+  const std::string assistant_id = str(parse(r.events.front().data), "assistant_message_id");
+  EXPECT_EQ(str(done, "message_id"), assistant_id);
+  ASSERT_NE(r.last("title"), nullptr) << "the first answer names the conversation";
+
+  // Reloading shows both messages, the answer complete with usage and model.
+  ApiResult read = call(c, "GET", "/api/conversations/" + id);
+  ASSERT_EQ(read.status, 200);
+  const json::value detail = parse(read.body);
+  EXPECT_EQ(str(detail, "title"), str(parse(r.last("title")->data), "title"));
+  const auto& messages = detail.at("messages").as_array();
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(str(messages[0], "role"), "user");
+  EXPECT_EQ(str(messages[0], "content"), "Hello there");
+  EXPECT_EQ(str(messages[1], "id"), assistant_id);
+  EXPECT_EQ(str(messages[1], "status"), "complete");
+  EXPECT_EQ(str(messages[1], "content"), text);
+  EXPECT_EQ(str(messages[1], "model"), "gpt-4o-mini-2024-07-18");
+  EXPECT_GT(messages[1].at("usage").at("prompt_tokens").as_int64(), 0);
+
+  // A second turn sends the history; regenerate replaces the last answer.
+  StreamResult second =
+      stream(c, "/api/conversations/" + id + "/messages", R"({"content":"More"})");
+  ASSERT_NE(second.last("done"), nullptr);
+  EXPECT_EQ(second.last("title"), nullptr);
+  const std::string upstream = aoai().stats();
+  EXPECT_NE(upstream.find("Hello there"), std::string::npos) << "history went upstream";
+  StreamResult again = stream(c, "/api/conversations/" + id + "/regenerate", "{}");
+  ASSERT_NE(again.last("done"), nullptr) << again.body;
+  read = call(c, "GET", "/api/conversations/" + id);
+  const json::value reread = parse(read.body);
+  const auto& after = reread.at("messages").as_array();
+  ASSERT_EQ(after.size(), 4u);
+  EXPECT_EQ(str(after[3], "id"), str(parse(again.events.front().data), "assistant_message_id"));
+}
+
+TEST_F(ChatE2E, ClientDisconnectStoresTheAnswerStoppedWithItsPartialText) {
+  ChatClient c = sign_in(kAda);
+  const std::string id = create_conversation(c);
+  ASSERT_EQ(aoai().behaviour(R"({"chunks":20,"chunk_delay_ms":300})"), 200);
+  int deltas = 0;
+  StreamResult r = stream(c, "/api/conversations/" + id + "/messages", R"({"content":"Go"})",
+                          [&](const SseEvent& e) { return !(e.name == "delta" && ++deltas == 2); });
+  const auto left = std::chrono::steady_clock::now();
+  ASSERT_EQ(deltas, 2);
+  const std::string assistant_id = str(parse(r.events.front().data), "assistant_message_id");
+  std::string state;
+  EXPECT_TRUE(eventually(
+      [&] {
+        state = sql_scalar("SELECT status FROM messages WHERE id = '" + assistant_id + "'");
+        return state == "stopped";
+      },
+      2s))
+      << state;
+  EXPECT_LT(std::chrono::steady_clock::now() - left, 1500ms);
+  EXPECT_NE(sql_scalar("SELECT content FROM messages WHERE id = '" + assistant_id + "'"), "");
+  EXPECT_TRUE(eventually(
+      [&] { return json::parse(aoai().stats()).at("cancelled_streams").as_int64() >= 1; }, 2s))
+      << "the upstream request was cancelled";
+}
+
+TEST_F(ChatE2E, StopThroughAnotherReplicaEndsTheStreamWithinOneSecond) {
+  auto replica = start_second_parley();
+  ChatClient c = sign_in(kAda);
+  ChatClient other = sign_in(kAda, replica->port());
+  const std::string id = create_conversation(c);
+  ASSERT_EQ(
+      aoai().behaviour(R"({"chunks":3,"first_token_delay_ms":0,"cut_after":1,"fault":"stall"})"),
+      200);
+  std::atomic<bool> started{false};
+  StreamResult r;
+  std::thread reader([&] {
+    r = stream(c, "/api/conversations/" + id + "/messages", R"({"content":"Wait"})",
+               [&](const SseEvent& e) {
+                 if (e.name == "start") started = true;
+                 return true;
+               });
+  });
+  ASSERT_TRUE(eventually([&] { return started.load(); }, 5s));
+  // 409 while it streams.
+  ApiResult busy = call(c, "POST", "/api/conversations/" + id + "/messages", R"({"content":"x"})");
+  EXPECT_EQ(busy.status, 409);
+  EXPECT_EQ(error_code(busy), "conflict");
+  const auto t0 = std::chrono::steady_clock::now();
+  ApiResult stop = call(other, "POST", "/api/conversations/" + id + "/stop", "{}");
+  EXPECT_EQ(stop.status, 202) << stop.body;
+  reader.join();
+  ASSERT_NE(r.last("done"), nullptr) << r.body;
+  EXPECT_LT(r.last("done")->at - t0, 1s);
+  EXPECT_EQ(str(parse(r.last("done")->data), "status"), "stopped");
+  const std::string assistant_id = str(parse(r.events.front().data), "assistant_message_id");
+  EXPECT_EQ(sql_scalar("SELECT status FROM messages WHERE id = '" + assistant_id + "'"), "stopped");
+}
+
+TEST_F(ChatE2E, UpstreamFaultsBecomeStreamEventsAndStoredStates) {
+  ChatClient c = sign_in(kGrace);
+  const std::string id = create_conversation(c);
+  const std::string path = "/api/conversations/" + id + "/messages";
+
+  // 429 before the first token (after the client's bounded retries).
+  ASSERT_EQ(aoai().behaviour(R"({"fault":"429","retry_after_ms":"10"})"), 200);
+  StreamResult limited = stream(c, path, R"({"content":"one"})");
+  ASSERT_EQ(limited.status, 200) << limited.body;
+  EXPECT_EQ(limited.names(), (std::vector<std::string>{"start", "error"}));
+  EXPECT_EQ(str(parse(limited.last("error")->data), "code"), "rate_limited");
+
+  // A stream cut mid-way: error event, row failed, partial text kept.
+  ASSERT_EQ(aoai().reset(), 200);
+  ASSERT_EQ(aoai().behaviour(R"({"fault":"cut","cut_after":3})"), 200);
+  StreamResult cut = stream(c, path, R"({"content":"two"})");
+  ASSERT_NE(cut.last("error"), nullptr) << cut.body;
+  EXPECT_EQ(cut.events.back().name, "error");
+  const std::string cut_id = str(parse(cut.events.front().data), "assistant_message_id");
+  EXPECT_EQ(sql_scalar("SELECT status FROM messages WHERE id = '" + cut_id + "'"), "failed");
+  EXPECT_NE(sql_scalar("SELECT content FROM messages WHERE id = '" + cut_id + "'"), "");
+
+  // The content filter mid-stream: done with status filtered.
+  ASSERT_EQ(aoai().reset(), 200);
+  ASSERT_EQ(aoai().behaviour(R"({"fault":"content_filter_midstream"})"), 200);
+  StreamResult filtered = stream(c, path, R"({"content":"three"})");
+  ASSERT_NE(filtered.last("done"), nullptr) << filtered.body;
+  EXPECT_EQ(str(parse(filtered.last("done")->data), "status"), "filtered");
+  const std::string filtered_id = str(parse(filtered.events.front().data), "assistant_message_id");
+  EXPECT_EQ(sql_scalar("SELECT status FROM messages WHERE id = '" + filtered_id + "'"), "filtered");
+}
+
+TEST_F(ChatE2E, AnAnswerLeftStreamingByADeadProcessIsFailedAtStartUp) {
+  ChatClient c = sign_in(kGrace);
+  const std::string id = create_conversation(c);
+  const std::string user_id = sql_scalar("SELECT user_id FROM conversations WHERE id = '" + id + "'");
+  // A row whose process died three minutes ago (its lease expired).
+  const std::string orphan = sql_scalar(
+      "INSERT INTO messages (conversation_id, user_id, role, content, status, owner, updated_at)"
+      " VALUES ('" + id + "', '" + user_id + "', 'assistant', 'half an ans', 'streaming', 'dead',"
+      " now() - interval '3 minutes') RETURNING id");
+  ASSERT_FALSE(orphan.empty());
+  auto replica = start_second_parley();
+  EXPECT_TRUE(eventually([&] {
+    return sql_scalar("SELECT status || '/' || error_code || '/' || content FROM messages WHERE id = '" +
+                      orphan + "'") == "failed/interrupted/half an ans";
+  }, 5s));
+  ApiResult read = call(c, "GET", "/api/conversations/" + id);
+  EXPECT_NE(read.body.find("\"status\":\"failed\""), std::string::npos) << read.body;
+}
+
+}  // namespace
+}  // namespace parley::testing

@@ -1,0 +1,497 @@
+// The Azure OpenAI ChatModel over a scripted transport (FakeHttpClient):
+// request shape, SSE decoding across awkward splits, retries and their
+// delays (recorded by an injected sleeper: nothing really waits), error
+// mapping, cut streams, idle timeout and cancel().
+
+#include "llm/azure_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/random.hpp"
+#include "http/client_fake.hpp"
+#include "llm/credential.hpp"
+
+namespace parley::llm {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+template <class T>
+boost::asio::awaitable<void> store_into(boost::asio::awaitable<T> a, std::optional<T>* out) {
+  out->emplace(co_await std::move(a));
+}
+
+// Runs `a` on `io` until everything queued on io is done; rethrows.
+template <class T>
+T run_on(boost::asio::io_context& io, boost::asio::awaitable<T> a) {
+  std::optional<T> out;
+  boost::asio::co_spawn(io, store_into(std::move(a), &out), [](const std::exception_ptr& e) {
+    if (e) std::rethrow_exception(e);
+  });
+  io.restart();
+  io.run();
+  return std::move(*out);
+}
+
+inline std::string sse_chunk(const std::string& json) { return "data: " + json + "\n\n"; }
+
+inline std::string content_chunk(const std::string& text) {
+  return sse_chunk(
+      R"({"choices":[{"content_filter_results":{},"delta":{"content":")" + text +
+      R"("},"finish_reason":null,"index":0}],"created":1,"id":"c1","model":"gpt-4o-mini","object":"chat.completion.chunk"})");
+}
+
+// A whole Azure stream answering the words given (each a content chunk).
+inline std::string azure_stream(const std::vector<std::string>& words, bool done = true) {
+  std::string s = sse_chunk(
+      R"({"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[{"prompt_index":0,"content_filter_results":{}}]})");
+  s += sse_chunk(
+      R"({"choices":[{"content_filter_results":{},"delta":{"role":"assistant","content":""},"finish_reason":null,"index":0}],"created":1,"id":"c1","model":"gpt-4o-mini","object":"chat.completion.chunk"})");
+  for (const auto& w : words) s += content_chunk(w);
+  if (!done) return s;
+  s += sse_chunk(
+      R"({"choices":[{"content_filter_results":{},"delta":{},"finish_reason":"stop","index":0}],"created":1,"id":"c1","model":"gpt-4o-mini","object":"chat.completion.chunk"})");
+  s += sse_chunk(
+      R"({"choices":[],"created":1,"id":"c1","model":"gpt-4o-mini","object":"chat.completion.chunk","usage":{"completion_tokens":2,"prompt_tokens":5,"total_tokens":7}})");
+  s += "data: [DONE]\n\n";
+  return s;
+}
+
+asio::awaitable<void> record_sleep(std::shared_ptr<std::vector<std::chrono::milliseconds>> log,
+                                   std::chrono::milliseconds d) {
+  log->push_back(d);
+  co_return;
+}
+
+config::AzureOpenAiConfig test_config() {
+  config::AzureOpenAiConfig cfg;
+  cfg.endpoint = "https://example-aoai.openai.azure.com";
+  cfg.deployment = "gpt-4o-mini";
+  cfg.api_version = "2024-10-21";
+  cfg.auth = config::AzureAuthMode::api_key;
+  cfg.api_key = Secret("test-key");
+  return cfg;
+}
+
+http::ScriptedStream error_stream(int status, const std::string& body,
+                                  std::vector<std::pair<std::string, std::string>> headers = {}) {
+  http::ScriptedStream s;
+  s.status = status;
+  for (const auto& [n, v] : headers) EXPECT_TRUE(s.headers.set(n, v));
+  s.pieces.push_back({body});
+  return s;
+}
+
+http::ScriptedStream ok_stream(const std::string& body, std::size_t piece = 0) {
+  http::ScriptedStream s;
+  s.status = 200;
+  EXPECT_TRUE(s.headers.set("Content-Type", "text/event-stream"));
+  if (piece == 0) {
+    s.pieces.push_back({body});
+  } else {
+    for (std::size_t i = 0; i < body.size(); i += piece)
+      s.pieces.push_back({body.substr(i, piece)});
+  }
+  return s;
+}
+
+const std::string k429Body =
+    R"({"error":{"code":"429","message":"Requests ... have exceeded token rate limit."}})";
+const std::string k500Body = R"({"error":{"code":"InternalServerError","message":"boom"}})";
+const std::string kFilterBody =
+    R"({"error":{"message":"The response was filtered","type":null,"param":"prompt","code":"content_filter","status":400,"innererror":{"code":"ResponsibleAIPolicyViolation","content_filter_result":{"hate":{"filtered":true,"severity":"high"},"violence":{"filtered":false,"severity":"safe"}}}}})";
+const std::string k401Body =
+    R"({"error":{"code":"401","message":"Access denied due to invalid subscription key or wrong API endpoint."}})";
+
+struct Collected {
+  std::string text;
+  std::string finish;
+  std::optional<Usage> usage;
+  std::string model;
+  bool done = false;
+  std::string error;
+};
+
+asio::awaitable<Collected> drain(ModelStream& stream) {
+  Collected c;
+  while (true) {
+    auto items = co_await stream.next();
+    if (!items) {
+      c.error = std::string(items.error().code);
+      co_return c;
+    }
+    if (items->empty()) co_return c;
+    for (const auto& i : *items) {
+      if (const auto* t = std::get_if<TextDelta>(&i)) c.text += t->text;
+      if (const auto* f = std::get_if<Finish>(&i)) c.finish = f->reason;
+      if (const auto* u = std::get_if<Usage>(&i)) c.usage = *u;
+      if (const auto* m = std::get_if<ModelName>(&i)) c.model = m->model;
+      if (std::holds_alternative<Done>(i)) c.done = true;
+    }
+  }
+}
+
+asio::awaitable<Result<Collected>> open_and_drain(ChatModel& model, ModelRequest req) {
+  auto stream = co_await model.open(std::move(req));
+  if (!stream) co_return stream.error();
+  co_return co_await drain(**stream);
+}
+
+ModelRequest hello() {
+  ModelRequest r;
+  r.messages = {{"system", "be brief"}, {"user", "Hello"}};
+  return r;
+}
+
+class AzureClient : public ::testing::Test {
+ protected:
+  std::unique_ptr<ChatModel> model(AzureClientOptions options = {}) {
+    if (!options.sleep) {
+      options.sleep = [log = sleeps](std::chrono::milliseconds d) { return record_sleep(log, d); };
+    }
+    return make_azure_chat_model(io, fake, cfg, make_api_key_credential(cfg.api_key), random, clock,
+                                 std::move(options));
+  }
+
+  asio::io_context io;
+  http::FakeHttpClient fake{io.get_executor()};
+  config::AzureOpenAiConfig cfg = test_config();
+  CountingRandom random;
+  FakeClock clock;
+  std::shared_ptr<std::vector<std::chrono::milliseconds>> sleeps =
+      std::make_shared<std::vector<std::chrono::milliseconds>>();
+};
+
+TEST_F(AzureClient, SendsUrlHeadersAndStreamingBody) {
+  fake.push_stream(ok_stream(azure_stream({"Hi", " there"})));
+  auto m = model();
+  auto req = hello();
+  req.traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  req.max_tokens = 50;
+  auto got = run_on(io, open_and_drain(*m, req));
+  ASSERT_TRUE(got) << got.error().code;
+  ASSERT_EQ(fake.requests().size(), 1u);
+  const auto& r = fake.requests()[0];
+  EXPECT_EQ(r.method, http::Method::post);
+  EXPECT_EQ(r.url,
+            "https://example-aoai.openai.azure.com/openai/deployments/gpt-4o-mini/chat/"
+            "completions?api-version=2024-10-21");
+  EXPECT_EQ(r.headers.get("content-type").value_or(""), "application/json");
+  EXPECT_EQ(r.headers.get("api-key").value_or(""), "test-key");
+  EXPECT_FALSE(r.headers.get("authorization"));
+  EXPECT_EQ(r.headers.get("traceparent").value_or(""), req.traceparent);
+  auto body = json::parse(r.body).as_object();
+  EXPECT_EQ(body.at("stream"), json::value(true));
+  EXPECT_EQ(body.at("stream_options").at("include_usage"), json::value(true));
+  EXPECT_EQ(body.at("max_tokens"), json::value(50));
+  EXPECT_EQ(body.at("messages").as_array().size(), 2u);
+  EXPECT_EQ(body.at("messages").as_array()[1].at("content"), json::value("Hello"));
+  EXPECT_EQ(got->text, "Hi there");
+  EXPECT_EQ(got->finish, "stop");
+  EXPECT_EQ(got->model, "gpt-4o-mini");
+  EXPECT_TRUE(got->done);
+  ASSERT_TRUE(got->usage);
+  EXPECT_EQ(got->usage->total_tokens, 7);
+  EXPECT_EQ(m->deployment(), "gpt-4o-mini");
+}
+
+TEST_F(AzureClient, UrlTrimsTrailingSlashOfEndpoint) {
+  cfg.endpoint = "http://127.0.0.1:8080/";
+  cfg.deployment = "my dep";
+  EXPECT_EQ(
+      chat_completions_url(cfg),
+      "http://127.0.0.1:8080/openai/deployments/my%20dep/chat/completions?api-version=2024-10-21");
+}
+
+TEST_F(AzureClient, DecodesAcrossAwkwardChunkSplits) {
+  const auto body = azure_stream({"One", " two", " three", " \\u00e9t\\u00e9"});
+  for (std::size_t piece : {1u, 2u, 3u, 7u, 13u}) {
+    fake.push_stream(ok_stream(body, piece));
+    auto m = model();
+    auto got = run_on(io, open_and_drain(*m, hello()));
+    ASSERT_TRUE(got) << piece;
+    EXPECT_EQ(got->error, "") << piece;
+    EXPECT_EQ(got->text, "One two three \xC3\xA9t\xC3\xA9") << piece;
+    EXPECT_EQ(got->finish, "stop") << piece;
+    EXPECT_TRUE(got->done) << piece;
+  }
+}
+
+TEST_F(AzureClient, RetriesRateLimitHonouringRetryAfterMs) {
+  fake.push_stream(error_stream(429, k429Body, {{"retry-after-ms", "1234"}, {"retry-after", "9"}}));
+  fake.push_stream(ok_stream(azure_stream({"ok"})));
+  auto m = model();
+  auto got = run_on(io, open_and_drain(*m, hello()));
+  ASSERT_TRUE(got) << got.error().code;
+  EXPECT_EQ(got->text, "ok");
+  EXPECT_EQ(fake.requests().size(), 2u);
+  ASSERT_EQ(sleeps->size(), 1u);
+  EXPECT_EQ((*sleeps)[0], 1234ms);
+}
+
+TEST_F(AzureClient, RetryAfterSecondsWhenNoMsHeader) {
+  fake.push_stream(error_stream(429, k429Body, {{"retry-after", "2"}}));
+  fake.push_stream(ok_stream(azure_stream({"ok"})));
+  auto m = model();
+  auto got = run_on(io, open_and_drain(*m, hello()));
+  ASSERT_TRUE(got);
+  ASSERT_EQ(sleeps->size(), 1u);
+  EXPECT_EQ((*sleeps)[0], 2000ms);
+}
+
+TEST_F(AzureClient, RateLimitRetriedAtMostMaxRetriesThenRateLimited) {
+  for (int i = 0; i < 10; ++i) fake.push_stream(error_stream(429, k429Body));
+  AzureClientOptions o;
+  o.retry.max_retries = 3;
+  auto m = model(o);
+  auto got = run_on(io, m->open(hello()));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, "llm.rate_limited");
+  EXPECT_EQ(fake.requests().size(), 4u);  // 1 + 3 retries
+  ASSERT_EQ(sleeps->size(), 3u);
+  // Exponential backoff with jitter in [d/2, d]: 500, 1000, 2000.
+  EXPECT_GE((*sleeps)[0], 250ms);
+  EXPECT_LE((*sleeps)[0], 500ms);
+  EXPECT_GE((*sleeps)[1], 500ms);
+  EXPECT_LE((*sleeps)[1], 1000ms);
+  EXPECT_GE((*sleeps)[2], 1000ms);
+  EXPECT_LE((*sleeps)[2], 2000ms);
+}
+
+TEST_F(AzureClient, RetryAfterLongerThanCapIsNotWaitedFor) {
+  fake.push_stream(error_stream(429, k429Body, {{"retry-after", "3600"}}));
+  auto m = model();
+  auto got = run_on(io, m->open(hello()));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, "llm.rate_limited");
+  EXPECT_EQ(fake.requests().size(), 1u);
+  EXPECT_TRUE(sleeps->empty());
+}
+
+TEST_F(AzureClient, ServerErrorThenSuccess) {
+  fake.push_stream(error_stream(500, k500Body));
+  fake.push_stream(ok_stream(azure_stream({"fine"})));
+  auto m = model();
+  auto got = run_on(io, open_and_drain(*m, hello()));
+  ASSERT_TRUE(got) << got.error().code;
+  EXPECT_EQ(got->text, "fine");
+  EXPECT_EQ(sleeps->size(), 1u);
+}
+
+TEST_F(AzureClient, ConnectionFailureThenSuccess) {
+  fake.push_stream(make_error("http_client.connect", "refused"));
+  fake.push_stream(ok_stream(azure_stream({"fine"})));
+  auto m = model();
+  auto got = run_on(io, open_and_drain(*m, hello()));
+  ASSERT_TRUE(got) << got.error().code;
+  EXPECT_EQ(got->text, "fine");
+}
+
+TEST_F(AzureClient, PersistentServerErrorIsUnavailable) {
+  for (int i = 0; i < 5; ++i) fake.push_stream(error_stream(503, k500Body));
+  auto m = model();
+  auto got = run_on(io, m->open(hello()));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, "llm.unavailable");
+}
+
+TEST_F(AzureClient, ContentFilterIsNotRetried) {
+  fake.push_stream(error_stream(400, kFilterBody));
+  fake.push_stream(ok_stream(azure_stream({"never"})));
+  auto m = model();
+  auto got = run_on(io, m->open(hello()));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, "llm.content_filter");
+  EXPECT_EQ(fake.requests().size(), 1u);
+  EXPECT_TRUE(sleeps->empty());
+}
+
+TEST_F(AzureClient, UnauthorizedIsAuth) {
+  fake.push_stream(error_stream(401, k401Body));
+  auto m = model();
+  auto got = run_on(io, m->open(hello()));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, "llm.auth");
+  EXPECT_EQ(fake.requests().size(), 1u);
+}
+
+TEST_F(AzureClient, NotFoundAndBadRequest) {
+  fake.push_stream(error_stream(404, R"({"error":{"code":"DeploymentNotFound","message":"x"}})"));
+  fake.push_stream(
+      error_stream(400, R"({"error":{"code":"invalid_request_error","message":"x"}})"));
+  auto m = model();
+  auto a = run_on(io, m->open(hello()));
+  auto b = run_on(io, m->open(hello()));
+  ASSERT_FALSE(a);
+  ASSERT_FALSE(b);
+  EXPECT_EQ(a.error().code, "llm.not_found");
+  EXPECT_EQ(b.error().code, "llm.bad_request");
+}
+
+TEST_F(AzureClient, CutMidStreamIsCutAndNotRetried) {
+  auto s = ok_stream(azure_stream({"partial", " answer"}, /*done=*/false));
+  s.end_error = make_error("http_client.closed", "peer closed");
+  fake.push_stream(std::move(s));
+  fake.push_stream(ok_stream(azure_stream({"never"})));
+  auto m = model();
+  auto got = run_on(io, open_and_drain(*m, hello()));
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->text, "partial answer");
+  EXPECT_EQ(got->error, "llm.cut");
+  EXPECT_EQ(fake.requests().size(), 1u);
+}
+
+TEST_F(AzureClient, CleanCloseWithoutDoneIsCut) {
+  fake.push_stream(ok_stream(azure_stream({"partial"}, /*done=*/false)));
+  auto m = model();
+  auto got = run_on(io, open_and_drain(*m, hello()));
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->error, "llm.cut");
+}
+
+TEST_F(AzureClient, IdleTimeoutAfterFirstToken) {
+  auto s = ok_stream(azure_stream({"first"}, /*done=*/false));
+  s.stall = true;
+  fake.push_stream(std::move(s));
+  AzureClientOptions o;
+  o.idle_timeout = 30ms;
+  auto m = model(o);
+  const auto started = std::chrono::steady_clock::now();
+  auto got = run_on(io, open_and_drain(*m, hello()));
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->text, "first");
+  EXPECT_EQ(got->error, "llm.timeout");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_EQ(fake.cancelled_streams(), 1);  // the upstream connection was closed
+}
+
+TEST_F(AzureClient, FirstTokenTimeout) {
+  auto s = ok_stream(sse_chunk(R"({"choices":[],"id":"","model":""})"));
+  s.stall = true;
+  fake.push_stream(std::move(s));
+  AzureClientOptions o;
+  o.first_token_timeout = 30ms;
+  auto m = model(o);
+  auto got = run_on(io, open_and_drain(*m, hello()));
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->error, "llm.timeout");
+}
+
+asio::awaitable<std::string> next_then_cancel(ChatModel& model, std::string* error) {
+  using namespace asio::experimental::awaitable_operators;
+  auto stream = co_await model.open(hello());
+  if (!stream) co_return std::string(stream.error().code);
+  auto first = co_await (*stream)->next();
+  if (!first) co_return std::string(first.error().code);
+  // Cancel while next() is pending on the stalled upstream.
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  t.expires_after(10ms);
+  ModelStream* s = stream->get();
+  auto canceller = [](asio::steady_timer* timer, ModelStream* target) -> asio::awaitable<void> {
+    co_await timer->async_wait(asio::use_awaitable);
+    target->cancel();
+  };
+  auto pending = co_await (s->next() && canceller(&t, s));
+  *error = pending ? std::string("no error") : std::string(pending.error().code);
+  auto after = co_await s->next();
+  co_return after ? std::string("no error") : std::string(after.error().code);
+}
+
+TEST_F(AzureClient, CancelClosesUpstreamAndPendingNextIsCancelled) {
+  auto s = ok_stream(azure_stream({"first"}, /*done=*/false));
+  s.stall = true;
+  fake.push_stream(std::move(s));
+  auto m = model();
+  std::string pending_error;
+  const auto started = std::chrono::steady_clock::now();
+  auto after = run_on(io, next_then_cancel(*m, &pending_error));
+  EXPECT_EQ(pending_error, "llm.cancelled");
+  EXPECT_EQ(after, "llm.cancelled");
+  EXPECT_EQ(fake.cancelled_streams(), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+}
+
+TEST_F(AzureClient, CompleteSendsNonStreamedRequestAndReturnsContent) {
+  fake.push_response(http::ClientResponse{
+      200,
+      {},
+      R"({"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"A title"}}]})"});
+  auto m = model();
+  auto got = run_on(io, m->complete(hello()));
+  ASSERT_TRUE(got) << got.error().code;
+  EXPECT_EQ(*got, "A title");
+  ASSERT_EQ(fake.requests().size(), 1u);
+  auto body = json::parse(fake.requests()[0].body).as_object();
+  EXPECT_FALSE(body.contains("stream") && body.at("stream") == json::value(true));
+  EXPECT_FALSE(body.contains("stream_options"));
+  EXPECT_EQ(fake.requests()[0].headers.get("api-key").value_or(""), "test-key");
+}
+
+TEST_F(AzureClient, CompleteRetriesRateLimit) {
+  http::ClientResponse limited{429, {}, k429Body};
+  EXPECT_TRUE(limited.headers.set("retry-after-ms", "10"));
+  fake.push_response(limited);
+  fake.push_response(http::ClientResponse{
+      200, {}, R"({"choices":[{"index":0,"finish_reason":"stop","message":{"content":"T"}}]})"});
+  auto m = model();
+  auto got = run_on(io, m->complete(hello()));
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, "T");
+  ASSERT_EQ(sleeps->size(), 1u);
+  EXPECT_EQ((*sleeps)[0], 10ms);
+}
+
+TEST_F(AzureClient, CompleteFilteredIsContentFilter) {
+  fake.push_response(http::ClientResponse{
+      200,
+      {},
+      R"({"choices":[{"index":0,"finish_reason":"content_filter","message":{"content":""}}]})"});
+  auto m = model();
+  auto got = run_on(io, m->complete(hello()));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, "llm.content_filter");
+}
+
+class FailingCredential final : public Credential {
+ public:
+  asio::awaitable<Result<AuthHeader>> header() override {
+    co_return make_error("llm.credential", "token endpoint 401 invalid_client AADSTS7000215");
+  }
+  std::string_view name() const override { return "client-secret"; }
+};
+
+TEST_F(AzureClient, CredentialFailureIsReportedWithoutRequest) {
+  auto m = make_azure_chat_model(io, fake, cfg, std::make_unique<FailingCredential>(), random,
+                                 clock, {});
+  auto got = run_on(io, m->open(hello()));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, "llm.credential");
+  EXPECT_TRUE(fake.requests().empty());
+}
+
+TEST(AzureBackoff, GrowsExponentiallyWithJitterAndCap) {
+  CountingRandom random;
+  AzureRetryPolicy p;
+  p.base_backoff = 500ms;
+  p.max_backoff = 3000ms;
+  for (int i = 0; i < 8; ++i) {
+    auto d = backoff_delay(p, i, random);
+    const auto full = std::min<std::chrono::milliseconds>(500ms * (1 << i), 3000ms);
+    EXPECT_GE(d, full / 2) << i;
+    EXPECT_LE(d, full) << i;
+  }
+}
+
+}  // namespace
+}  // namespace parley::llm

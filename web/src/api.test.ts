@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, classify, resetCsrfToken, streamAnswer, type StreamEvent } from './api';
+
+function sseResponse(frames: string[], opts: { cut?: boolean } = {}): Response {
+  const enc = new TextEncoder();
+  let i = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (i < frames.length) c.enqueue(enc.encode(frames[i++]));
+      else if (opts.cut) c.error(new TypeError('network error'));
+      else c.close();
+    },
+  });
+  return new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
+}
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  resetCsrfToken();
+});
+
+describe('streamAnswer', () => {
+  it('POSTs the message with the CSRF token and yields typed events in order', async () => {
+    const calls: Array<[string, RequestInit]> = [];
+    vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit) => {
+      calls.push([url, init]);
+      if (url === '/api/auth/csrf') return json(200, { csrfToken: 'tok' });
+      return sseResponse([
+        'event: start\ndata: {"user_message_id":"u","assistant_message_id":"a"}\n\n',
+        'event: delta\ndata: {"text":"Hel"}\n\nevent: del',
+        'ta\ndata: {"text":"lo"}\n\n',
+        'event: title\ndata: {"title":"Greeting"}\n\n',
+        'event: done\ndata: {"message_id":"a","status":"complete","finish_reason":"stop","usage":null}\n\n',
+      ]);
+    }));
+    const events: StreamEvent[] = [];
+    await streamAnswer('c 1', 'hi', (e) => events.push(e));
+    expect(events.map((e) => e.type)).toEqual(['start', 'delta', 'delta', 'title', 'done']);
+    expect(events.filter((e) => e.type === 'delta').map((e) => (e as { text: string }).text).join('')).toBe('Hello');
+    const [url, init] = calls[1];
+    expect(url).toBe('/api/conversations/c%201/messages');
+    expect(init.method).toBe('POST');
+    expect((init.headers as Record<string, string>)['X-CSRF-Token']).toBe('tok');
+    expect(JSON.parse(init.body as string)).toEqual({ content: 'hi' });
+  });
+
+  it('regenerate posts to /regenerate', async () => {
+    const urls: string[] = [];
+    vi.stubGlobal('fetch', vi.fn(async (url: string) => {
+      urls.push(url);
+      return url === '/api/auth/csrf' ? json(200, { csrfToken: 't' }) : sseResponse([]);
+    }));
+    await streamAnswer('c', null, () => {});
+    expect(urls.at(-1)).toBe('/api/conversations/c/regenerate');
+  });
+
+  it('a JSON error before streaming rejects with its status and code', async () => {
+    vi.stubGlobal('fetch', vi.fn(async (url: string) =>
+      url === '/api/auth/csrf' ? json(200, { csrfToken: 't' }) : json(429, { error: { code: 'rate_limited', message: 'Slow down' } })));
+    const err = await streamAnswer('c', 'x', () => {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).kind).toBe('busy');
+    expect((err as ApiError).message).toBe('Slow down');
+  });
+
+  it('a stale CSRF token is refreshed once', async () => {
+    let n = 0;
+    vi.stubGlobal('fetch', vi.fn(async (url: string) => {
+      if (url === '/api/auth/csrf') return json(200, { csrfToken: 'tok' + n++ });
+      return n === 1 ? json(403, { error: { code: 'csrf', message: 'no' } }) : sseResponse([]);
+    }));
+    await expect(streamAnswer('c', 'x', () => {})).resolves.toBeUndefined();
+    expect(n).toBe(2);
+  });
+
+  it('a stream cut mid-way rejects as a network error after the partial events', async () => {
+    vi.stubGlobal('fetch', vi.fn(async (url: string) =>
+      url === '/api/auth/csrf'
+        ? json(200, { csrfToken: 't' })
+        : sseResponse(['event: start\ndata: {"user_message_id":"u","assistant_message_id":"a"}\n\nevent: delta\ndata: {"text":"x"}\n\n'], { cut: true })));
+    const events: StreamEvent[] = [];
+    const err = await streamAnswer('c', 'x', (e) => events.push(e)).catch((e: unknown) => e);
+    expect((err as ApiError).kind).toBe('network');
+    expect(events).toHaveLength(2);
+  });
+
+  it('fetch failing outright is a network error', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => {
+      throw new TypeError('Failed to fetch');
+    }));
+    const err = await streamAnswer('c', 'x', () => {}).catch((e: unknown) => e);
+    expect((err as ApiError).kind).toBe('network');
+  });
+});
+
+describe('classify', () => {
+  it.each([
+    [401, 'unauthorized', 'unauthorized'],
+    [429, 'anything', 'busy'],
+    [400, 'content_filter', 'filtered'],
+    [409, 'conflict', 'conflict'],
+    [404, 'not_found', 'not_found'],
+    [413, 'too_large', 'too_large'],
+    [0, 'network', 'network'],
+    [500, 'internal', 'failed'],
+  ])('%i %s -> %s', (status, code, kind) => expect(classify(status, code)).toBe(kind));
+});
