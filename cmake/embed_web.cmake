@@ -1,7 +1,7 @@
 # The web UI (web/, TypeScript + React + Vite) embedded into the parley binary.
 #
 # Included from src/app/CMakeLists.txt: parley_embed_web(<out_var>) adds a
-# custom command that runs scripts/build-web.sh (npm ci when the lock file
+# custom command that runs scripts/build-web.sh (npm install when the lock file
 # changed, then tsc + vite build into the build tree) whenever a web source
 # changes, then re-runs this file in script mode to generate one .cpp with
 # every built file as a byte array (see src/app/static_assets.hpp).

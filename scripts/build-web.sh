@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the web UI: `npm ci` when web/node_modules is missing or older than
+# Builds the web UI: `npm install` (from the lock file) when web/node_modules is missing or older than
 # package-lock.json, then a type check and `vite build` into the given
 # directory (default web/dist). Called by the CMake build (cmake/embed_web.cmake);
 # several build trees may run it at once, so it holds a lock.
@@ -18,8 +18,8 @@ flock 9
 
 stamp=$web/node_modules/.package-lock.json
 if [[ ! -f $stamp || $web/package-lock.json -nt $stamp ]]; then
-  echo "build-web.sh: npm ci"
-  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "build-web.sh: npm install (from package-lock.json)"
+  (cd "$web" && npm install --no-audit --no-fund --loglevel=error)
   touch "$stamp"
 fi
 

@@ -30,11 +30,13 @@ if ((${#missing[@]})); then
 fi
 
 # The web UI's npm packages (build and test time only; the binary embeds the
-# built files). scripts/build-web.sh runs `npm ci` again when the lock changes.
+# built files), installed from package-lock.json. `npm install`, not `npm ci`:
+# vite lists a Windows-only optional dependency that the registry reachable
+# here does not serve, and `npm ci` refuses a lock without it.
 web=$(cd "$(dirname "$0")/../web" && pwd)
 if command -v npm >/dev/null; then
   if [[ ! -f $web/node_modules/.package-lock.json || $web/package-lock.json -nt $web/node_modules/.package-lock.json ]]; then
-    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+    (cd "$web" && npm install --no-audit --no-fund --loglevel=error)
   fi
 else
   echo "install-deps: npm (Node 20) not found; the web UI cannot be built" >&2
