@@ -19,6 +19,7 @@
 #include "core/random.hpp"
 #include "http/client_fake.hpp"
 #include "llm/credential.hpp"
+#include "support/run_coroutine.hpp"
 
 namespace parley::llm {
 namespace {
@@ -27,22 +28,7 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-template <class T>
-boost::asio::awaitable<void> store_into(boost::asio::awaitable<T> a, std::optional<T>* out) {
-  out->emplace(co_await std::move(a));
-}
-
-// Runs `a` on `io` until everything queued on io is done; rethrows.
-template <class T>
-T run_on(boost::asio::io_context& io, boost::asio::awaitable<T> a) {
-  std::optional<T> out;
-  boost::asio::co_spawn(io, store_into(std::move(a), &out), [](const std::exception_ptr& e) {
-    if (e) std::rethrow_exception(e);
-  });
-  io.restart();
-  io.run();
-  return std::move(*out);
-}
+using ::parley::testing::run_on;
 
 inline std::string sse_chunk(const std::string& json) { return "data: " + json + "\n\n"; }
 
