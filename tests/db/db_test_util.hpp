@@ -9,6 +9,8 @@
 #include <optional>
 #include <stdexcept>
 
+#include "db/migrations.hpp"
+#include "db/pool.hpp"
 #include "support/temp_postgres.hpp"
 
 namespace parley::db::test {
@@ -61,6 +63,19 @@ bool run_until(boost::asio::io_context& io, Pred pred, std::chrono::milliseconds
     io.run_one_for(std::chrono::milliseconds(20));
   }
   return true;
+}
+
+// A freshly created, migrated database on the shared test cluster; returns
+// its URL. Call once per test process and prefix (cache the result).
+inline std::string migrated_database(const std::string& prefix) {
+  std::string url = testing::shared_temp_postgres().create_database(prefix);
+  boost::asio::io_context io;
+  PoolOptions o;
+  o.url = url;
+  Pool pool(io, o);
+  auto st = run_sync(io, migrate(pool));
+  if (!st) throw std::runtime_error("migrate failed: " + st.error().detail);
+  return url;
 }
 
 }  // namespace parley::db::test

@@ -22,17 +22,7 @@ namespace asio = boost::asio;
 
 // A migrated database shared by the repository tests of this process.
 const std::string& schema_url() {
-  static const std::string url = [] {
-    auto& pg = testing::shared_temp_postgres();
-    std::string u = pg.create_database("repos");
-    asio::io_context io;
-    PoolOptions o;
-    o.url = u;
-    Pool pool(io, o);
-    auto st = run_sync(io, migrate(pool));
-    if (!st) throw std::runtime_error("migrate failed: " + st.error().detail);
-    return u;
-  }();
+  static const std::string url = test::migrated_database("repos");
   return url;
 }
 
