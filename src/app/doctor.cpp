@@ -6,7 +6,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
-
 #include <cstdio>
 #include <ctime>
 #include <string>
@@ -16,9 +15,14 @@
 #include "app/responses.hpp"
 #include "auth/jose.hpp"
 #include "auth/oidc_client.hpp"
+#include "core/clock.hpp"
+#include "core/random.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
 #include "http/client.hpp"
+#include "llm/azure_client.hpp"
+#include "llm/chat_model.hpp"
+#include "llm/credential.hpp"
 #include "observability/log.hpp"
 
 namespace parley::app {
@@ -42,6 +46,56 @@ std::optional<std::int64_t> parse_http_date(std::string_view text) {
   return static_cast<std::int64_t>(timegm(&tm));
 }
 
+// Lends a credential to the probe model without giving it away (the token
+// check and the deployment probe share one cached token).
+class BorrowedCredential final : public llm::Credential {
+ public:
+  explicit BorrowedCredential(llm::Credential& inner) : inner_(inner) {}
+  asio::awaitable<Result<llm::AuthHeader>> header() override { return inner_.header(); }
+  std::string_view name() const override { return inner_.name(); }
+
+ private:
+  llm::Credential& inner_;
+};
+
+std::string error_text(const Error& e) { return std::string(e.code) + ": " + e.detail; }
+
+// Which credential is in use, whether it yields a token, and whether the
+// deployment answers a one-line completion (no retries: an operator is waiting).
+asio::awaitable<void> check_azure_openai(const config::Config& cfg, asio::io_context& io,
+                                         http::HttpClient& client, std::vector<Check>& out) {
+  out.push_back({"ok", "azure_openai.credential", llm::describe_credential(cfg.azure)});
+  SystemClock clock;
+  OpenSslRandom random;
+  auto credential = llm::make_credential(io, client, cfg.azure, clock);
+  if (cfg.azure.auth == config::AzureAuthMode::api_key) {
+    out.push_back({"ok", "azure_openai.token", "not needed: the api-key header is sent"});
+  } else if (auto header = co_await credential->header(); !header) {
+    out.push_back({"fail", "azure_openai.token", error_text(header.error())});
+    out.push_back({"fail", "azure_openai.deployment", "not probed: no token"});
+    co_return;
+  } else {
+    out.push_back(
+        {"ok", "azure_openai.token", "obtained for " + std::string(llm::kCognitiveServicesScope)});
+  }
+  llm::AzureClientOptions options;
+  options.retry.max_retries = 0;
+  options.connect_timeout = std::chrono::seconds(5);
+  options.first_token_timeout = std::chrono::seconds(30);
+  auto model = llm::make_azure_chat_model(io, client, cfg.azure,
+                                          std::make_unique<BorrowedCredential>(*credential), random,
+                                          clock, options);
+  llm::ModelRequest probe;
+  probe.messages.push_back({"user", "Reply with the single word OK."});
+  const std::string where = llm::chat_completions_url(cfg.azure);
+  if (auto answer = co_await model->complete(std::move(probe)); !answer) {
+    out.push_back({"fail", "azure_openai.deployment", where + ": " + error_text(answer.error())});
+  } else {
+    out.push_back(
+        {"ok", "azure_openai.deployment", cfg.azure.deployment + " answered at " + where});
+  }
+}
+
 asio::awaitable<void> run_checks(const config::Config& cfg, asio::io_context& io,
                                  std::vector<Check>& out) {
   auto client = http::make_http_client(io, http::client_options_from_env());
@@ -54,7 +108,8 @@ asio::awaitable<void> run_checks(const config::Config& cfg, asio::io_context& io
   auto resp = co_await client->send(req);
   std::optional<auth::ProviderMetadata> meta;
   if (!resp) {
-    out.push_back({"fail", "discovery", std::string(resp.error().code) + ": " + resp.error().detail});
+    out.push_back(
+        {"fail", "discovery", std::string(resp.error().code) + ": " + resp.error().detail});
   } else if (resp->status != 200) {
     out.push_back({"fail", "discovery", req.url + " answered " + std::to_string(resp->status)});
   } else if (auto parsed = auth::parse_discovery(resp->body); !parsed) {
@@ -65,20 +120,25 @@ asio::awaitable<void> run_checks(const config::Config& cfg, asio::io_context& io
     const bool templated = meta->issuer.find("{tenantid}") != std::string::npos;
     if (templated) {
       out.push_back({cfg.entra.multi_tenant ? "ok" : "fail", "issuer",
-                     "multi-tenant template " + meta->issuer + "; allowed tenants: " +
-                         std::to_string(cfg.entra.allowed_tenants.size())});
+                     "multi-tenant template " + meta->issuer +
+                         "; allowed tenants: " + std::to_string(cfg.entra.allowed_tenants.size())});
     } else if (meta->issuer == cfg.entra.issuer) {
       out.push_back({"ok", "issuer", meta->issuer});
     } else {
-      out.push_back({"fail", "issuer", "discovery says " + meta->issuer + ", AUTH_MICROSOFT_ENTRA_ID_ISSUER is " +
-                                           cfg.entra.issuer});
+      out.push_back({"fail", "issuer",
+                     "discovery says " + meta->issuer + ", AUTH_MICROSOFT_ENTRA_ID_ISSUER is " +
+                         cfg.entra.issuer});
     }
     if (auto date = resp->headers.get("Date"); date) {
       if (auto idp_now = parse_http_date(*date)) {
         const std::int64_t skew = static_cast<std::int64_t>(std::time(nullptr)) - *idp_now;
         const std::int64_t abs_skew = skew < 0 ? -skew : skew;
-        out.push_back({abs_skew > 300 ? "fail" : abs_skew > 60 ? "warn" : "ok", "clock_skew",
-                       std::to_string(skew) + " s against the identity provider (tokens allow 300 s)"});
+        out.push_back(
+            {abs_skew > 300  ? "fail"
+             : abs_skew > 60 ? "warn"
+                             : "ok",
+             "clock_skew",
+             std::to_string(skew) + " s against the identity provider (tokens allow 300 s)"});
       } else {
         out.push_back({"warn", "clock_skew", "unparseable Date header"});
       }
@@ -97,12 +157,14 @@ asio::awaitable<void> run_checks(const config::Config& cfg, asio::io_context& io
                      std::to_string(keys->size()) + " RS256 signing keys"});
     }
     out.push_back({meta->end_session_endpoint.empty() ? "warn" : "ok", "end_session",
-                   meta->end_session_endpoint.empty() ? "no end_session_endpoint: sign-out stays local"
-                                                      : meta->end_session_endpoint});
+                   meta->end_session_endpoint.empty()
+                       ? "no end_session_endpoint: sign-out stays local"
+                       : meta->end_session_endpoint});
   }
   out.push_back({"ok", "redirect_uri",
-                 cfg.auth_url.text + "/api/auth/callback/microsoft-entra-id (register this as a Web "
-                                     "redirect URI; front-channel logout: " +
+                 cfg.auth_url.text +
+                     "/api/auth/callback/microsoft-entra-id (register this as a Web "
+                     "redirect URI; front-channel logout: " +
                      cfg.auth_url.text + "/signed-out)"});
 
   db::PoolOptions pool_options;
@@ -111,7 +173,8 @@ asio::awaitable<void> run_checks(const config::Config& cfg, asio::io_context& io
   db::Pool pool(io, pool_options);
   auto ping = co_await pool.query("select version()", {});
   if (!ping) {
-    out.push_back({"fail", "database", std::string(ping.error().code) + ": " + ping.error().detail});
+    out.push_back(
+        {"fail", "database", std::string(ping.error().code) + ": " + ping.error().detail});
   } else {
     out.push_back({"ok", "database", std::string(ping->text(0, 0)).substr(0, 40)});
     auto status = co_await db::migration_status(pool);
@@ -120,16 +183,15 @@ asio::awaitable<void> run_checks(const config::Config& cfg, asio::io_context& io
     } else if (status->applied > status->latest_known) {
       out.push_back({"fail", "migrations", "the database is newer than this binary"});
     } else if (status->pending > 0) {
-      out.push_back({"warn", "migrations", std::to_string(status->pending) +
-                                               " pending (applied by `parley migrate` or at start-up)"});
+      out.push_back({"warn", "migrations",
+                     std::to_string(status->pending) +
+                         " pending (applied by `parley migrate` or at start-up)"});
     } else {
       out.push_back({"ok", "migrations", "version " + std::to_string(status->applied)});
     }
   }
   pool.close();
-  out.push_back({"ok", "azure_openai.credential",
-                 std::string(config::to_string(cfg.azure.auth)) + " for " + cfg.azure.endpoint +
-                     " deployment " + cfg.azure.deployment});
+  co_await check_azure_openai(cfg, io, *client, out);
 }
 
 }  // namespace
@@ -145,7 +207,8 @@ int run_doctor(const config::Config& cfg, bool json) {
     std::string out = "[";
     for (std::size_t i = 0; i < checks.size(); ++i) {
       if (i) out += ',';
-      out += "{\"status\":" + json_quote(checks[i].status) + ",\"name\":" + json_quote(checks[i].name) +
+      out += "{\"status\":" + json_quote(checks[i].status) +
+             ",\"name\":" + json_quote(checks[i].name) +
              ",\"detail\":" + json_quote(checks[i].detail) + "}";
     }
     out += "]\n";

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -143,10 +144,21 @@ void register_server_metrics(metrics::Registry& registry, const http::Server& se
                  [&server] { return static_cast<double>(server.stats().connections_active); });
 }
 
+// Every streamed answer holds two sockets (browser + upstream): the usual
+// soft limit of 1024 descriptors would cap a replica near 500 streams.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 }  // namespace
 
 int run_serve(const config::Config& cfg) {
   const auto started = std::chrono::steady_clock::now();
+  raise_descriptor_limit();
   log::set_level(cfg.log_level);
   asio::io_context io(1);
   OpenSslRandom random;
@@ -268,6 +280,9 @@ int run_serve(const config::Config& cfg) {
         log::info("server.listening").str("host", cfg.host).num("port", *port)
             .num("startup_ms", ms).str("azure_openai_credential", config::to_string(cfg.azure.auth))
             .str("version", version());
+        log::info("llm.configured").str("credential", llm::describe_credential(cfg.azure))
+            .str("endpoint", cfg.azure.endpoint).str("deployment", cfg.azure.deployment)
+            .str("api_version", cfg.azure.api_version);
         log::flush();
         // Warm the discovery document and keys; sign-in retries on failure.
         if (auto st = co_await oidc.refresh_jwks(); !st) {

@@ -360,6 +360,25 @@ std::unique_ptr<TokenSource> make_managed_identity_source(http::HttpClient& http
   return std::make_unique<ManagedIdentitySource>(http, cfg, clock);
 }
 
+std::string describe_credential(const config::AzureOpenAiConfig& cfg) {
+  std::string out(config::to_string(cfg.auth));
+  switch (cfg.auth) {
+    case config::AzureAuthMode::api_key:
+      return out + " (AZURE_OPENAI_API_KEY)";
+    case config::AzureAuthMode::client_secret:
+      return out + " (tenant " + cfg.tenant_id + ", client " + cfg.client_id + ", authority " +
+             cfg.authority_host + ")";
+    case config::AzureAuthMode::workload_identity:
+      return out + " (tenant " + cfg.tenant_id + ", client " + cfg.client_id + ", token file " +
+             cfg.federated_token_file + ", authority " + cfg.authority_host + ")";
+    case config::AzureAuthMode::managed_identity:
+      return out + (cfg.identity_endpoint.empty() ? " (instance metadata endpoint"
+                                                  : " (IDENTITY_ENDPOINT " + cfg.identity_endpoint) +
+             (cfg.client_id.empty() ? "" : ", client " + cfg.client_id) + ")";
+  }
+  return out;
+}
+
 std::unique_ptr<Credential> make_credential(asio::io_context& io, http::HttpClient& http,
                                             const config::AzureOpenAiConfig& cfg,
                                             const Clock& clock) {

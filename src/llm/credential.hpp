@@ -120,6 +120,10 @@ std::string entra_token_url(const config::AzureOpenAiConfig& cfg);
 Result<AccessToken> parse_token_response(const http::ClientResponse& response,
                                          std::int64_t now_epoch_seconds);
 
+// What the configuration selects, without secrets, for the start-up log and
+// `parley doctor`: e.g. "client-secret (tenant T, client C, authority H)".
+std::string describe_credential(const config::AzureOpenAiConfig& cfg);
+
 // The credential the configuration selects. Managed identity without
 // IDENTITY_ENDPOINT gets its own HTTP client that allows plain http to
 // 169.254.169.254 only (no proxy); every other mode uses `http`.

@@ -399,5 +399,37 @@ TEST(EntraTokenUrl, TrimsAuthorityHostSlash) {
   EXPECT_EQ(entra_token_url(cfg), "http://127.0.0.1:5000/tid/oauth2/v2.0/token");
 }
 
+// The start-up log and doctor name the mode and its non-secret parameters.
+TEST(DescribeCredential, NamesEachModeAndNeverASecret) {
+  config::AzureOpenAiConfig cfg = entra_config();
+  EXPECT_EQ(describe_credential(cfg),
+            "client-secret (tenant 11111111-2222-3333-4444-555555555555, client app-client, "
+            "authority https://login.example.test/)");
+  cfg.auth = config::AzureAuthMode::workload_identity;
+  cfg.federated_token_file = "/var/run/secrets/azure/tokens/azure-identity-token";
+  EXPECT_EQ(describe_credential(cfg),
+            "workload-identity (tenant 11111111-2222-3333-4444-555555555555, client app-client, "
+            "token file /var/run/secrets/azure/tokens/azure-identity-token, authority "
+            "https://login.example.test/)");
+  cfg.auth = config::AzureAuthMode::managed_identity;
+  EXPECT_EQ(describe_credential(cfg), "managed-identity (instance metadata endpoint, client app-client)");
+  cfg.identity_endpoint = "http://127.0.0.1:41234/msi/token";
+  cfg.identity_header = Secret("header-secret");
+  cfg.client_id.clear();
+  EXPECT_EQ(describe_credential(cfg), "managed-identity (IDENTITY_ENDPOINT http://127.0.0.1:41234/msi/token)");
+  cfg.auth = config::AzureAuthMode::api_key;
+  cfg.api_key = Secret("key-secret");
+  EXPECT_EQ(describe_credential(cfg), "api-key (AZURE_OPENAI_API_KEY)");
+  for (auto mode : {config::AzureAuthMode::api_key, config::AzureAuthMode::client_secret,
+                    config::AzureAuthMode::workload_identity,
+                    config::AzureAuthMode::managed_identity}) {
+    cfg.auth = mode;
+    const std::string text = describe_credential(cfg);
+    for (const char* secret : {"s3cret", "header-secret", "key-secret"}) {
+      EXPECT_EQ(text.find(secret), std::string::npos) << text;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace parley::llm

@@ -9,6 +9,37 @@ namespace parley::testing {
 std::string parley_binary() { return binary_dir() + "/src/app/parley"; }
 std::string mock_entra_binary() { return binary_dir() + "/tools/mock_entra_id/mock-entra-id"; }
 
+std::map<std::string, std::string> parley_env(const std::string& database_url,
+                                              const std::string& issuer, int port) {
+  return {
+      {"PORT", std::to_string(port)},
+      {"HOSTNAME", "127.0.0.1"},
+      {"DATABASE_URL", database_url},
+      {"AUTH_SECRET", kAuthSecret},
+      {"AUTH_URL", "http://127.0.0.1:" + std::to_string(port)},
+      {"AUTH_MICROSOFT_ENTRA_ID_ID", kClientId},
+      {"AUTH_MICROSOFT_ENTRA_ID_SECRET", kClientSecret},
+      {"AUTH_MICROSOFT_ENTRA_ID_ISSUER", issuer},
+      {"AZURE_OPENAI_ENDPOINT", "http://127.0.0.1:9"},
+      {"AZURE_OPENAI_DEPLOYMENT", "test-deployment"},
+      {"AZURE_OPENAI_API_KEY", "test-key"},
+      {"LOG_LEVEL", "info"},
+  };
+}
+
+CommandResult run_parley_command(const std::vector<std::string>& args,
+                                 std::map<std::string, std::string> env,
+                                 std::chrono::milliseconds timeout) {
+  ChildProcess::Options o;
+  o.argv = {parley_binary()};
+  o.argv.insert(o.argv.end(), args.begin(), args.end());
+  o.env = std::move(env);
+  ChildProcess p(o);
+  const bool finished = eventually([&] { return !p.running(); }, timeout);
+  const int status = p.terminate();
+  return CommandResult{finished ? status : -1, p.output()};
+}
+
 MockEntra::MockEntra(const std::vector<std::string>& redirect_uris,
                      const std::string& users_file) {
   port_ = free_port();
@@ -47,20 +78,7 @@ Parley::Parley(ParleyOptions options) {
   port_ = options.port != 0 ? options.port : free_port();
   ChildProcess::Options o;
   o.argv = {parley_binary(), "serve"};
-  o.env = {
-      {"PORT", std::to_string(port_)},
-      {"HOSTNAME", "127.0.0.1"},
-      {"DATABASE_URL", options.database_url},
-      {"AUTH_SECRET", kAuthSecret},
-      {"AUTH_URL", "http://127.0.0.1:" + std::to_string(port_)},
-      {"AUTH_MICROSOFT_ENTRA_ID_ID", kClientId},
-      {"AUTH_MICROSOFT_ENTRA_ID_SECRET", kClientSecret},
-      {"AUTH_MICROSOFT_ENTRA_ID_ISSUER", options.issuer},
-      {"AZURE_OPENAI_ENDPOINT", "http://127.0.0.1:9"},
-      {"AZURE_OPENAI_DEPLOYMENT", "test-deployment"},
-      {"AZURE_OPENAI_API_KEY", "test-key"},
-      {"LOG_LEVEL", "info"},
-  };
+  o.env = parley_env(options.database_url, options.issuer, port_);
   for (const auto& [k, v] : options.env) {
     if (v.empty()) {
       o.env.erase(k);

@@ -2,9 +2,11 @@
 // The processes of an end-to-end test: mock-entra-id and one or more parley
 // servers on loopback, against a database URL (usually TempPostgres).
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "support/child_process.hpp"
 
@@ -54,6 +56,21 @@ class Parley {
   int port_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };
+
+// The environment of a parley on loopback `port` (AUTH_URL, PORT...) against
+// `database_url` and the mock issuer; AZURE_OPENAI_ENDPOINT is a closed port
+// until a test points it at a mock.
+std::map<std::string, std::string> parley_env(const std::string& database_url,
+                                              const std::string& issuer, int port);
+
+// `parley <args...>` run to completion (doctor, migrate, version...).
+struct CommandResult {
+  int status = -1;     // exit status; -1 when it had to be killed
+  std::string output;  // stdout and stderr
+};
+CommandResult run_parley_command(const std::vector<std::string>& args,
+                                 std::map<std::string, std::string> env,
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 std::string parley_binary();
 std::string mock_entra_binary();
