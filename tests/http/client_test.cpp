@@ -5,10 +5,6 @@
 #include "http/client.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
@@ -25,6 +21,7 @@
 
 #include "core/base64url.hpp"
 #include "observability/log.hpp"
+#include "support/test_pki.hpp"
 
 namespace {
 
@@ -652,87 +649,21 @@ TEST_F(HttpClientTest, RetriesOnceWhenReusedConnectionDies) {
 // ---------------------------------------------------------------------------
 // TLS with a test CA made here
 
+// SANs of the leaves the TLS tests use.
 struct Pki {
   std::string ca_pem;
+  std::string ca_file;
+  std::string key_pem;
   std::string leaf_pem;   // SAN: DNS:localhost, IP:127.0.0.1
   std::string wrong_pem;  // SAN: DNS:other.example
-  std::string key_pem;    // key of both leaves
-  std::string ca_file;
 };
-
-using KeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
-using CertPtr = std::unique_ptr<X509, decltype(&X509_free)>;
-
-void add_ext(X509* cert, X509* issuer, int nid, const char* value) {
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-  ASSERT_NE(ext, nullptr);
-  X509_add_ext(cert, ext, -1);
-  X509_EXTENSION_free(ext);
-}
-
-CertPtr make_cert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_PKEY* issuer_key,
-                  const char* san, long serial) {
-  CertPtr cert(X509_new(), &X509_free);
-  X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400);
-  X509_set_pubkey(cert.get(), key);
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn),
-                             -1, -1, 0);
-  X509* signer = issuer ? issuer : cert.get();
-  X509_set_issuer_name(cert.get(), X509_get_subject_name(signer));
-  add_ext(cert.get(), signer, NID_subject_key_identifier, "hash");
-  if (!issuer) {
-    add_ext(cert.get(), signer, NID_basic_constraints, "critical,CA:TRUE");
-    add_ext(cert.get(), signer, NID_key_usage, "critical,keyCertSign,cRLSign");
-  } else {
-    add_ext(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
-    add_ext(cert.get(), signer, NID_authority_key_identifier, "keyid");
-    add_ext(cert.get(), signer, NID_ext_key_usage, "serverAuth");
-    add_ext(cert.get(), signer, NID_subject_alt_name, san);
-  }
-  X509_sign(cert.get(), issuer_key ? issuer_key : key, EVP_sha256());
-  return cert;
-}
-
-std::string bio_string(BIO* bio) {
-  std::string out(BIO_ctrl_pending(bio), '\0');
-  BIO_read(bio, out.data(), static_cast<int>(out.size()));
-  BIO_free(bio);
-  return out;
-}
-
-std::string cert_pem(X509* cert) {
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(bio, cert);
-  return bio_string(bio);
-}
 
 const Pki& pki() {
   static const Pki p = [] {
-    Pki out;
-    KeyPtr ca_key(EVP_EC_gen("P-256"), &EVP_PKEY_free);
-    KeyPtr key(EVP_EC_gen("P-256"), &EVP_PKEY_free);
-    auto ca = make_cert(ca_key.get(), "Parley Test CA", nullptr, nullptr, nullptr, 1);
-    auto leaf =
-        make_cert(key.get(), "localhost", ca.get(), ca_key.get(), "DNS:localhost,IP:127.0.0.1", 2);
-    auto wrong =
-        make_cert(key.get(), "other.example", ca.get(), ca_key.get(), "DNS:other.example", 3);
-    out.ca_pem = cert_pem(ca.get());
-    out.leaf_pem = cert_pem(leaf.get());
-    out.wrong_pem = cert_pem(wrong.get());
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
-    out.key_pem = bio_string(bio);
-    out.ca_file =
-        ::testing::TempDir() + "parley_client_test_ca_" + std::to_string(::getpid()) + ".pem";
-    std::ofstream(out.ca_file) << out.ca_pem;
-    return out;
+    const auto& ca = parley::testing::test_pki("parley_client_test");
+    return Pki{ca.ca_pem, ca.ca_file, ca.key_pem,
+               ca.leaf_pem("localhost", "DNS:localhost,IP:127.0.0.1"),
+               ca.leaf_pem("other.example", "DNS:other.example")};
   }();
   return p;
 }

@@ -6,7 +6,7 @@ parley_test(http_client_unit_test
   LABELS unit)
 parley_test(http_client_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/client_test.cpp
-  DEPS parley_http_client
+  DEPS parley_http_client parley_test_support
   LABELS integration)
 # Also one entry for the whole unit executable, so `ctest -R client` (the
 # discovered names are LoopbackHost.*, NoProxy.*, ...) runs it too.
