@@ -6,7 +6,6 @@
 // Codes: those of db/pool.hpp.
 
 #include <boost/asio/awaitable.hpp>
-#include <compare>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,16 +17,6 @@
 namespace parley::db {
 
 class Pool;
-
-struct ConversationId {
-  std::string value;
-  friend auto operator<=>(const ConversationId&, const ConversationId&) = default;
-};
-
-struct MessageId {
-  std::string value;
-  friend auto operator<=>(const MessageId&, const MessageId&) = default;
-};
 
 inline constexpr std::string_view kDefaultConversationTitle = "New chat";
 

@@ -18,4 +18,14 @@ struct SessionId {
   friend auto operator<=>(const SessionId&, const SessionId&) = default;
 };
 
+struct ConversationId {
+  std::string value;
+  friend auto operator<=>(const ConversationId&, const ConversationId&) = default;
+};
+
+struct MessageId {
+  std::string value;
+  friend auto operator<=>(const MessageId&, const MessageId&) = default;
+};
+
 }  // namespace parley::db

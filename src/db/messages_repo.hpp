@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "db/conversations_repo.hpp"
 #include "db/ids.hpp"
 
 namespace parley::db {
