@@ -15,9 +15,13 @@ namespace {
 
 constexpr std::string_view kTenantPlaceholder = "{tenantid}";
 
+// A string claim; one holding a NUL character counts as absent (no issuer
+// sends one, and PostgreSQL text could not store it).
 const json::string* string_claim(const json::object& c, std::string_view key) {
   const json::value* v = c.if_contains(key);
-  return v ? v->if_string() : nullptr;
+  const json::string* s = v ? v->if_string() : nullptr;
+  if (s != nullptr && std::string_view(*s).find('\0') != std::string_view::npos) return nullptr;
+  return s;
 }
 
 // NumericDate (RFC 7519 §2): Entra sends integers; fractions are refused.
@@ -148,7 +152,9 @@ Result<IdentityClaims> validate_id_token_claims(const json::object& claims,
     if (!a) return make_error("oidc.missing_claim", "roles is not an array");
     out.roles.reserve(a->size());
     for (const json::value& r : *a) {
-      if (!r.is_string()) return make_error("oidc.missing_claim", "roles holds a non-string");
+      if (!r.is_string() || std::string_view(r.get_string()).find('\0') != std::string_view::npos) {
+        return make_error("oidc.missing_claim", "roles holds a non-string");
+      }
       out.roles.emplace_back(r.get_string());
     }
   }

@@ -152,6 +152,10 @@ Result<std::string> parse_message_body(std::string_view body) {
     return Error("chat.too_large", "content must be at most 32 KB");
   }
   if (!valid_utf8(s)) return Error("chat.bad_request", "content must be valid UTF-8");
+  // PostgreSQL text cannot store U+0000: refused rather than silently cut.
+  if (s.find('\0') != std::string_view::npos) {
+    return Error("chat.bad_request", "content must not contain the NUL character (U+0000)");
+  }
   if (trim(s).empty()) return Error("chat.bad_request", "content must not be empty");
   return std::string(s);
 }
@@ -302,7 +306,7 @@ std::optional<std::string> clean_generated_title(std::string_view raw) {
     s.remove_suffix(1);
   }
   s = trim(s);
-  if (s.empty() || !valid_utf8(s)) return std::nullopt;
+  if (s.empty() || !valid_utf8(s) || s.find('\0') != std::string_view::npos) return std::nullopt;
   std::string out(s.substr(0, prefix_bytes(s, kMaxGeneratedTitleChars)));
   return out;
 }

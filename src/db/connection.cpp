@@ -225,18 +225,34 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> Connection::connect(
   co_return std::unique_ptr<Connection>(new Connection(std::move(impl)));
 }
 
+namespace {
+// Text-format parameters travel as C strings: an embedded NUL would cut the
+// value short without a word (and PostgreSQL text cannot hold U+0000
+// anyway), so such a value is refused before anything is sent.
+Result<std::vector<const char*>> parameter_values(const Params& params) {
+  std::vector<const char*> values(params.size());
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const auto& v = params[i].value();
+    if (v && v->find('\0') != std::string::npos) {
+      return Error("db.bad_parameter",
+                   "parameter $" + std::to_string(i + 1) + " contains a NUL character");
+    }
+    values[i] = v ? v->c_str() : nullptr;
+  }
+  return values;
+}
+}  // namespace
+
 asio::awaitable<Result<Rows>> Connection::query(std::string_view sql, const Params& params,
                                                 std::chrono::milliseconds timeout) {
   const std::string text(sql);
-  std::vector<const char*> values(params.size());
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    values[i] = params[i].value() ? params[i].value()->c_str() : nullptr;
-  }
+  auto values = parameter_values(params);
+  if (!values) co_return values.error();
   PGconn* c = impl_->conn;
   co_return co_await impl_->run(
       [&] {
-        return PQsendQueryParams(c, text.c_str(), static_cast<int>(values.size()), nullptr,
-                                 values.data(), nullptr, nullptr, 0) == 1;
+        return PQsendQueryParams(c, text.c_str(), static_cast<int>(values->size()), nullptr,
+                                 values->data(), nullptr, nullptr, 0) == 1;
       },
       timeout);
 }
@@ -245,6 +261,8 @@ asio::awaitable<Result<Rows>> Connection::prepared(const Statement& statement,
                                                    const Params& params,
                                                    std::chrono::milliseconds timeout) {
   const std::string name(statement.name);
+  auto values = parameter_values(params);
+  if (!values) co_return values.error();
   PGconn* c = impl_->conn;
   if (!impl_->prepared_names.contains(name)) {
     const std::string text(statement.sql);
@@ -253,14 +271,10 @@ asio::awaitable<Result<Rows>> Connection::prepared(const Statement& statement,
     if (!prepared) co_return prepared.error();
     impl_->prepared_names.insert(name);
   }
-  std::vector<const char*> values(params.size());
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    values[i] = params[i].value() ? params[i].value()->c_str() : nullptr;
-  }
   co_return co_await impl_->run(
       [&] {
-        return PQsendQueryPrepared(c, name.c_str(), static_cast<int>(values.size()), values.data(),
-                                   nullptr, nullptr, 0) == 1;
+        return PQsendQueryPrepared(c, name.c_str(), static_cast<int>(values->size()),
+                                   values->data(), nullptr, nullptr, 0) == 1;
       },
       timeout);
 }

@@ -37,6 +37,23 @@ std::string string_or_empty(const json::object& o, std::string_view key) {
   return {};
 }
 
+// PostgreSQL text cannot hold U+0000 (libpq would cut the answer there) and
+// a browser shows nothing for it: it becomes U+FFFD, in the stream and in
+// the stored answer alike.
+std::string without_nul(std::string text) {
+  if (text.find('\0') == std::string::npos) return text;
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (char c : text) {
+    if (c == '\0') {
+      out += "\xEF\xBF\xBD";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::int64_t int_or_zero(const json::object& o, std::string_view key) {
   if (const auto* v = o.if_contains(key)) {
     if (v->is_int64()) return v->get_int64();
@@ -119,7 +136,7 @@ Status ChatStreamDecoder::decode(const SseEvent& event, std::vector<StreamItem>&
       for (auto& c : cats) out.emplace_back(FilterAlarm{"completion", std::move(c)});
       if (const auto* delta = co->if_contains("delta"); delta && delta->is_object()) {
         if (auto text = string_or_empty(delta->get_object(), "content"); !text.empty()) {
-          out.emplace_back(TextDelta{std::move(text)});
+          out.emplace_back(TextDelta{without_nul(std::move(text))});
         }
       }
       if (auto reason = string_or_empty(*co, "finish_reason"); !reason.empty()) {

@@ -111,6 +111,26 @@ TEST(IdTokenClaims, MissingOrMistypedRequiredClaims) {
   EXPECT_EQ(code(with([](auto& c) { c["sub"] = ""; })), "oidc.missing_claim");
 }
 
+// A NUL would be cut off by the database: an identity claim holding one is
+// refused, a display claim holding one is dropped.
+TEST(IdTokenClaims, ClaimsWithANulCharacter) {
+  const std::string nul("x\0y", 3);
+  for (const char* name : {"oid", "tid", "sub", "nonce"}) {
+    EXPECT_NE(code(with([&](auto& c) { c[name] = std::string(c[name].as_string()) + nul; })), "ok")
+        << name;
+  }
+  EXPECT_EQ(code(with([&](auto& c) { c["roles"] = json::array{"admin", nul}; })),
+            "oidc.missing_claim");
+  auto id = validate_id_token_claims(with([&](auto& c) {
+                                       c["name"] = nul;
+                                       c["email"] = "victim@example.com" + nul;
+                                     }),
+                                     rules());
+  ASSERT_TRUE(id);
+  EXPECT_EQ(id->name, "");
+  EXPECT_EQ(id->email, "AbeLi@microsoft.com");
+}
+
 TEST(IdTokenClaims, IssuerMustMatchExactly) {
   EXPECT_EQ(code(with([](auto& c) { c.erase("iss"); })), "oidc.issuer_mismatch");
   EXPECT_EQ(code(with([](auto& c) { c["iss"] = std::string(kIssuer) + "/"; })),

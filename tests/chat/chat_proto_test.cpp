@@ -54,6 +54,7 @@ TEST(ChatValidation, MessageBodies) {
       {R"({"content":null})", "chat.bad_request"},
       {R"({"content":""})", "chat.bad_request"},
       {R"({"content":"  \n\t "})", "chat.bad_request"},
+      {R"({"content":"a\u0000b"})", "chat.bad_request"},  // PostgreSQL would cut it at the NUL
       {R"({"content":")" + std::string(kMaxContentBytes, 'a') + R"("})", ""},
       {R"({"content":")" + std::string(kMaxContentBytes + 1, 'a') + R"("})", "chat.too_large"},
   };
@@ -169,6 +170,7 @@ TEST(ChatTitles, FallbackAndCleanup) {
   EXPECT_EQ(*clean_generated_title("\"Baking Bread.\"\nextra"), "Baking Bread");
   EXPECT_EQ(*clean_generated_title("Title: Mutex vs semaphore"), "Mutex vs semaphore");
   EXPECT_FALSE(clean_generated_title("  \"\" ").has_value());
+  EXPECT_FALSE(clean_generated_title(std::string("Bad\0title", 9)).has_value());
   EXPECT_LE(llm::utf8_length(*clean_generated_title(std::string(500, 'x'))),
             kMaxGeneratedTitleChars);
 }

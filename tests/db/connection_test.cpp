@@ -124,5 +124,26 @@ TEST(DbConnection, PreparedStatementsArePreparedOncePerConnection) {
   EXPECT_EQ(count->int64(0, 0), 1);
 }
 
+TEST(DbConnection, ATextParameterWithANulIsRefusedNotCut) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  auto conn = run_sync(io, Connection::connect(io, pg.url(), 5s));
+  ASSERT_TRUE(conn);
+  Params params{"fine", std::string("cut\0here", 8)};
+  auto plain = run_sync(io, (*conn)->query("SELECT $1::text || $2::text", params, 5s));
+  ASSERT_FALSE(plain);
+  EXPECT_EQ(plain.error().code, "db.bad_parameter");
+  EXPECT_NE(plain.error().detail.find("$2"), std::string::npos);
+  constexpr Statement kEcho{"test_echo", "SELECT $1::text || $2::text"};
+  auto prepared = run_sync(io, (*conn)->prepared(kEcho, params, 5s));
+  ASSERT_FALSE(prepared);
+  EXPECT_EQ(prepared.error().code, "db.bad_parameter");
+  EXPECT_FALSE((*conn)->broken());
+  Params ok{"fine", "whole"};
+  auto rows = run_sync(io, (*conn)->prepared(kEcho, ok, 5s));
+  ASSERT_TRUE(rows);
+  EXPECT_EQ(rows->text(0, 0), "finewhole");
+}
+
 }  // namespace
 }  // namespace parley::db

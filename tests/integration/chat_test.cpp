@@ -115,6 +115,9 @@ TEST_F(ChatE2E, ValidationAndAuthErrorsAreJson) {
   EXPECT_EQ(error_code(r), "bad_request");
   r = call(c, "POST", "/api/conversations/" + id + "/messages", R"({"text":"hi"})");
   EXPECT_EQ(error_code(r), "bad_request");
+  r = call(c, "POST", "/api/conversations/" + id + "/messages", R"({"content":"cut\u0000here"})");
+  EXPECT_EQ(r.status, 400) << "PostgreSQL cannot store U+0000: refused, not silently cut";
+  EXPECT_EQ(error_code(r), "bad_request");
   r = call(c, "POST", "/api/conversations/" + id + "/messages",
            R"({"content":")" + std::string(32 * 1024 + 1, 'a') + R"("})");
   EXPECT_EQ(r.status, 413);

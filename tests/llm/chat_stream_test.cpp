@@ -156,6 +156,13 @@ TEST(ChatStream, EmptyChoicesAndRoleChunksYieldNothing) {
   EXPECT_TRUE(c->empty());
 }
 
+TEST(ChatStream, NulInContentBecomesTheReplacementCharacter) {
+  ChatStreamDecoder d;
+  auto items = d.decode(data(R"({"choices":[{"index":0,"delta":{"content":"a\u0000b"}}]})"));
+  ASSERT_TRUE(items);
+  EXPECT_EQ(*items, std::vector<StreamItem>{TextDelta{"a\xEF\xBF\xBD" "b"}});
+}
+
 TEST(ChatStream, FinishReasonsPassThrough) {
   for (const char* reason : {"stop", "length", "content_filter", "tool_calls"}) {
     ChatStreamDecoder d;
