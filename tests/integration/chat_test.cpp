@@ -251,6 +251,54 @@ TEST_F(ChatE2E, ClientDisconnectStoresTheAnswerStoppedWithItsPartialText) {
       << "the upstream request was cancelled";
 }
 
+// The upstream goes silent (a stalled first token, or a pause after some
+// text): the browser hanging up is still noticed within a second, the
+// upstream request is cancelled and the answer is stored stopped.
+TEST_F(ChatE2E, ClientDisconnectWhileTheUpstreamIsSilentIsNoticedWithinOneSecond) {
+  ChatClient c = sign_in(kGrace);
+  struct Case {
+    const char* behaviour;
+    int deltas_before_hangup;
+    bool partial_text;
+  };
+  for (const Case& k : {Case{R"({"fault":"stall"})", 0, false},
+                        Case{R"({"chunks":5,"chunk_delay_ms":30000})", 1, true}}) {
+    ASSERT_EQ(aoai().reset(), 200);
+    ASSERT_EQ(aoai().behaviour(k.behaviour), 200);
+    const int cancelled_before =
+        static_cast<int>(json::parse(aoai().stats()).at("cancelled_streams").as_int64());
+    const std::string id = create_conversation(c);
+    int deltas = 0;
+    StreamResult r = stream(c, "/api/conversations/" + id + "/messages", R"({"content":"Hello?"})",
+                            [&](const SseEvent& e) {
+                              if (e.name == "delta") ++deltas;
+                              return !(e.name == (k.deltas_before_hangup == 0 ? "start" : "delta") &&
+                                       deltas >= k.deltas_before_hangup);
+                            });
+    const auto left = std::chrono::steady_clock::now();
+    ASSERT_FALSE(r.events.empty()) << k.behaviour << r.body;
+    const std::string assistant_id = str(parse(r.events.front().data), "assistant_message_id");
+    std::string state;
+    EXPECT_TRUE(eventually(
+        [&] {
+          state = sql_scalar("SELECT status FROM messages WHERE id = '" + assistant_id + "'");
+          return state == "stopped";
+        },
+        3s))
+        << k.behaviour << " " << state;
+    EXPECT_LT(std::chrono::steady_clock::now() - left, 1500ms) << k.behaviour;
+    const std::string content =
+        sql_scalar("SELECT content FROM messages WHERE id = '" + assistant_id + "'");
+    EXPECT_EQ(!content.empty(), k.partial_text) << k.behaviour << " " << content;
+    EXPECT_TRUE(eventually(
+        [&] {
+          return json::parse(aoai().stats()).at("cancelled_streams").as_int64() > cancelled_before;
+        },
+        2s))
+        << k.behaviour << ": the upstream request was cancelled";
+  }
+}
+
 TEST_F(ChatE2E, StopThroughAnotherReplicaEndsTheStreamWithinOneSecond) {
   auto replica = start_second_parley();
   ChatClient c = sign_in(kAda);
