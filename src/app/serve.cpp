@@ -201,7 +201,7 @@ int run_serve(const config::Config& cfg) {
   chat_options.system_prompt = cfg.system_prompt;
   chat_options.history_max_chars = cfg.history_max_chars;
   chat_options.instance_id = instance_id(random);
-  chat::ChatService chat_service(io, pool, *chat_model, chat_options);
+  chat::ChatService chat_service(io, pool, *chat_model, chat_options, &registry);
 
   Services services;
   services.config = &cfg;

@@ -51,6 +51,8 @@ struct Turn {
   Ending ending = Ending::none;
   std::optional<Error> error;
   bool client_gone = false;
+  SteadyClock::time_point started = SteadyClock::now();
+  std::optional<SteadyClock::duration> first_token;
 
   bool should_stop() const { return stop->triggered() || out.client_gone(); }
   void note_gone() { client_gone = client_gone || out.client_gone(); }
@@ -109,6 +111,7 @@ asio::awaitable<void> pump(Turn& t, llm::ModelRequest request) {
     std::string delta;
     for (const auto& item : *items) t.state.apply(item, delta);
     if (!delta.empty()) {
+      if (!t.first_token) t.first_token = SteadyClock::now() - t.started;
       unsaved += delta.size();
       if (!co_await t.out.write(delta_frame(delta))) {
         t.client_gone = true;
@@ -248,6 +251,11 @@ asio::awaitable<AnswerOutcome> stream_answer(llm::ChatModel& model, llm::ModelRe
   if (t.error) outcome.error_code = std::string(t.error->code);
   outcome.client_gone = t.client_gone || out.client_gone();
   outcome.text_bytes = t.state.text.size();
+  outcome.first_token = t.first_token;
+  if (t.state.usage) {
+    outcome.prompt_tokens = t.state.usage->prompt_tokens;
+    outcome.completion_tokens = t.state.usage->completion_tokens;
+  }
   co_return outcome;
 }
 

@@ -17,6 +17,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +75,10 @@ struct AnswerOutcome {
   std::optional<std::string> error_code;  // the internal code (llm.*, db.*) when failed
   bool client_gone = false;
   std::size_t text_bytes = 0;
+  // From the start of the answer to the first text written to the client.
+  std::optional<std::chrono::steady_clock::duration> first_token;
+  std::int64_t prompt_tokens = 0;  // 0 when the model did not report usage
+  std::int64_t completion_tokens = 0;
 };
 
 boost::asio::awaitable<AnswerOutcome> stream_answer(llm::ChatModel& model,

@@ -9,6 +9,7 @@
 #include "db/pool.hpp"
 #include "llm/request.hpp"
 #include "observability/log.hpp"
+#include "observability/metrics.hpp"
 
 namespace parley::chat {
 
@@ -87,8 +88,43 @@ llm::ModelRequest model_request(const ChatOptions& options, const db::TurnStart&
 }
 
 ChatService::ChatService(asio::io_context& io, db::Pool& pool, llm::ChatModel& model,
-                         ChatOptions options)
-    : io_(io), pool_(pool), model_(model), options_(std::move(options)), sweep_timer_(io) {}
+                         ChatOptions options, metrics::Registry* registry)
+    : io_(io), pool_(pool), model_(model), options_(std::move(options)), sweep_timer_(io) {
+  if (registry == nullptr) return;
+  constexpr std::string_view kAnswers = "parley_chat_answers_total";
+  constexpr std::string_view kAnswersHelp = "Answers finished, by stored status";
+  metrics_.complete = &registry->counter(kAnswers, kAnswersHelp, R"(status="complete")");
+  metrics_.stopped = &registry->counter(kAnswers, kAnswersHelp, R"(status="stopped")");
+  metrics_.failed = &registry->counter(kAnswers, kAnswersHelp, R"(status="failed")");
+  metrics_.filtered = &registry->counter(kAnswers, kAnswersHelp, R"(status="filtered")");
+  constexpr std::string_view kTokens = "parley_llm_tokens_total";
+  constexpr std::string_view kTokensHelp = "Tokens reported by the model for answers";
+  metrics_.prompt_tokens = &registry->counter(kTokens, kTokensHelp, R"(kind="prompt")");
+  metrics_.completion_tokens = &registry->counter(kTokens, kTokensHelp, R"(kind="completion")");
+  // Read on the io_context thread that writes them (the /metrics handler).
+  registry->counter_fn("parley_chat_first_token_seconds_sum",
+                       "Time from the start of an answer to its first text, summed",
+                       [this] { return metrics_.first_token_seconds_sum; });
+  registry->counter_fn("parley_chat_first_token_seconds_count", "Answers that produced text",
+                       [this] { return static_cast<double>(metrics_.first_token_count); });
+}
+
+void ChatService::record(const AnswerOutcome& outcome) {
+  if (metrics_.complete == nullptr) return;
+  metrics::Counter* by_status = outcome.status == "complete"   ? metrics_.complete
+                                : outcome.status == "stopped"  ? metrics_.stopped
+                                : outcome.status == "filtered" ? metrics_.filtered
+                                                               : metrics_.failed;
+  by_status->inc();
+  metrics_.prompt_tokens->inc(
+      static_cast<std::uint64_t>(std::max<std::int64_t>(outcome.prompt_tokens, 0)));
+  metrics_.completion_tokens->inc(
+      static_cast<std::uint64_t>(std::max<std::int64_t>(outcome.completion_tokens, 0)));
+  if (outcome.first_token) {
+    metrics_.first_token_seconds_sum += std::chrono::duration<double>(*outcome.first_token).count();
+    ++metrics_.first_token_count;
+  }
+}
 
 ChatService::~ChatService() { shutdown(); }
 
@@ -194,6 +230,7 @@ asio::awaitable<void> ChatService::stream(PreparedTurn turn, http::ResponseStrea
       .num("bytes", static_cast<std::int64_t>(outcome.text_bytes))
       .num("duration_ms", ms)
       .str("client_gone", outcome.client_gone ? "true" : "false");
+  record(outcome);
 }
 
 asio::awaitable<Status> ChatService::stop(db::UserId user, db::ConversationId id) {

@@ -35,6 +35,10 @@ class io_context;
 namespace parley::db {
 class Pool;
 }
+namespace parley::metrics {
+class Counter;
+class Registry;
+}
 
 namespace parley::chat {
 
@@ -70,8 +74,10 @@ llm::ModelRequest model_request(const ChatOptions& options, const db::TurnStart&
 
 class ChatService {
  public:
+  // With a registry, answer outcomes, token usage and time to first token
+  // are exported (parley_chat_*, parley_llm_tokens_total).
   ChatService(boost::asio::io_context& io, db::Pool& pool, llm::ChatModel& model,
-              ChatOptions options);
+              ChatOptions options, metrics::Registry* registry = nullptr);
   ~ChatService();
   ChatService(const ChatService&) = delete;
   ChatService& operator=(const ChatService&) = delete;
@@ -124,6 +130,20 @@ class ChatService {
   std::unique_ptr<db::Listener> listener_;
   boost::asio::steady_timer sweep_timer_;
   bool stopped_ = false;
+
+  // Exported through the registry given to the constructor (if any).
+  struct Metrics {
+    metrics::Counter* complete = nullptr;
+    metrics::Counter* stopped = nullptr;
+    metrics::Counter* failed = nullptr;
+    metrics::Counter* filtered = nullptr;
+    metrics::Counter* prompt_tokens = nullptr;
+    metrics::Counter* completion_tokens = nullptr;
+    double first_token_seconds_sum = 0;
+    std::uint64_t first_token_count = 0;
+  };
+  void record(const AnswerOutcome& outcome);
+  Metrics metrics_;
 };
 
 }  // namespace parley::chat

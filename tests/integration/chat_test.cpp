@@ -226,6 +226,42 @@ TEST_F(ChatE2E, StreamsAFullAnswerThatIsStoredComplete) {
   EXPECT_EQ(str(after[3], "id"), str(parse(again.events.front().data), "assistant_message_id"));
 }
 
+// Operators see outcomes, token usage and time to first token in /metrics.
+TEST_F(ChatE2E, MetricsCountAnswersTokensAndFirstTokenTime) {
+  auto metric = [](const std::string& name) {
+    Browser b(parley().port());
+    const std::string text = b.get("/metrics").body;
+    const auto at = text.find("\n" + name + " ");
+    if (at == std::string::npos) return -1.0;
+    return std::stod(text.substr(at + name.size() + 2));
+  };
+  const double complete = metric(R"(parley_chat_answers_total{status="complete"})");
+  const double failed = metric(R"(parley_chat_answers_total{status="failed"})");
+  const double completion = metric(R"(parley_llm_tokens_total{kind="completion"})");
+  const double first_count = metric("parley_chat_first_token_seconds_count");
+  const double first_sum = metric("parley_chat_first_token_seconds_sum");
+  ASSERT_GE(complete, 0) << "registered";
+  ASSERT_GE(first_sum, 0);
+
+  ChatClient c = sign_in(kAda);
+  const std::string id = create_conversation(c);
+  ASSERT_EQ(aoai().behaviour(R"({"chunks":4,"chunk_delay_ms":5,"first_token_delay_ms":150})"), 200);
+  StreamResult ok = stream(c, "/api/conversations/" + id + "/messages", R"({"content":"count me"})");
+  ASSERT_NE(ok.last("done"), nullptr) << ok.body;
+  ASSERT_EQ(aoai().behaviour(R"({"fault":"cut","cut_after":1,"first_token_delay_ms":0})"), 200);
+  StreamResult cut = stream(c, "/api/conversations/" + id + "/messages", R"({"content":"and me"})");
+  ASSERT_NE(cut.last("error"), nullptr) << cut.body;
+
+  EXPECT_EQ(metric(R"(parley_chat_answers_total{status="complete"})"), complete + 1);
+  EXPECT_EQ(metric(R"(parley_chat_answers_total{status="failed"})"), failed + 1);
+  const auto usage = parse(ok.last("done")->data).at("usage");
+  EXPECT_EQ(metric(R"(parley_llm_tokens_total{kind="completion"})"),
+            completion + static_cast<double>(usage.at("completion_tokens").as_int64()));
+  EXPECT_EQ(metric("parley_chat_first_token_seconds_count"), first_count + 2);
+  EXPECT_GE(metric("parley_chat_first_token_seconds_sum") - first_sum, 0.15)
+      << "the 150 ms first-token delay is counted";
+}
+
 TEST_F(ChatE2E, ClientDisconnectStoresTheAnswerStoppedWithItsPartialText) {
   ChatClient c = sign_in(kAda);
   const std::string id = create_conversation(c);
