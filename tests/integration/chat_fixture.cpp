@@ -22,13 +22,20 @@ namespace {
 std::string mock_azure_binary() {
   return binary_dir() + "/tools/mock_azure_openai/mock-azure-openai";
 }
-constexpr const char* kApiKey = "test-key";
 }  // namespace
 
-MockAzure::MockAzure() {
+MockAzure::MockAzure(MockAzureOptions options) {
   port_ = free_port();
   ChildProcess::Options o;
-  o.argv = {mock_azure_binary(), "--port", std::to_string(port_), "--api-key", kApiKey};
+  o.argv = {mock_azure_binary(), "--port", std::to_string(port_)};
+  const auto add = [&o](const char* flag, const std::string& value) {
+    if (value.empty()) return;
+    o.argv.push_back(flag);
+    o.argv.push_back(value);
+  };
+  add("--api-key", options.api_key);
+  add("--jwks-url", options.jwks_url);
+  add("--audience", options.audience);
   process_ = std::make_unique<ChildProcess>(o);
   if (!process_->wait_for_output("listening on", std::chrono::seconds(10))) {
     throw std::runtime_error("mock-azure-openai did not start: " + process_->output());
@@ -44,6 +51,12 @@ int MockAzure::behaviour(const std::string& body) {
 int MockAzure::reset() {
   httplib::Client c("127.0.0.1", port_);
   auto r = c.Post("/_mock/reset", "{}", "application/json");
+  return r ? r->status : 0;
+}
+
+int MockAzure::reset_stats() {
+  httplib::Client c("127.0.0.1", port_);
+  auto r = c.Post("/_mock/stats/reset", "{}", "application/json");
   return r ? r->status : 0;
 }
 
@@ -77,7 +90,7 @@ void ChatE2E::SetUpTestSuite() {
   o.port = first;
   o.database_url = database_url_;
   o.issuer = idp_->issuer();
-  o.env = {{"AZURE_OPENAI_ENDPOINT", aoai_->base()}, {"AZURE_OPENAI_API_KEY", kApiKey}};
+  o.env = {{"AZURE_OPENAI_ENDPOINT", aoai_->base()}, {"AZURE_OPENAI_API_KEY", kAzureApiKey}};
   parley_ = std::make_unique<Parley>(o);
 }
 
@@ -97,12 +110,34 @@ std::unique_ptr<Parley> ChatE2E::start_second_parley() {
   o.port = second_port_;
   o.database_url = database_url_;
   o.issuer = idp_->issuer();
-  o.env = {{"AZURE_OPENAI_ENDPOINT", aoai_->base()}, {"AZURE_OPENAI_API_KEY", kApiKey}};
+  o.env = {{"AZURE_OPENAI_ENDPOINT", aoai_->base()}, {"AZURE_OPENAI_API_KEY", kAzureApiKey}};
   return std::make_unique<Parley>(o);
 }
 
 ChatClient ChatE2E::sign_in(const std::string& login_hint, int port) {
-  ChatClient c{Browser(port == 0 ? parley_->port() : port), "", port == 0 ? parley_->port() : port};
+  return chat::sign_in(port == 0 ? parley_->port() : port, login_hint);
+}
+
+ApiResult ChatE2E::call(ChatClient& c, const std::string& method, const std::string& path,
+                        const std::string& body, bool with_csrf) {
+  return chat::call(c, method, path, body, with_csrf);
+}
+
+StreamResult ChatE2E::stream(ChatClient& c, const std::string& path, const std::string& body,
+                             std::function<bool(const SseEvent&)> on_event) {
+  return chat::stream(c, path, body, std::move(on_event));
+}
+
+std::string ChatE2E::create_conversation(ChatClient& c, const std::string& title) {
+  return chat::create_conversation(c, title);
+}
+
+std::string ChatE2E::sql_scalar(const std::string& sql) {
+  return parley::testing::sql_scalar(database_url_, sql);
+}
+
+ChatClient chat::sign_in(int port, const std::string& login_hint) {
+  ChatClient c{Browser(port), "", port};
   Browser& b = c.browser;
   HttpResult start = b.get("/api/auth/signin/microsoft-entra-id?callbackUrl=%2F");
   if (start.status != 302) throw std::runtime_error("sign-in did not start");
@@ -131,8 +166,8 @@ httplib::Headers headers_for(ChatClient& c, bool with_csrf) {
 }
 }  // namespace
 
-ApiResult ChatE2E::call(ChatClient& c, const std::string& method, const std::string& path,
-                        const std::string& body, bool with_csrf) {
+ApiResult chat::call(ChatClient& c, const std::string& method, const std::string& path,
+                     const std::string& body, bool with_csrf) {
   httplib::Client client("127.0.0.1", c.port);
   client.set_read_timeout(30);
   httplib::Request req;
@@ -153,8 +188,8 @@ ApiResult ChatE2E::call(ChatClient& c, const std::string& method, const std::str
   return out;
 }
 
-StreamResult ChatE2E::stream(ChatClient& c, const std::string& path, const std::string& body,
-                             std::function<bool(const SseEvent&)> on_event) {
+StreamResult chat::stream(ChatClient& c, const std::string& path, const std::string& body,
+                          std::function<bool(const SseEvent&)> on_event) {
   httplib::Client client("127.0.0.1", c.port);
   client.set_read_timeout(30);
   httplib::Request req;
@@ -205,7 +240,7 @@ StreamResult ChatE2E::stream(ChatClient& c, const std::string& path, const std::
   return out;
 }
 
-std::string ChatE2E::create_conversation(ChatClient& c, const std::string& title) {
+std::string chat::create_conversation(ChatClient& c, const std::string& title) {
   const std::string body = title.empty() ? "{}" : R"({"title":")" + title + R"("})";
   ApiResult r = call(c, "POST", "/api/conversations", body);
   if (r.status != 201)
@@ -213,8 +248,8 @@ std::string ChatE2E::create_conversation(ChatClient& c, const std::string& title
   return std::string(json::parse(r.body).at("id").as_string());
 }
 
-std::string ChatE2E::sql_scalar(const std::string& sql) {
-  PGconn* conn = PQconnectdb(database_url_.c_str());
+std::string sql_scalar(const std::string& database_url, const std::string& sql) {
+  PGconn* conn = PQconnectdb(database_url.c_str());
   std::string out;
   if (PQstatus(conn) == CONNECTION_OK) {
     PGresult* r = PQexec(conn, sql.c_str());

@@ -19,15 +19,28 @@
 
 namespace parley::testing {
 
+// The key MockAzure accepts by default (and ChatE2E's parley sends).
+inline constexpr const char* kAzureApiKey = "test-key";
+
+struct MockAzureOptions {
+  // Empty: no --api-key. With `jwks_url` set too, an api-key header is then
+  // refused and only bearer tokens are accepted.
+  std::string api_key = kAzureApiKey;
+  std::string jwks_url;  // --jwks-url: verify bearer tokens against these keys
+  std::string audience;  // --audience (the mock's default when empty)
+};
+
 class MockAzure {
  public:
-  MockAzure();
+  explicit MockAzure(MockAzureOptions options = {});
   int port() const { return port_; }
   std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // POST /_mock/behaviour with a JSON object; returns the HTTP status.
   int behaviour(const std::string& json);
   int reset();
+  int reset_stats();    // POST /_mock/stats/reset
   std::string stats();  // GET /_mock/stats
+  ChildProcess& process() { return *process_; }
 
  private:
   int port_ = 0;
@@ -63,6 +76,23 @@ struct ApiResult {
   std::string body;
   std::string content_type;
 };
+
+// The chat API as a browser-side script uses it, against any parley. Each
+// call opens its own connection, so several threads may use these at once
+// as long as each thread has its own ChatClient (copies are fine).
+namespace chat {
+ChatClient sign_in(int port, const std::string& login_hint);
+ApiResult call(ChatClient& c, const std::string& method, const std::string& path,
+               const std::string& body = "", bool with_csrf = true);
+// POSTs and reads the event stream until it ends; `on_event` returning
+// false hangs up at once.
+StreamResult stream(ChatClient& c, const std::string& path, const std::string& body,
+                    std::function<bool(const SseEvent&)> on_event = {});
+std::string create_conversation(ChatClient& c, const std::string& title = "");
+}  // namespace chat
+
+// The first column of the first row ("" when there is none).
+std::string sql_scalar(const std::string& database_url, const std::string& sql);
 
 class ChatE2E : public ::testing::Test {
  protected:
