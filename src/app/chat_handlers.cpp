@@ -17,6 +17,7 @@
 #include "app/responses.hpp"
 #include "chat/proto.hpp"
 #include "chat/service.hpp"
+#include "db/rows.hpp"
 #include "observability/log.hpp"
 
 namespace parley::app::handlers {
@@ -59,11 +60,48 @@ Response failure(const Error& e, const Request& req) {
   return json_error(503, "unavailable", "The service is temporarily unavailable");
 }
 
+std::string iso(std::string_view timestamptz) {
+  std::string out;
+  (void)db::append_iso8601_utc_millis(out, timestamptz);
+  return out;
+}
+
 json::object item_json(const db::Conversation& c) {
   return json::object{{"id", c.id.value},
                       {"title", c.title},
-                      {"created_at", c.created_at},
-                      {"updated_at", c.updated_at}};
+                      {"created_at", iso(c.created_at)},
+                      {"updated_at", iso(c.updated_at)}};
+}
+
+// The list is the busiest JSON answer: written straight into one string,
+// no JSON tree. Ids and timestamps are ours (hex, digits); titles are
+// escaped.
+std::string page_text(const chat::ConversationPage& page) {
+  std::string out;
+  out.reserve(32 + page.items.size() * 160);
+  out += "{\"items\":[";
+  for (std::size_t i = 0; i < page.items.size(); ++i) {
+    const db::Conversation& c = page.items[i];
+    out += i == 0 ? "{\"id\":\"" : ",{\"id\":\"";
+    out += c.id.value;
+    out += "\",\"title\":\"";
+    log::append_json_escaped(out, c.title);
+    out += "\",\"created_at\":\"";
+    (void)db::append_iso8601_utc_millis(out, c.created_at);
+    out += "\",\"updated_at\":\"";
+    (void)db::append_iso8601_utc_millis(out, c.updated_at);
+    out += "\"}";
+  }
+  out += "],\"next_cursor\":";
+  if (page.next_cursor) {
+    out += '"';
+    out += *page.next_cursor;  // base64url
+    out += '"';
+  } else {
+    out += "null";
+  }
+  out += '}';
+  return out;
 }
 
 json::object message_json(const db::MessageRecord& m) {
@@ -114,15 +152,7 @@ awaitable<Response> list_conversations(Services& s, Request& req, RequestContext
   if (!limit) co_return invalid(limit.error());
   auto page = co_await s.chat->list(user_of(ctx), req.query_param("cursor"), *limit);
   if (!page) co_return failure(page.error(), req);
-  json::array items;
-  for (const auto& c : page->items) items.push_back(item_json(c));
-  json::object body{{"items", std::move(items)}};
-  if (page->next_cursor) {
-    body["next_cursor"] = *page->next_cursor;
-  } else {
-    body["next_cursor"] = nullptr;
-  }
-  co_return json_body(200, body);
+  co_return json_response(200, page_text(*page));
 }
 
 awaitable<Response> create_conversation(Services& s, Request& req, RequestContext& ctx) {

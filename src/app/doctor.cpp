@@ -177,6 +177,14 @@ asio::awaitable<void> run_checks(const config::Config& cfg, asio::io_context& io
         {"fail", "database", std::string(ping.error().code) + ": " + ping.error().detail});
   } else {
     out.push_back({"ok", "database", std::string(ping->text(0, 0)).substr(0, 40)});
+    // Timestamps are read in PostgreSQL's ISO output (db/rows.hpp).
+    if (auto style = co_await pool.query("SHOW DateStyle", {}); style) {
+      const std::string value(style->text(0, 0));
+      out.push_back({value.starts_with("ISO") ? "ok" : "fail", "database.datestyle",
+                     value + (value.starts_with("ISO") ? ""
+                                                       : ": Parley needs DateStyle ISO (the "
+                                                         "default); set it for its role")});
+    }
     auto status = co_await db::migration_status(pool);
     if (!status) {
       out.push_back({"fail", "migrations", std::string(status.error().code)});

@@ -145,7 +145,7 @@ asio::awaitable<Result<ConversationPage>> ChatService::list(db::UserId user,
   if (page.items.size() > static_cast<std::size_t>(limit)) {
     page.items.resize(static_cast<std::size_t>(limit));
     const auto& last = page.items.back();
-    page.next_cursor = encode_cursor(CursorKey{last.updated_at_key, last.id.value});
+    page.next_cursor = encode_cursor(CursorKey{last.updated_at, last.id.value});
   }
   co_return page;
 }

@@ -23,9 +23,10 @@ inline constexpr std::string_view kDefaultConversationTitle = "New chat";
 struct Conversation {
   ConversationId id;
   std::string title;
-  std::string created_at;      // ISO-8601 UTC, milliseconds
-  std::string updated_at;      // ISO-8601 UTC, milliseconds
-  std::string updated_at_key;  // exact timestamptz text, for PageKey
+  // timestamptz text exactly as PostgreSQL printed it: updated_at is the
+  // page key; JSON shows both through db::append_iso8601_utc_millis.
+  std::string created_at;
+  std::string updated_at;
 };
 
 // Position after which a page starts: (updated_at, id) of the last item seen.

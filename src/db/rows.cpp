@@ -4,6 +4,7 @@
 
 #include <cassert>
 #include <charconv>
+#include <chrono>
 
 #include "db/params.hpp"
 
@@ -113,6 +114,132 @@ std::string format_text_array(const std::vector<std::string>& values) {
 
 Param Param::text_array(const std::vector<std::string>& values) {
   return Param(format_text_array(values));
+}
+
+namespace {
+
+// Reads exactly `n` digits at `at` into `out`.
+bool digits(std::string_view s, std::size_t& at, std::size_t n, int& out) {
+  if (at + n > s.size()) return false;
+  out = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = s[at + i];
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + (c - '0');
+  }
+  at += n;
+  return true;
+}
+
+bool expect(std::string_view s, std::size_t& at, char c) {
+  if (at >= s.size() || s[at] != c) return false;
+  ++at;
+  return true;
+}
+
+void append_padded(std::string& out, int value, int width) {
+  char buf[8];
+  for (int i = width - 1; i >= 0; --i) {
+    buf[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  out.append(buf, static_cast<std::size_t>(width));
+}
+
+}  // namespace
+
+namespace {
+
+struct Timestamp {
+  int y, mo, d, h, mi, sec;
+  std::size_t fraction_at, fraction_len;  // digits after the dot
+  int offset_seconds;                     // east of UTC
+};
+
+std::optional<Timestamp> parse_timestamptz(std::string_view s) {
+  Timestamp t{};
+  std::size_t at = 0;
+  if (!digits(s, at, 4, t.y) || !expect(s, at, '-') || !digits(s, at, 2, t.mo) ||
+      !expect(s, at, '-') || !digits(s, at, 2, t.d) || !expect(s, at, ' ') ||
+      !digits(s, at, 2, t.h) || !expect(s, at, ':') || !digits(s, at, 2, t.mi) ||
+      !expect(s, at, ':') || !digits(s, at, 2, t.sec)) {
+    return std::nullopt;
+  }
+  if (at < s.size() && s[at] == '.') {
+    t.fraction_at = ++at;
+    while (at < s.size() && s[at] >= '0' && s[at] <= '9') ++at;
+    t.fraction_len = at - t.fraction_at;
+    if (t.fraction_len == 0 || t.fraction_len > 6) return std::nullopt;
+  }
+  if (at >= s.size() || (s[at] != '+' && s[at] != '-')) return std::nullopt;
+  const int sign = s[at++] == '-' ? -1 : 1;
+  int oh = 0, om = 0, os = 0;
+  if (!digits(s, at, 2, oh)) return std::nullopt;
+  if (at < s.size() && (!expect(s, at, ':') || !digits(s, at, 2, om))) return std::nullopt;
+  if (at < s.size() && (!expect(s, at, ':') || !digits(s, at, 2, os))) return std::nullopt;
+  if (at != s.size()) return std::nullopt;
+  if (t.mo < 1 || t.mo > 12 || t.d < 1 || t.h > 23 || t.mi > 59 || t.sec > 59) return std::nullopt;
+  t.offset_seconds = sign * (oh * 3600 + om * 60 + os);
+  return t;
+}
+
+}  // namespace
+
+bool append_iso8601_utc_millis(std::string& out, std::string_view s) {
+  using namespace std::chrono;
+  auto t = parse_timestamptz(s);
+  std::optional<year_month_day> date;
+  if (t) {
+    date = year_month_day{year{t->y}, month{static_cast<unsigned>(t->mo)},
+                          day{static_cast<unsigned>(t->d)}};
+    if (!date->ok()) t.reset();
+  }
+  if (!t) {
+    out += s;
+    return false;
+  }
+  if (t->offset_seconds == 0) {
+    // The common case (a UTC session): the digits are already right.
+    out.append(s.data(), 10);
+    out += 'T';
+    out.append(s.data() + 11, 8);
+  } else {
+    // Local time minus the offset is UTC.
+    const sys_seconds utc = sys_days{*date} + hours{t->h} + minutes{t->mi} + seconds{t->sec} -
+                            seconds{t->offset_seconds};
+    const auto utc_day = floor<days>(utc);
+    const year_month_day d{utc_day};
+    const hh_mm_ss<seconds> hms{utc - utc_day};
+    const int y = static_cast<int>(d.year());
+    if (y < 0 || y > 9999) {
+      out += s;
+      return false;
+    }
+    append_padded(out, y, 4);
+    out += '-';
+    append_padded(out, static_cast<int>(unsigned(d.month())), 2);
+    out += '-';
+    append_padded(out, static_cast<int>(unsigned(d.day())), 2);
+    out += 'T';
+    append_padded(out, static_cast<int>(hms.hours().count()), 2);
+    out += ':';
+    append_padded(out, static_cast<int>(hms.minutes().count()), 2);
+    out += ':';
+    append_padded(out, static_cast<int>(hms.seconds().count()), 2);
+  }
+  out += '.';
+  for (std::size_t i = 0; i < 3; ++i) {
+    out += i < t->fraction_len ? s[t->fraction_at + i] : '0';
+  }
+  out += 'Z';
+  return true;
+}
+
+std::optional<std::string> iso8601_utc_millis(std::string_view s) {
+  std::string out;
+  out.reserve(24);
+  if (!append_iso8601_utc_millis(out, s)) return std::nullopt;
+  return out;
 }
 
 }  // namespace parley::db

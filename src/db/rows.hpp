@@ -54,4 +54,13 @@ std::vector<std::string> parse_text_array(std::string_view literal);
 // Formats strings as a text[] literal (every element quoted and escaped).
 std::string format_text_array(const std::vector<std::string>& values);
 
+// Appends a timestamptz in PostgreSQL's ISO output ("2026-11-29
+// 06:51:15.123456+00", any session time zone: "+05:30", "-03") as ISO-8601
+// UTC with milliseconds ("2026-11-29T06:51:15.123Z"), truncated like
+// to_char's MS. Reading the raw value and converting here costs less than
+// to_char in the query. Anything else (another DateStyle, infinity, BC) is
+// appended unchanged and false returned.
+bool append_iso8601_utc_millis(std::string& out, std::string_view timestamptz);
+std::optional<std::string> iso8601_utc_millis(std::string_view timestamptz);
+
 }  // namespace parley::db

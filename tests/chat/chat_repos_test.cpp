@@ -127,8 +127,8 @@ TEST_F(ChatRepos, PagesAreOrderedByUpdatedAtThenIdDescendingWithTies) {
     const auto& p = (*all)[i - 1];
     const auto& q = (*all)[i];
     const bool ordered =
-        scalar("SELECT ('" + p.updated_at_key + "'::timestamptz, '" + p.id.value + "'::uuid) > ('" +
-               q.updated_at_key + "'::timestamptz, '" + q.id.value + "'::uuid)") == "t";
+        scalar("SELECT ('" + p.updated_at + "'::timestamptz, '" + p.id.value + "'::uuid) > ('" +
+               q.updated_at + "'::timestamptz, '" + q.id.value + "'::uuid)") == "t";
     EXPECT_TRUE(ordered) << i;
   }
   // Walking pages of 2 visits every item once, in the same order.
@@ -139,7 +139,7 @@ TEST_F(ChatRepos, PagesAreOrderedByUpdatedAtThenIdDescendingWithTies) {
     ASSERT_TRUE(page);
     for (const auto& c : *page) walked.push_back(c.id.value);
     if (page->size() < 2) break;
-    after = PageKey{page->back().updated_at_key, page->back().id};
+    after = PageKey{page->back().updated_at, page->back().id};
   }
   ASSERT_EQ(walked.size(), 7u);
   for (std::size_t i = 0; i < walked.size(); ++i) EXPECT_EQ(walked[i], (*all)[i].id.value);

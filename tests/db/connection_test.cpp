@@ -26,6 +26,51 @@ TEST(DbRows, ParsesAndFormatsTextArrays) {
             (std::vector<std::string>{"a,b", "{c}", " d "}));
 }
 
+TEST(DbRows, Iso8601FromTimestamptzText) {
+  EXPECT_EQ(iso8601_utc_millis("2026-11-29 06:51:15.123456+00"), "2026-11-29T06:51:15.123Z");
+  EXPECT_EQ(iso8601_utc_millis("2026-11-29 06:51:15.1+00"), "2026-11-29T06:51:15.100Z");
+  EXPECT_EQ(iso8601_utc_millis("2026-11-29 06:51:15+00"), "2026-11-29T06:51:15.000Z");
+  EXPECT_EQ(iso8601_utc_millis("2026-01-01 01:00:00.999999+05:30"), "2025-12-31T19:30:00.999Z");
+  EXPECT_EQ(iso8601_utc_millis("2026-02-28 22:00:00-03"), "2026-03-01T01:00:00.000Z");
+  EXPECT_EQ(iso8601_utc_millis("1901-12-13 20:45:52+00:19:32"), "1901-12-13T20:26:20.000Z");
+  for (const char* bad : {"", "infinity", "2026-11-29T06:51:15Z", "2026-11-29 06:51:15",
+                          "2026-13-01 00:00:00+00", "2026-02-30 00:00:00+00",
+                          "2026-11-29 06:51:15.+00", "2026-11-29 06:51:15.1234567+00",
+                          "Sun Nov 29 06:51:15 2026 UTC", "2026-11-29 06:51:15+00 BC",
+                          "2026-11-29 06:51:15+0"}) {
+    EXPECT_FALSE(iso8601_utc_millis(bad).has_value()) << bad;
+  }
+  std::string out = "[";
+  EXPECT_FALSE(append_iso8601_utc_millis(out, "infinity"));
+  EXPECT_TRUE(append_iso8601_utc_millis(out, "2026-11-29 06:51:15.5-01"));
+  EXPECT_EQ(out, "[infinity2026-11-29T07:51:15.500Z") << "kept as printed when unknown";
+}
+
+// The conversion agrees with PostgreSQL's own to_char in any session zone.
+TEST(DbRows, Iso8601AgreesWithToCharInEveryTimeZone) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  auto conn = run_sync(io, Connection::connect(io, pg.url(), 5s));
+  ASSERT_TRUE(conn);
+  for (const char* zone : {"UTC", "Asia/Kolkata", "America/St_Johns", "Europe/Berlin",
+                           "Pacific/Chatham"}) {
+    auto set = run_sync(io, (*conn)->execute(std::string("SET TimeZone = '") + zone + "'", 5s));
+    ASSERT_TRUE(set) << zone;
+    auto rows = run_sync(
+        io, (*conn)->query("SELECT t::text, to_char(t AT TIME ZONE 'UTC',"
+                           " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM (VALUES (now()),"
+                           " ('2026-03-29 01:59:59.999999+00'::timestamptz),"
+                           " ('2026-10-25 00:30:00.5+00'::timestamptz),"
+                           " ('2000-02-29 23:59:59+00'::timestamptz)) v(t)",
+                           {}, 5s));
+    ASSERT_TRUE(rows) << rows.error().detail;
+    for (int r = 0; r < rows->rows(); ++r) {
+      EXPECT_EQ(iso8601_utc_millis(rows->text(r, 0)), std::string(rows->text(r, 1)))
+          << zone << " " << rows->text(r, 0);
+    }
+  }
+}
+
 TEST(TempPostgres, StartsQuickly) {
   auto& pg = testing::shared_temp_postgres();
   ::testing::Test::RecordProperty("startup_ms", static_cast<int>(pg.startup_time().count()));

@@ -98,6 +98,27 @@ TEST_F(ChatE2E, PagesOfTwentyWithAnOpaqueCursorAndALimit) {
   EXPECT_EQ(error_code(bad_cursor), "bad_request");
 }
 
+// The list is written without a JSON library: titles with quotes,
+// backslashes, tabs and non-ASCII text come back exactly.
+TEST_F(ChatE2E, ListEscapesTitlesExactly) {
+  ChatClient c = sign_in("heavy@example.com");
+  // JSON escapes, sent as such.
+  const std::string title = R"(He said \"hi\" \\ back\tslash \u00fcn\u00ef \ud83d\ude42 </script>)";
+  ApiResult created = call(c, "POST", "/api/conversations", R"({"title":")" + title + R"("})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string expected(str(parse(created.body), "title"));
+  EXPECT_EQ(expected, "He said \"hi\" \\ back\tslash \u00fcn\u00ef \U0001F642 </script>");
+  ApiResult list = call(c, "GET", "/api/conversations?limit=1");
+  ASSERT_EQ(list.status, 200);
+  const json::value page = parse(list.body);
+  const auto& item = page.at("items").as_array().front();
+  EXPECT_EQ(str(item, "title"), expected);
+  EXPECT_EQ(str(item, "id"), str(parse(created.body), "id"));
+  EXPECT_EQ(str(item, "created_at"), str(parse(created.body), "created_at"));
+  EXPECT_EQ(str(item, "updated_at").size(), 24u) << "ISO-8601 with milliseconds";
+  EXPECT_TRUE(page.at("next_cursor").is_string());
+}
+
 TEST_F(ChatE2E, ValidationAndAuthErrorsAreJson) {
   ChatClient c = sign_in(kAda);
   const std::string id = create_conversation(c);
