@@ -8,7 +8,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 CMAKE_BUILD = cmake --build
 
-.PHONY: dev test deps build release asan fuzz bench clean format tidy
+.PHONY: dev test deps build release asan fuzz bench bench-chat clean format tidy
 
 deps:
 	@./scripts/install-deps.sh
@@ -35,6 +35,9 @@ test: deps asan fuzz
 
 bench: deps release
 	@./scripts/bench.sh
+
+bench-chat: deps release
+	@./scripts/bench-chat.sh
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
