@@ -24,20 +24,9 @@ phases=" ${BENCH_PHASES:-ttft streams list} "
 bin=build/release
 load=$bin/tools/chat_load/chat-load
 deployment=bench-gpt
-work=$(mktemp -d /tmp/parley-bench-chat-XXXXXX)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  ./scripts/pg.sh stop "$work/pg" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 200); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done; return 1; }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# shellcheck source=scripts/bench-lib.sh
+source scripts/bench-lib.sh
+bench_setup bench-chat
 status_kb() { awk -v f="$2:" '$1==f {print $2}' "/proc/$1/status"; }
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
 sql() { psql "$DATABASE_URL" -XqtA -v ON_ERROR_STOP=1 -c "$1"; }

@@ -9,20 +9,9 @@ cd "$(dirname "$0")/.."
 runs=${1:-3}
 secs=${2:-10}
 bin=build/release
-work=$(mktemp -d /tmp/parley-bench-XXXXXX)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  ./scripts/pg.sh stop "$work/pg" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 200); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done; return 1; }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# shellcheck source=scripts/bench-lib.sh
+source scripts/bench-lib.sh
+bench_setup bench
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
 # wrk prints e.g. "Requests/sec: 81234.56" and "99%    1.23ms".

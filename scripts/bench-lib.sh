@@ -1,0 +1,19 @@
+# Shared by scripts/bench*.sh (sourced): a work directory removed at exit,
+# the processes started (in `pids`) stopped, the private PostgreSQL in
+# "$work/pg" stopped, and small helpers. Loopback only.
+#   bench_setup <name>   sets `work` and the EXIT trap
+bench_setup() {
+  work=$(mktemp -d "/tmp/parley-$1-XXXXXX")
+  chmod 755 "$work"
+  pids=()
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  ./scripts/pg.sh stop "$work/pg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 200); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done; return 1; }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
