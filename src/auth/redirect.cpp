@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "core/ascii.hpp"
+
 namespace parley::auth {
 
 namespace urls = boost::urls;
@@ -43,16 +45,6 @@ std::string root() { return std::string(1, '/'); }
 
 bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 std::uint32_t effective_port(const urls::url_view& u) {
   if (u.has_port()) return u.port_number();
   if (u.scheme_id() == urls::scheme::https) return 443;
@@ -67,7 +59,8 @@ bool same_origin(const urls::url_view& target, std::string_view public_origin) {
   if (scheme != urls::scheme::http && scheme != urls::scheme::https) return false;
   if (!target.has_authority() || target.has_userinfo()) return false;
   if (target.has_port() && target.port().empty()) return false;  // "host:" is not an origin
-  return scheme == origin->scheme_id() && iequals(target.encoded_host(), origin->encoded_host()) &&
+  return scheme == origin->scheme_id() &&
+         iequals_ascii(target.encoded_host(), origin->encoded_host()) &&
          !target.encoded_host().empty() && effective_port(target) == effective_port(*origin);
 }
 

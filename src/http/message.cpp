@@ -3,19 +3,11 @@
 #include <algorithm>
 #include <array>
 
+#include "core/ascii.hpp"
+
 namespace parley::http {
 
 namespace {
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -26,14 +18,22 @@ int hex_value(char c) {
 
 std::string_view to_string(Method m) {
   switch (m) {
-    case Method::get: return "GET";
-    case Method::head: return "HEAD";
-    case Method::post: return "POST";
-    case Method::put: return "PUT";
-    case Method::patch: return "PATCH";
-    case Method::delete_: return "DELETE";
-    case Method::options: return "OPTIONS";
-    case Method::other: return "OTHER";
+    case Method::get:
+      return "GET";
+    case Method::head:
+      return "HEAD";
+    case Method::post:
+      return "POST";
+    case Method::put:
+      return "PUT";
+    case Method::patch:
+      return "PATCH";
+    case Method::delete_:
+      return "DELETE";
+    case Method::options:
+      return "OPTIONS";
+    case Method::other:
+      return "OTHER";
   }
   return "OTHER";
 }
@@ -65,7 +65,7 @@ bool is_token(std::string_view name) {
 
 std::optional<std::string_view> Headers::get(std::string_view name) const {
   for (const auto& [k, v] : fields_) {
-    if (iequals(k, name)) return std::string_view(v);
+    if (iequals_ascii(k, name)) return std::string_view(v);
   }
   return std::nullopt;
 }
@@ -84,7 +84,7 @@ bool Headers::add(std::string_view name, std::string_view value) {
 }
 
 void Headers::erase(std::string_view name) {
-  std::erase_if(fields_, [&](const Field& f) { return iequals(f.first, name); });
+  std::erase_if(fields_, [&](const Field& f) { return iequals_ascii(f.first, name); });
 }
 
 std::optional<std::string_view> Request::param(std::string_view name) const {

@@ -11,6 +11,7 @@
 #include <list>
 #include <optional>
 
+#include "core/ascii.hpp"
 #include "http/traceparent.hpp"
 #include "observability/log.hpp"
 
@@ -33,29 +34,19 @@ constexpr std::size_t kReadChunk = 8 * 1024;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLingerMaxBytes = 1024 * 1024;
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 // Fields the server writes itself; a handler's copies are dropped.
 bool server_owned(std::string_view name) {
   switch (name.size()) {
     case 4:
-      return iequals(name, "date");
+      return iequals_ascii(name, "date");
     case 10:
-      return iequals(name, "connection") || iequals(name, "keep-alive");
+      return iequals_ascii(name, "connection") || iequals_ascii(name, "keep-alive");
     case 12:
-      return iequals(name, "x-request-id");
+      return iequals_ascii(name, "x-request-id");
     case 14:
-      return iequals(name, "content-length");
+      return iequals_ascii(name, "content-length");
     case 17:
-      return iequals(name, "transfer-encoding");
+      return iequals_ascii(name, "transfer-encoding");
     default:
       return false;
   }
@@ -507,7 +498,7 @@ asio::awaitable<bool> Connection::handle(bhttp::request_parser<bhttp::string_bod
     const std::size_t scheme_end = target.find("://");
     const std::string_view scheme = target.substr(0, scheme_end);
     if (scheme_end != std::string_view::npos &&
-        (iequals(scheme, "http") || iequals(scheme, "https"))) {
+        (iequals_ascii(scheme, "http") || iequals_ascii(scheme, "https"))) {
       // absolute-form (proxies): the authority is dropped, Host decides.
       const std::string_view rest = target.substr(scheme_end + 3);
       const std::size_t start = rest.find_first_of("/?");
@@ -545,7 +536,7 @@ asio::awaitable<bool> Connection::handle(bhttp::request_parser<bhttp::string_bod
       cookies += value;
       continue;
     }
-    if (name.size() == 11 && iequals(name, "traceparent") && !traceparent) traceparent = value;
+    if (name.size() == 11 && iequals_ascii(name, "traceparent") && !traceparent) traceparent = value;
     req.headers.append_parsed(name, value);
   }
   if (cookie_count > 0) req.headers.append_parsed("Cookie", cookies);
@@ -670,7 +661,7 @@ asio::awaitable<void> Connection::run() {
     auto [ec, n] = co_await bhttp::async_read_header(socket, buffer, parser, kAwait);
     if (!ec && !parser.is_done()) {
       const auto expect = parser.get()[bhttp::field::expect];
-      if (iequals(expect, "100-continue") && parser.get().version() >= 11) {
+      if (iequals_ascii(expect, "100-continue") && parser.get().version() >= 11) {
         (void)co_await write_all("HTTP/1.1 100 Continue\r\n\r\n");
         set_deadline(srv->opts.read_timeout);
       }

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <cctype>
 
+#include "core/ascii.hpp"
 #include "llm/chat_stream.hpp"
 
 namespace parley::llm {
@@ -11,17 +12,6 @@ namespace parley::llm {
 namespace json = boost::json;
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -31,7 +21,7 @@ std::string_view trim(std::string_view s) {
 
 const std::string* find_header(const HeaderList& headers, std::string_view name) {
   for (const auto& [n, v] : headers) {
-    if (iequals(n, name)) return &v;
+    if (iequals_ascii(n, name)) return &v;
   }
   return nullptr;
 }
