@@ -36,23 +36,6 @@ T run_sync(boost::asio::io_context& io, boost::asio::awaitable<T> op,
   return std::move(*out);
 }
 
-inline void run_sync_void(boost::asio::io_context& io, boost::asio::awaitable<void> op,
-                          std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
-  bool done = false;
-  std::exception_ptr error;
-  boost::asio::co_spawn(io, std::move(op), [&](std::exception_ptr e) {
-    error = e;
-    done = true;
-  });
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done && std::chrono::steady_clock::now() < deadline) {
-    if (io.stopped()) io.restart();
-    io.run_one_for(std::chrono::milliseconds(50));
-  }
-  if (!done) throw std::runtime_error("coroutine did not finish before the deadline");
-  if (error) std::rethrow_exception(error);
-}
-
 // Runs the io_context until pred() holds or the deadline passes.
 template <class Pred>
 bool run_until(boost::asio::io_context& io, Pred pred, std::chrono::milliseconds timeout) {

@@ -2,7 +2,7 @@
 
 #include <boost/asio/this_coro.hpp>
 #include <boost/json.hpp>
-
+#include <functional>
 #include <optional>
 
 #include "sse.hpp"
@@ -129,90 +129,86 @@ std::string parley_verdict(const StreamResult& r, const ParleyEnd& end) {
   return {};
 }
 
-// Phase 2 (parley): one answer on its own connection.
-asio::awaitable<void> parley_stream(Run& run, std::size_t i) {
-  StreamResult& r = run.results[i];
-  if (!r.error.empty()) co_return;  // its conversation was not created
-  Connection conn(co_await asio::this_coro::executor);
-  conn.set_deadline(run.deadline());
-  std::string phase = "connect";
-  try {
-    co_await conn.connect(run.origin);
-    phase = "message";
-    const std::string body = json::serialize(json::object{
-        {"content", "Benchmark message " + std::to_string(i) + ": please answer in a few words."}});
-    auto req =
-        make_request(http::verb::post, "/api/conversations/" + run.conversations[i] + "/messages",
-                     run.origin, parley_headers(run, i), body);
-    const auto t0 = Clock::now();
-    r.sent_ms = std::chrono::duration<double, std::milli>(t0 - run.t0).count();
-    co_await conn.send(std::move(req));
-    const unsigned status = co_await conn.read_header();
-    if (status != 200) {
-      r.error = "message: " + http_error(status, co_await read_rest(conn));
-      co_return;
-    }
-    phase = "stream";
-    SseParser sse;
-    std::vector<SseEvent> events;
-    ParleyEnd end;
-    while (auto piece = co_await conn.read_body()) {
-      sse.feed(*piece, events);
-      for (const auto& e : events) on_parley_event(e, t0, r, end);
-      events.clear();
-    }
-    r.total_ms = ms_since(t0);
-    r.error = parley_verdict(r, end);
-  } catch (const std::exception& e) {
-    r.error = phase + ": " + describe(e);
-  }
-}
-
-// direct: one streamed completion from the mock on its own connection.
-asio::awaitable<void> direct_stream(Run& run, std::size_t i) {
-  StreamResult& r = run.results[i];
+// Connects, sends `req` and hands every server-sent event of a 200 answer
+// to `on_event` (with the time the request was written) until the body
+// ends; fills r.sent_ms, r.total_ms and, on any failure, r.error (prefixed
+// with the phase it happened in).
+using OnEvent = std::function<void(const SseEvent&, Clock::time_point sent)>;
+asio::awaitable<bool> stream_events(Run& run, StreamResult& r, http::request<http::string_body> req,
+                                    const OnEvent& on_event) {
   Connection conn(co_await asio::this_coro::executor);
   conn.set_deadline(run.deadline());
   std::string phase = "connect";
   try {
     co_await conn.connect(run.origin);
     phase = "request";
-    json::object body{
-        {"messages", json::array{json::object{{"role", "user"},
-                                              {"content", "Benchmark message " + std::to_string(i) +
-                                                              ": please answer in a few words."}}}},
-        {"stream", true},
-        {"stream_options", json::object{{"include_usage", true}}}};
-    auto req = make_request(http::verb::post,
-                            "/openai/deployments/" + run.opt.deployment +
-                                "/chat/completions?api-version=" + run.opt.api_version,
-                            run.origin,
-                            {{"api-key", run.opt.api_key}, {"Content-Type", "application/json"}},
-                            json::serialize(body));
     const auto t0 = Clock::now();
     r.sent_ms = std::chrono::duration<double, std::milli>(t0 - run.t0).count();
     co_await conn.send(std::move(req));
     const unsigned status = co_await conn.read_header();
     if (status != 200) {
       r.error = "request: " + http_error(status, co_await read_rest(conn));
-      co_return;
+      co_return false;
     }
     phase = "stream";
     SseParser sse;
     std::vector<SseEvent> events;
-    bool done = false;
-    bool bad_chunk = false;
     while (auto piece = co_await conn.read_body()) {
       sse.feed(*piece, events);
-      for (const auto& e : events) {
+      for (const auto& e : events) on_event(e, t0);
+      events.clear();
+    }
+    r.total_ms = ms_since(t0);
+    co_return true;
+  } catch (const std::exception& e) {
+    r.error = phase + ": " + describe(e);
+    co_return false;
+  }
+}
+
+// Phase 2 (parley): one answer on its own connection.
+asio::awaitable<void> parley_stream(Run& run, std::size_t i) {
+  StreamResult& r = run.results[i];
+  if (!r.error.empty()) co_return;  // its conversation was not created
+  const std::string body = json::serialize(json::object{
+      {"content", "Benchmark message " + std::to_string(i) + ": please answer in a few words."}});
+  auto req =
+      make_request(http::verb::post, "/api/conversations/" + run.conversations[i] + "/messages",
+                   run.origin, parley_headers(run, i), body);
+  ParleyEnd end;
+  const bool streamed = co_await stream_events(
+      run, r, std::move(req),
+      [&](const SseEvent& e, Clock::time_point t0) { on_parley_event(e, t0, r, end); });
+  if (streamed) r.error = parley_verdict(r, end);
+}
+
+// direct: one streamed completion from the mock on its own connection.
+asio::awaitable<void> direct_stream(Run& run, std::size_t i) {
+  StreamResult& r = run.results[i];
+  json::object body{
+      {"messages", json::array{json::object{{"role", "user"},
+                                            {"content", "Benchmark message " + std::to_string(i) +
+                                                            ": please answer in a few words."}}}},
+      {"stream", true},
+      {"stream_options", json::object{{"include_usage", true}}}};
+  auto req =
+      make_request(http::verb::post,
+                   "/openai/deployments/" + run.opt.deployment +
+                       "/chat/completions?api-version=" + run.opt.api_version,
+                   run.origin, {{"api-key", run.opt.api_key}, {"Content-Type", "application/json"}},
+                   json::serialize(body));
+  bool done = false;
+  bool bad_chunk = false;
+  const bool streamed =
+      co_await stream_events(run, r, std::move(req), [&](const SseEvent& e, Clock::time_point t0) {
         if (e.data == "[DONE]") {
           done = true;
-          continue;
+          return;
         }
         const auto v = parse_json(e.data);
         if (!v.is_object()) {
           bad_chunk = true;
-          continue;
+          return;
         }
         const auto* choices = v.get_object().if_contains("choices");
         if (r.first_ms < 0 && choices && choices->is_array() && !choices->get_array().empty()) {
@@ -221,19 +217,14 @@ asio::awaitable<void> direct_stream(Run& run, std::size_t i) {
               choice.is_object() ? choice.get_object().if_contains("delta") : nullptr;
           if (delta && !string_field(*delta, "content").empty()) r.first_ms = ms_since(t0);
         }
-      }
-      events.clear();
-    }
-    r.total_ms = ms_since(t0);
-    if (bad_chunk) {
-      r.error = "stream: unparsable chunk";
-    } else if (!done) {
-      r.error = "stream: ended without [DONE]";
-    } else if (r.first_ms < 0) {
-      r.error = "stream: no content";
-    }
-  } catch (const std::exception& e) {
-    r.error = phase + ": " + describe(e);
+      });
+  if (!streamed) co_return;
+  if (bad_chunk) {
+    r.error = "stream: unparsable chunk";
+  } else if (!done) {
+    r.error = "stream: ended without [DONE]";
+  } else if (r.first_ms < 0) {
+    r.error = "stream: no content";
   }
 }
 
