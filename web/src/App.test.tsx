@@ -4,6 +4,7 @@ import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from './App';
 import { resetCsrfToken } from './api';
+import { loadMarkdown } from './markdownLoader';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -105,6 +106,9 @@ describe('App', () => {
     await act(async () => frame('title', { title: 'Arithmetic' }));
     await act(async () => frame('done', { message_id: 'a1', status: 'complete', finish_reason: 'stop', usage: null }));
     await act(async () => feed!.close());
+    // The markdown chunk loads on its own schedule (a dynamic import that
+    // Vitest transforms on first use): wait for it rather than for ticks.
+    await act(async () => void (await loadMarkdown()));
     await flush();
     expect(answer().querySelector('strong')!.textContent).toBe('4');
     expect(answer().getAttribute('data-status')).toBe('complete');
