@@ -80,16 +80,16 @@ std::string page_text(const chat::ConversationPage& page) {
   std::string out;
   out.reserve(32 + page.items.size() * 160);
   out += "{\"items\":[";
-  for (std::size_t i = 0; i < page.items.size(); ++i) {
-    const db::Conversation& c = page.items[i];
+  const db::ConversationList& items = page.items;
+  for (std::size_t i = 0; i < items.size(); ++i) {
     out += i == 0 ? "{\"id\":\"" : ",{\"id\":\"";
-    out += c.id.value;
+    out += items.id(i);
     out += "\",\"title\":\"";
-    log::append_json_escaped(out, c.title);
+    log::append_json_escaped(out, items.title(i));
     out += "\",\"created_at\":\"";
-    (void)db::append_iso8601_utc_millis(out, c.created_at);
+    (void)db::append_iso8601_utc_millis(out, items.created_at(i));
     out += "\",\"updated_at\":\"";
-    (void)db::append_iso8601_utc_millis(out, c.updated_at);
+    (void)db::append_iso8601_utc_millis(out, items.updated_at(i));
     out += "\"}";
   }
   out += "],\"next_cursor\":";

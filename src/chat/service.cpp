@@ -142,10 +142,11 @@ asio::awaitable<Result<ConversationPage>> ChatService::list(db::UserId user,
   if (!rows) co_return rows.error();
   ConversationPage page;
   page.items = std::move(*rows);
-  if (page.items.size() > static_cast<std::size_t>(limit)) {
-    page.items.resize(static_cast<std::size_t>(limit));
-    const auto& last = page.items.back();
-    page.next_cursor = encode_cursor(CursorKey{last.updated_at, last.id.value});
+  const auto kept = static_cast<std::size_t>(limit);
+  if (page.items.size() > kept) {
+    page.items.truncate(kept);
+    page.next_cursor = encode_cursor(CursorKey{std::string(page.items.updated_at(kept - 1)),
+                                               std::string(page.items.id(kept - 1))});
   }
   co_return page;
 }

@@ -51,7 +51,7 @@ struct ChatOptions {
 };
 
 struct ConversationPage {
-  std::vector<db::Conversation> items;
+  db::ConversationList items;
   std::optional<std::string> next_cursor;  // nullopt on the last page
 };
 

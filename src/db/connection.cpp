@@ -8,18 +8,18 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <cstring>
 #include <unordered_set>
 #include <vector>
 
+#include "db/connection_impl.hpp"
 #include "observability/log.hpp"
 
 namespace parley::db {
 
 namespace asio = boost::asio;
 
-namespace {
+namespace detail {
 
 std::string trimmed(const char* message) {
   std::string s = message ? message : "";
@@ -27,168 +27,146 @@ std::string trimmed(const char* message) {
   return s;
 }
 
-void on_notice(void*, const char* message) {
-  log::debug("db.notice").str("message", trimmed(message));
-}
-
-// Server-side errors that mean "this connection is gone" rather than "this
-// statement is wrong": class 08 (connection exception) and 57P01..57P03
-// (admin shutdown, crash shutdown, cannot connect now).
 bool is_connection_sqlstate(std::string_view state) {
   return state.starts_with("08") || state == "57P01" || state == "57P02" || state == "57P03";
 }
 
-enum class Want { read, write };
+Result<std::vector<const char*>> parameter_values(const Params& params) {
+  std::vector<const char*> values(params.size());
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const auto& v = params[i].value();
+    if (v && v->find('\0') != std::string::npos) {
+      return Error("db.bad_parameter",
+                   "parameter $" + std::to_string(i + 1) + " contains a NUL character");
+    }
+    values[i] = v ? v->c_str() : nullptr;
+  }
+  return values;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::trimmed;
+using detail::Want;
+
+void on_notice(void*, const char* message) {
+  log::debug("db.notice").str("message", trimmed(message));
+}
 
 }  // namespace
 
-struct Connection::Impl {
-  Impl(asio::io_context& context, PGconn* c) : io(context), conn(c), sd(context), timer(context) {}
-  ~Impl() {
-    timer.cancel();
-    release_socket();
-    if (conn) PQfinish(conn);
-  }
+Connection::Impl::~Impl() {
+  timer.cancel();
+  release_socket();
+  if (conn) PQfinish(conn);
+}
 
-  asio::io_context& io;
-  PGconn* conn;
-  asio::posix::stream_descriptor sd;
-  asio::steady_timer timer;
-  // The timer handler may run after this Impl is gone (it was already queued
-  // when the connection was destroyed): it checks this token first.
-  std::shared_ptr<int> alive = std::make_shared<int>(0);
-  bool is_broken = false;
-  bool before_send = false;
-  bool expired = false;
-  bool cancelled = false;
-  std::unordered_set<std::string> prepared_names;
+void Connection::Impl::release_socket() {
+  if (sd.is_open()) (void)sd.release();
+}
 
-  // libpq owns the fd: Asio must never close it.
-  void release_socket() {
-    if (sd.is_open()) (void)sd.release();
-  }
-  // PQsocket() may change during PQconnectPoll (and a closed fd number may
-  // be reused by the next socket, which epoll no longer watches), so the
-  // descriptor is re-registered whenever it is (re)assigned.
-  bool assign_socket() {
-    release_socket();
-    const int fd = PQsocket(conn);
-    if (fd < 0) return false;
-    boost::system::error_code ec;
-    sd.assign(fd, ec);
-    return !ec;
-  }
+bool Connection::Impl::assign_socket() {
+  release_socket();
+  const int fd = PQsocket(conn);
+  if (fd < 0) return false;
+  boost::system::error_code ec;
+  sd.assign(fd, ec);
+  return !ec;
+}
 
-  void arm(std::chrono::milliseconds timeout) {
-    expired = false;
-    timer.expires_after(timeout);
-    timer.async_wait([this, token = std::weak_ptr<int>(alive)](const boost::system::error_code& ec) {
-      if (ec || token.expired()) return;
-      expired = true;
-      boost::system::error_code ignored;
-      sd.cancel(ignored);
-    });
-  }
-  void disarm() { timer.cancel(); }
+void Connection::Impl::arm(std::chrono::milliseconds timeout) {
+  expired = false;
+  timer.expires_after(timeout);
+  timer.async_wait([this, token = std::weak_ptr<int>(alive)](const boost::system::error_code& ec) {
+    if (ec || token.expired()) return;
+    expired = true;
+    boost::system::error_code ignored;
+    sd.cancel(ignored);
+  });
+}
 
-  // Waits until the socket is ready. Asio's epoll registration is
-  // edge-triggered and wait operations are not speculative, so readiness
-  // that arrived while nobody waited is checked with poll(2) first; on this
-  // single-threaded io_context no edge can be consumed in between.
-  asio::awaitable<bool> wait(Want want) {
-    if (expired || cancelled || !sd.is_open()) co_return false;
-    pollfd p{};
-    p.fd = sd.native_handle();
-    p.events = want == Want::read ? POLLIN : POLLOUT;
-    if (::poll(&p, 1, 0) > 0) co_return true;
-    auto [ec] = co_await sd.async_wait(want == Want::read ? asio::posix::descriptor_base::wait_read
-                                                          : asio::posix::descriptor_base::wait_write,
-                                       asio::as_tuple(asio::use_awaitable));
-    if (expired || cancelled) co_return false;
-    co_return !ec;
-  }
+void Connection::Impl::disarm() { timer.cancel(); }
 
-  Error lost(std::string detail = {}) {
-    is_broken = true;
-    if (detail.empty()) detail = trimmed(PQerrorMessage(conn));
-    return Error("db.unavailable", std::move(detail));
-  }
-  Error interrupted() {
-    is_broken = true;
-    if (cancelled) return Error("db.unavailable", "cancelled");
-    return Error("db.timeout", "operation exceeded its deadline");
-  }
+// Asio's epoll registration is edge-triggered and wait operations are not
+// speculative, so readiness that arrived while nobody waited is checked with
+// poll(2) first; on this single-threaded io_context no edge can be consumed
+// in between.
+asio::awaitable<bool> Connection::Impl::wait(Want want) {
+  if (expired || cancelled || !sd.is_open()) co_return false;
+  pollfd p{};
+  p.fd = sd.native_handle();
+  p.events = want == Want::read ? POLLIN : POLLOUT;
+  if (::poll(&p, 1, 0) > 0) co_return true;
+  auto [ec] = co_await sd.async_wait(want == Want::read ? asio::posix::descriptor_base::wait_read
+                                                        : asio::posix::descriptor_base::wait_write,
+                                     asio::as_tuple(asio::use_awaitable));
+  if (expired || cancelled) co_return false;
+  co_return !ec;
+}
 
-  Error result_error(PGresult* r) {
-    const char* state_c = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-    const std::string state = state_c ? state_c : "";
-    std::string detail = (state.empty() ? std::string() : "SQLSTATE " + state + ": ") +
-                         trimmed(PQresultErrorMessage(r));
-    if (state.empty() || is_connection_sqlstate(state)) {
-      if (PQstatus(conn) == CONNECTION_BAD || !state.empty()) return lost(std::move(detail));
+Error Connection::Impl::lost(std::string detail) {
+  is_broken = true;
+  if (detail.empty()) detail = trimmed(PQerrorMessage(conn));
+  return Error("db.unavailable", std::move(detail));
+}
+
+Error Connection::Impl::interrupted() {
+  is_broken = true;
+  if (cancelled) return Error("db.unavailable", "cancelled");
+  return Error("db.timeout", "operation exceeded its deadline");
+}
+
+Error Connection::Impl::result_error(PGresult* r) {
+  const char* state_c = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  const std::string state = state_c ? state_c : "";
+  std::string detail = (state.empty() ? std::string() : "SQLSTATE " + state + ": ") +
+                       trimmed(PQresultErrorMessage(r));
+  if (state.empty() || detail::is_connection_sqlstate(state)) {
+    if (PQstatus(conn) == CONNECTION_BAD || !state.empty()) return lost(std::move(detail));
+  }
+  if (state == "23505") return Error("db.unique_violation", std::move(detail));
+  if (state == "40001") return Error("db.serialization", std::move(detail));
+  return Error("db.query", std::move(detail));
+}
+
+asio::awaitable<Result<Rows>> Connection::Impl::finish() {
+  for (;;) {
+    const int f = PQflush(conn);
+    if (f == 0) break;
+    if (f < 0) co_return lost();
+    if (!co_await wait(Want::write)) co_return interrupted();
+  }
+  Rows last;
+  std::optional<Error> error;
+  for (;;) {
+    while (PQisBusy(conn)) {
+      if (!co_await wait(Want::read)) co_return interrupted();
+      if (!PQconsumeInput(conn)) co_return lost();
     }
-    if (state == "23505") return Error("db.unique_violation", std::move(detail));
-    if (state == "40001") return Error("db.serialization", std::move(detail));
-    return Error("db.query", std::move(detail));
-  }
-
-  // Sends what libpq buffered, then reads every result of the command.
-  asio::awaitable<Result<Rows>> finish() {
-    for (;;) {
-      const int f = PQflush(conn);
-      if (f == 0) break;
-      if (f < 0) co_return lost();
-      if (!co_await wait(Want::write)) co_return interrupted();
-    }
-    Rows last;
-    std::optional<Error> error;
-    for (;;) {
-      while (PQisBusy(conn)) {
-        if (!co_await wait(Want::read)) co_return interrupted();
-        if (!PQconsumeInput(conn)) co_return lost();
-      }
-      PGresult* r = PQgetResult(conn);
-      if (!r) break;
-      switch (PQresultStatus(r)) {
-        case PGRES_FATAL_ERROR:
-          if (!error) error = result_error(r);
-          PQclear(r);
-          break;
-        case PGRES_COPY_IN:
-        case PGRES_COPY_OUT:
-        case PGRES_COPY_BOTH:
-          PQclear(r);
-          co_return lost("COPY is not supported");
-        default:
-          last = Rows(r);
-          break;
-      }
-      if (PQstatus(conn) == CONNECTION_BAD) co_return lost();
+    PGresult* r = PQgetResult(conn);
+    if (!r) break;
+    switch (PQresultStatus(r)) {
+      case PGRES_FATAL_ERROR:
+        if (!error) error = result_error(r);
+        PQclear(r);
+        break;
+      case PGRES_COPY_IN:
+      case PGRES_COPY_OUT:
+      case PGRES_COPY_BOTH:
+        PQclear(r);
+        co_return lost("COPY is not supported");
+      default:
+        last = Rows(r);
+        break;
     }
     if (PQstatus(conn) == CONNECTION_BAD) co_return lost();
-    if (error) co_return *error;
-    co_return last;
   }
-
-  // Runs `send` (a PQsend* call) and collects its results within `timeout`.
-  template <class Send>
-  asio::awaitable<Result<Rows>> run(Send send, std::chrono::milliseconds timeout) {
-    before_send = false;
-    if (is_broken || PQstatus(conn) != CONNECTION_OK) {
-      before_send = true;
-      co_return lost("connection is broken");
-    }
-    if (!send()) {
-      // Nothing reached the server (libpq failed to queue or to write it).
-      before_send = true;
-      co_return lost();
-    }
-    arm(timeout);
-    auto result = co_await finish();
-    disarm();
-    co_return result;
-  }
-};
+  if (PQstatus(conn) == CONNECTION_BAD) co_return lost();
+  if (error) co_return *error;
+  co_return last;
+}
 
 Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Connection::~Connection() = default;
@@ -225,28 +203,10 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> Connection::connect(
   co_return std::unique_ptr<Connection>(new Connection(std::move(impl)));
 }
 
-namespace {
-// Text-format parameters travel as C strings: an embedded NUL would cut the
-// value short without a word (and PostgreSQL text cannot hold U+0000
-// anyway), so such a value is refused before anything is sent.
-Result<std::vector<const char*>> parameter_values(const Params& params) {
-  std::vector<const char*> values(params.size());
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    const auto& v = params[i].value();
-    if (v && v->find('\0') != std::string::npos) {
-      return Error("db.bad_parameter",
-                   "parameter $" + std::to_string(i + 1) + " contains a NUL character");
-    }
-    values[i] = v ? v->c_str() : nullptr;
-  }
-  return values;
-}
-}  // namespace
-
 asio::awaitable<Result<Rows>> Connection::query(std::string_view sql, const Params& params,
                                                 std::chrono::milliseconds timeout) {
   const std::string text(sql);
-  auto values = parameter_values(params);
+  auto values = detail::parameter_values(params);
   if (!values) co_return values.error();
   PGconn* c = impl_->conn;
   co_return co_await impl_->run(
@@ -257,11 +217,10 @@ asio::awaitable<Result<Rows>> Connection::query(std::string_view sql, const Para
       timeout);
 }
 
-asio::awaitable<Result<Rows>> Connection::prepared(const Statement& statement,
-                                                   const Params& params,
+asio::awaitable<Result<Rows>> Connection::prepared(const Statement& statement, const Params& params,
                                                    std::chrono::milliseconds timeout) {
   const std::string name(statement.name);
-  auto values = parameter_values(params);
+  auto values = detail::parameter_values(params);
   if (!values) co_return values.error();
   PGconn* c = impl_->conn;
   if (!impl_->prepared_names.contains(name)) {
@@ -318,9 +277,7 @@ void Connection::cancel() {
 }
 
 bool Connection::broken() const { return impl_->is_broken; }
-bool Connection::in_transaction() const {
-  return PQtransactionStatus(impl_->conn) != PQTRANS_IDLE;
-}
+bool Connection::in_transaction() const { return PQtransactionStatus(impl_->conn) != PQTRANS_IDLE; }
 bool Connection::failed_before_send() const { return impl_->before_send; }
 
 bool Connection::healthy() {

@@ -78,6 +78,7 @@ class Connection {
   std::string escape_identifier(std::string_view name) const;
 
  private:
+  friend class Pipeline;  // drives the same socket with many statements in flight
   struct Impl;
   explicit Connection(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -80,6 +80,26 @@ bool is_hex(char c) {
 
 }  // namespace
 
+ConversationList::ConversationList(Rows rows)
+    : rows_(std::move(rows)), size_(static_cast<std::size_t>(rows_.rows())) {}
+
+std::string_view ConversationList::id(std::size_t i) const {
+  return rows_.text(static_cast<int>(i), 0);
+}
+std::string_view ConversationList::title(std::size_t i) const {
+  return rows_.text(static_cast<int>(i), 1);
+}
+std::string_view ConversationList::created_at(std::size_t i) const {
+  return rows_.text(static_cast<int>(i), 2);
+}
+std::string_view ConversationList::updated_at(std::size_t i) const {
+  return rows_.text(static_cast<int>(i), 3);
+}
+Conversation ConversationList::operator[](std::size_t i) const {
+  return read_conversation(rows_, static_cast<int>(i));
+}
+void ConversationList::truncate(std::size_t n) { size_ = std::min(size_, n); }
+
 bool is_uuid(std::string_view t) {
   if (t.size() != 36) return false;
   for (std::size_t i = 0; i < t.size(); ++i) {
@@ -98,28 +118,26 @@ asio::awaitable<Result<Conversation>> create_conversation(Pool& pool, const User
   co_return read_conversation(*rows, 0);
 }
 
-asio::awaitable<Result<std::vector<Conversation>>> list_conversations(
-    Pool& pool, const UserId& user, const std::optional<PageKey>& after, int limit) {
+asio::awaitable<Result<ConversationList>> list_conversations(Pool& pool, const UserId& user,
+                                                             const std::optional<PageKey>& after,
+                                                             int limit) {
   Result<Rows> rows = Error("db.query");
   if (after) {
     Params params{user.value, limit, after->updated_at, after->id.value};
-    rows = co_await pool.prepared(kListAfter, std::move(params));
+    rows = co_await pool.read(kListAfter, std::move(params));
   } else {
     Params params{user.value, limit};
-    rows = co_await pool.prepared(kListFirst, std::move(params));
+    rows = co_await pool.read(kListFirst, std::move(params));
   }
   if (!rows) co_return rows.error();
-  std::vector<Conversation> out;
-  out.reserve(static_cast<std::size_t>(rows->rows()));
-  for (int r = 0; r < rows->rows(); ++r) out.push_back(read_conversation(*rows, r));
-  co_return out;
+  co_return ConversationList(std::move(*rows));
 }
 
 asio::awaitable<Result<std::optional<Conversation>>> find_conversation(Pool& pool,
                                                                        const UserId& user,
                                                                        const ConversationId& id) {
   Params params{user.value, id.value};
-  auto rows = co_await pool.prepared(kFind, std::move(params));
+  auto rows = co_await pool.read(kFind, std::move(params));
   if (!rows) co_return rows.error();
   co_return first(*rows);
 }

@@ -13,6 +13,7 @@
 
 #include "core/result.hpp"
 #include "db/ids.hpp"
+#include "db/rows.hpp"
 
 namespace parley::db {
 
@@ -27,6 +28,29 @@ struct Conversation {
   // page key; JSON shows both through db::append_iso8601_utc_millis.
   std::string created_at;
   std::string updated_at;
+};
+
+// A page of conversations read in place from the query result: no copy per
+// row, since listing is the hottest read. Views live as long as the list.
+class ConversationList {
+ public:
+  ConversationList() = default;
+  explicit ConversationList(Rows rows);
+
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  std::string_view id(std::size_t i) const;
+  std::string_view title(std::size_t i) const;
+  std::string_view created_at(std::size_t i) const;  // as PostgreSQL printed it
+  std::string_view updated_at(std::size_t i) const;
+  // A copy of item i.
+  Conversation operator[](std::size_t i) const;
+  // Keeps the first n items.
+  void truncate(std::size_t n);
+
+ private:
+  Rows rows_;
+  std::size_t size_ = 0;
 };
 
 // Position after which a page starts: (updated_at, id) of the last item seen.
@@ -47,7 +71,7 @@ boost::asio::awaitable<Result<Conversation>> create_conversation(Pool& pool, con
 
 // Up to `limit` conversations ordered by updated_at DESC, id DESC, strictly
 // after `after` when given.
-boost::asio::awaitable<Result<std::vector<Conversation>>> list_conversations(
+boost::asio::awaitable<Result<ConversationList>> list_conversations(
     Pool& pool, const UserId& user, const std::optional<PageKey>& after, int limit);
 
 boost::asio::awaitable<Result<std::optional<Conversation>>> find_conversation(

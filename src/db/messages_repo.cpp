@@ -211,7 +211,7 @@ asio::awaitable<Result<TurnStart>> begin_regenerate(Pool& pool, const UserId& us
 asio::awaitable<Result<std::vector<MessageRecord>>> list_messages(
     Pool& pool, const UserId& user, const ConversationId& conversation) {
   Params params{user.value, conversation.value};
-  auto rows = co_await pool.prepared(kList, std::move(params));
+  auto rows = co_await pool.read(kList, std::move(params));
   if (!rows) co_return rows.error();
   std::vector<MessageRecord> out;
   out.reserve(static_cast<std::size_t>(rows->rows()));

@@ -1,12 +1,16 @@
 #include "db/pool.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <algorithm>
 #include <deque>
+
+#include "db/pipeline.hpp"
+#include "observability/log.hpp"
 
 namespace parley::db {
 
@@ -23,7 +27,7 @@ struct Waiter {
   bool closed = false;
 };
 
-struct PoolState {
+struct PoolState : std::enable_shared_from_this<PoolState> {
   PoolState(asio::io_context& context, PoolOptions o) : io(context), options(std::move(o)) {}
 
   asio::io_context& io;
@@ -32,6 +36,9 @@ struct PoolState {
   std::deque<Waiter*> waiters;  // FIFO; each lives in its acquire() frame
   std::size_t open = 0;
   bool closed = false;
+  std::shared_ptr<Pipeline> pipeline;  // for read(); not counted in `open`
+  bool pipeline_opening = false;
+  std::chrono::steady_clock::time_point pipeline_retry_at{};
 
   void wake(Waiter* w) {
     w->granted = true;
@@ -67,8 +74,41 @@ struct PoolState {
     idle.push_back(std::move(c));
   }
 
+  // The open pipeline, or none (then one is being opened in the background,
+  // at most once a second after a failure).
+  std::shared_ptr<Pipeline> ready_pipeline() {
+    if (pipeline && !pipeline->broken()) return pipeline;
+    pipeline.reset();
+    const auto now = std::chrono::steady_clock::now();
+    if (!closed && !pipeline_opening && now >= pipeline_retry_at) {
+      pipeline_opening = true;
+      asio::co_spawn(io, open_pipeline(shared_from_this()), asio::detached);
+    }
+    return nullptr;
+  }
+
+  static asio::awaitable<void> open_pipeline(std::shared_ptr<PoolState> self) {
+    auto connection =
+        co_await Connection::connect(self->io, self->options.url, self->options.connect_timeout);
+    self->pipeline_opening = false;
+    if (self->closed) co_return;
+    Result<std::shared_ptr<Pipeline>> started =
+        connection ? Pipeline::start(std::move(*connection))
+                   : Result<std::shared_ptr<Pipeline>>(connection.error());
+    if (!started) {
+      self->pipeline_retry_at = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      log::warn("db.pipeline_unavailable")
+          .str("code", started.error().code)
+          .str("detail", started.error().detail);
+      co_return;
+    }
+    self->pipeline = std::move(*started);
+  }
+
   void close() {
     closed = true;
+    if (pipeline) pipeline->close();  // readers may still hold it
+    pipeline.reset();
     open -= idle.size();
     idle.clear();
     for (Waiter* w : waiters) {
@@ -85,7 +125,9 @@ struct PoolState {
 
 Lease::Lease(std::shared_ptr<detail::PoolState> pool_state, std::unique_ptr<Connection> connection,
              std::chrono::milliseconds query_timeout)
-    : pool_(std::move(pool_state)), connection_(std::move(connection)), query_timeout_(query_timeout) {}
+    : pool_(std::move(pool_state)),
+      connection_(std::move(connection)),
+      query_timeout_(query_timeout) {}
 
 Lease::Lease(Lease&& other) noexcept
     : pool_(std::move(other.pool_)),
@@ -142,7 +184,8 @@ Pool::~Pool() { state_->close(); }
 const PoolOptions& Pool::options() const { return state_->options; }
 
 PoolStats Pool::stats() const {
-  return PoolStats{state_->open, state_->idle.size(), state_->waiters.size()};
+  return PoolStats{state_->open, state_->idle.size(), state_->waiters.size(),
+                   state_->pipeline && !state_->pipeline->broken()};
 }
 
 void Pool::close() { state_->close(); }
@@ -223,6 +266,26 @@ asio::awaitable<Result<Rows>> Pool::prepared(const Statement& statement, Params 
     }
     co_return rows;
   }
+}
+
+asio::awaitable<Result<Rows>> Pool::read(const Statement& statement, Params params) {
+  std::shared_ptr<detail::PoolState> s = state_;
+  if (s->options.pipelined_reads && !s->closed) {
+    // Each pass either succeeds, ends, or drops one failed statement from
+    // the batch, so a few passes suffice; the first lost connection is
+    // retried on a fresh one.
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      std::shared_ptr<Pipeline> pipeline = s->ready_pipeline();
+      if (!pipeline) break;
+      auto rows = co_await pipeline->prepared(statement, params, s->options.query_timeout);
+      if (rows) co_return rows;
+      const std::string_view code = rows.error().code;
+      if (code == "db.pipeline_aborted") continue;
+      if (code == "db.unavailable" && attempt == 0 && !s->closed) continue;
+      co_return rows;
+    }
+  }
+  co_return co_await prepared(statement, std::move(params));
 }
 
 }  // namespace parley::db

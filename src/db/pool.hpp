@@ -5,7 +5,8 @@
 // the constructor and must only be used from the one thread running it (the
 // server runs a single io_context thread). Nothing here is thread-safe.
 //
-// Bounded: at most max_connections are open; further callers wait in FIFO
+// Bounded: at most max_connections are open (plus the one shared by
+// read(), see db/pipeline.hpp); further callers wait in FIFO
 // order up to acquire_timeout (db.pool_timeout). Connections are opened
 // lazily. A broken connection (lost, timed out) is dropped when its lease
 // ends, and idle connections are checked without a round trip before reuse,
@@ -15,7 +16,6 @@
 // db.unique_violation, db.serialization (see db/connection.hpp).
 
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -39,12 +39,17 @@ struct PoolOptions {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds acquire_timeout{5000};
   std::chrono::milliseconds query_timeout{15000};
+  // Pool::read() shares one extra connection in pipeline mode between
+  // concurrent read-only statements (db/pipeline.hpp); off: read() is
+  // prepared().
+  bool pipelined_reads = true;
 };
 
 struct PoolStats {
   std::size_t open = 0;     // connections open or being opened
   std::size_t idle = 0;     // open and not leased
   std::size_t waiting = 0;  // callers queued in acquire()
+  bool pipeline = false;    // the shared read connection is open
 };
 
 class Pool;
@@ -102,6 +107,13 @@ class Pool {
   // anything else is reported as is.
   boost::asio::awaitable<Result<Rows>> query(std::string_view sql, Params params = {});
   boost::asio::awaitable<Result<Rows>> prepared(const Statement& statement, Params params = {});
+
+  // A read-only statement outside any transaction, on the shared pipelined
+  // connection (opened in the background on first use; until it is ready,
+  // and when pipelined_reads is off, on a pooled connection). Statements
+  // skipped because another one in their batch failed, or cut off by a lost
+  // connection, are sent again: reads have no effect to repeat.
+  boost::asio::awaitable<Result<Rows>> read(const Statement& statement, Params params = {});
 
   // A connection for several statements (transactions). db.pool_timeout
   // when none frees up within acquire_timeout, db.unavailable when a new

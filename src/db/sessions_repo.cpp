@@ -58,7 +58,7 @@ asio::awaitable<Status> create_session(Pool& pool, const NewSession& session) {
 asio::awaitable<Result<std::optional<SessionRecord>>> load_session(Pool& pool, const SessionId& id,
                                                                   const UserId& user) {
   Params params{id.value, user.value};
-  auto rows = co_await pool.prepared(kLoad, std::move(params));
+  auto rows = co_await pool.read(kLoad, std::move(params));
   if (!rows) co_return rows.error();
   if (rows->empty()) co_return std::optional<SessionRecord>();
   SessionRecord s;

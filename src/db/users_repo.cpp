@@ -59,7 +59,7 @@ asio::awaitable<Result<UserRecord>> upsert_user_on_signin(Pool& pool,
 
 asio::awaitable<Result<std::optional<UserRecord>>> find_user(Pool& pool, const UserId& id) {
   Params params{id.value};
-  auto rows = co_await pool.prepared(kFind, std::move(params));
+  auto rows = co_await pool.read(kFind, std::move(params));
   if (!rows) co_return rows.error();
   if (rows->empty()) co_return std::optional<UserRecord>();
   co_return std::optional<UserRecord>(read_user(*rows, 0));

@@ -137,9 +137,10 @@ TEST_F(ChatRepos, PagesAreOrderedByUpdatedAtThenIdDescendingWithTies) {
   for (int guard = 0; guard < 10; ++guard) {
     auto page = run_sync(io_, list_conversations(pool_, u, after, 2));
     ASSERT_TRUE(page);
-    for (const auto& c : *page) walked.push_back(c.id.value);
+    for (std::size_t i = 0; i < page->size(); ++i) walked.push_back(std::string(page->id(i)));
     if (page->size() < 2) break;
-    after = PageKey{page->back().updated_at, page->back().id};
+    const Conversation last = (*page)[page->size() - 1];
+    after = PageKey{last.updated_at, last.id};
   }
   ASSERT_EQ(walked.size(), 7u);
   for (std::size_t i = 0; i < walked.size(); ++i) EXPECT_EQ(walked[i], (*all)[i].id.value);

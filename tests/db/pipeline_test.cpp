@@ -1,0 +1,319 @@
+#include "db/pipeline.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <map>
+#include <set>
+
+#include "db/pool.hpp"
+#include "db_test_util.hpp"
+
+namespace parley::db {
+namespace {
+
+using namespace std::chrono_literals;
+using test::run_sync;
+using test::run_until;
+namespace asio = boost::asio;
+
+constexpr Statement kDouble{"pipeline_double", "SELECT $1::int * 2, pg_backend_pid()"};
+constexpr Statement kEcho{"pipeline_echo", "SELECT $1::text"};
+constexpr Statement kDivide{"pipeline_divide", "SELECT 100 / $1::int"};
+constexpr Statement kSleep{"pipeline_sleep", "SELECT pg_sleep($1::float8)"};
+constexpr Statement kBroken{"pipeline_broken", "SELECT * FROM no_such_table_anywhere"};
+
+std::shared_ptr<Pipeline> start_pipeline(asio::io_context& io, const std::string& url) {
+  auto connection = run_sync(io, Connection::connect(io, url, 5s));
+  if (!connection) throw std::runtime_error(connection.error().detail);
+  auto pipeline = Pipeline::start(std::move(*connection));
+  if (!pipeline) throw std::runtime_error(pipeline.error().detail);
+  return *pipeline;
+}
+
+// The outcome of one statement started with co_spawn.
+struct Outcome {
+  bool done = false;
+  Result<Rows> rows = Error("test.pending");
+};
+
+asio::awaitable<void> submit(Pipeline& p, Statement st, Params params, Outcome* out,
+                             std::chrono::milliseconds timeout = 10s) {
+  out->rows = co_await p.prepared(st, params, timeout);
+  out->done = true;
+}
+
+asio::awaitable<void> submit_read(Pool& pool, Statement st, Params params, Outcome* out) {
+  out->rows = co_await pool.read(st, std::move(params));
+  out->done = true;
+}
+
+bool all_done(const std::vector<Outcome>& outcomes) {
+  for (const Outcome& o : outcomes) {
+    if (!o.done) return false;
+  }
+  return true;
+}
+
+std::string describe(const Result<Rows>& r) {
+  return r ? "ok" : std::string(r.error().code) + ": " + r.error().detail;
+}
+
+TEST(DbPipeline, ConcurrentStatementsShareSyncsAndGetTheirOwnResultsInOrder) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  auto pipeline = start_pipeline(io, pg.url());
+  constexpr int kCount = 500;
+  std::vector<Outcome> outcomes(kCount);
+  for (int i = 0; i < kCount; ++i) {
+    // Two statements interleaved (each prepared on first use, mid-batch).
+    if (i % 2 == 0) {
+      Params params{i};
+      asio::co_spawn(io, submit(*pipeline, kDouble, params, &outcomes[i]), asio::detached);
+    } else {
+      Params params{"v" + std::to_string(i)};
+      asio::co_spawn(io, submit(*pipeline, kEcho, params, &outcomes[i]), asio::detached);
+    }
+  }
+  ASSERT_TRUE(run_until(
+      io, [&] { return all_done(outcomes); }, 30s));
+  std::set<std::int64_t> backends;
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_TRUE(outcomes[i].rows) << i << ": " << describe(outcomes[i].rows);
+    const Rows& rows = *outcomes[i].rows;
+    ASSERT_EQ(rows.rows(), 1);
+    if (i % 2 == 0) {
+      EXPECT_EQ(rows.int64(0, 0), 2 * i);
+      backends.insert(rows.int64(0, 1));
+    } else {
+      EXPECT_EQ(rows.text(0, 0), "v" + std::to_string(i));
+    }
+  }
+  EXPECT_EQ(backends.size(), 1u);
+  // Submitted in the same turn of the event loop: a handful of Syncs, not
+  // one per statement.
+  EXPECT_LE(pipeline->syncs_sent(), 5u);
+  EXPECT_EQ(pipeline->in_flight(), 0u);
+  EXPECT_FALSE(pipeline->broken());
+}
+
+TEST(DbPipeline, AFailingStatementFailsAloneAndSkipsOnlyItsBatch) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  auto pipeline = start_pipeline(io, pg.url());
+  std::vector<Outcome> outcomes(3);
+  Params ok_before{1};
+  Params zero{0};
+  Params ok_after{4};
+  asio::co_spawn(io, submit(*pipeline, kDivide, ok_before, &outcomes[0]), asio::detached);
+  asio::co_spawn(io, submit(*pipeline, kDivide, zero, &outcomes[1]), asio::detached);
+  asio::co_spawn(io, submit(*pipeline, kDivide, ok_after, &outcomes[2]), asio::detached);
+  ASSERT_TRUE(run_until(
+      io, [&] { return all_done(outcomes); }, 10s));
+  ASSERT_TRUE(outcomes[0].rows) << describe(outcomes[0].rows);
+  EXPECT_EQ(outcomes[0].rows->int64(0, 0), 100);
+  ASSERT_FALSE(outcomes[1].rows);
+  EXPECT_EQ(outcomes[1].rows.error().code, "db.query");
+  EXPECT_NE(outcomes[1].rows.error().detail.find("22012"), std::string::npos)
+      << outcomes[1].rows.error().detail;
+  ASSERT_FALSE(outcomes[2].rows);
+  EXPECT_EQ(outcomes[2].rows.error().code, "db.pipeline_aborted");
+
+  // The pipeline is still usable, and the next batch is unaffected.
+  EXPECT_FALSE(pipeline->broken());
+  Params again{4};
+  auto rows = run_sync(io, pipeline->prepared(kDivide, again, 5s));
+  ASSERT_TRUE(rows) << describe(rows);
+  EXPECT_EQ(rows->int64(0, 0), 25);
+}
+
+TEST(DbPipeline, AFailedPrepareReportsItsOwnErrorEachTime) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  auto pipeline = start_pipeline(io, pg.url());
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto rows = run_sync(io, pipeline->prepared(kBroken, Params{}, 5s));
+    ASSERT_FALSE(rows);
+    EXPECT_EQ(rows.error().code, "db.query");
+    // 42P01 undefined_table, not "prepared statement does not exist".
+    EXPECT_NE(rows.error().detail.find("42P01"), std::string::npos) << rows.error().detail;
+  }
+  Params params{"still fine"};
+  auto rows = run_sync(io, pipeline->prepared(kEcho, params, 5s));
+  ASSERT_TRUE(rows) << describe(rows);
+  EXPECT_EQ(rows->text(0, 0), "still fine");
+}
+
+TEST(DbPipeline, ANulParameterIsRefusedBeforeAnythingIsSent) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  auto pipeline = start_pipeline(io, pg.url());
+  Params params{std::string("a\0b", 3)};
+  auto rows = run_sync(io, pipeline->prepared(kEcho, params, 5s));
+  ASSERT_FALSE(rows);
+  EXPECT_EQ(rows.error().code, "db.bad_parameter");
+  EXPECT_FALSE(pipeline->broken());
+  EXPECT_EQ(pipeline->syncs_sent(), 0u);
+}
+
+TEST(DbPipeline, ADeadlineBreaksThePipelineAndFailsWhatWaitsBehindIt) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  auto pipeline = start_pipeline(io, pg.url());
+  std::vector<Outcome> outcomes(2);
+  Params slow{"3"};
+  Params quick{"behind"};
+  asio::co_spawn(io, submit(*pipeline, kSleep, slow, &outcomes[0], 200ms), asio::detached);
+  asio::co_spawn(io, submit(*pipeline, kEcho, quick, &outcomes[1], 10s), asio::detached);
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(run_until(
+      io, [&] { return all_done(outcomes); }, 10s));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  ASSERT_FALSE(outcomes[0].rows);
+  EXPECT_EQ(outcomes[0].rows.error().code, "db.timeout");
+  ASSERT_FALSE(outcomes[1].rows);
+  EXPECT_EQ(outcomes[1].rows.error().code, "db.unavailable");
+  EXPECT_TRUE(pipeline->broken());
+  auto later = run_sync(io, pipeline->prepared(kEcho, quick, 5s));
+  ASSERT_FALSE(later);
+  EXPECT_EQ(later.error().code, "db.unavailable");
+}
+
+TEST(DbPipeline, DestroyingThePipelineFailsPendingStatements) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  auto pipeline = start_pipeline(io, pg.url());
+  std::vector<Outcome> outcomes(1);
+  Params slow{"2"};
+  asio::co_spawn(io, submit(*pipeline, kSleep, slow, &outcomes[0]), asio::detached);
+  ASSERT_TRUE(run_until(
+      io, [&] { return pipeline->in_flight() == 1 && pipeline->syncs_sent() == 1; }, 5s));
+  pipeline.reset();
+  ASSERT_TRUE(run_until(
+      io, [&] { return all_done(outcomes); }, 1s));
+  ASSERT_FALSE(outcomes[0].rows);
+  EXPECT_EQ(outcomes[0].rows.error().code, "db.unavailable");
+}
+
+PoolOptions pool_options(const std::string& url) {
+  PoolOptions o;
+  o.url = url;
+  o.max_connections = 2;
+  return o;
+}
+
+std::int64_t backend_of(asio::io_context& io, Pool& pool) {
+  Params params{1};
+  auto rows = run_sync(io, pool.read(kDouble, params));
+  if (!rows) throw std::runtime_error(rows.error().detail);
+  return rows->int64(0, 1);
+}
+
+TEST(DbPoolRead, ReadsShareThePipelinedConnectionOnceItIsOpen) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  Pool pool(io, pool_options(pg.url()));
+  // The first read opens the pipeline in the background and is answered by
+  // a pooled connection meanwhile.
+  (void)backend_of(io, pool);
+  ASSERT_TRUE(run_until(
+      io, [&] { return pool.stats().pipeline; }, 5s));
+  std::vector<Outcome> outcomes(200);
+  for (int i = 0; i < 200; ++i) {
+    Params params{i};
+    asio::co_spawn(io, submit_read(pool, kDouble, params, &outcomes[i]), asio::detached);
+  }
+  ASSERT_TRUE(run_until(
+      io, [&] { return all_done(outcomes); }, 30s));
+  std::set<std::int64_t> backends;
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(outcomes[i].rows) << describe(outcomes[i].rows);
+    EXPECT_EQ(outcomes[i].rows->int64(0, 0), 2 * i);
+    backends.insert(outcomes[i].rows->int64(0, 1));
+  }
+  EXPECT_EQ(backends.size(), 1u);
+  // No pooled connection was needed beyond the first read's.
+  EXPECT_LE(pool.stats().open, 1u);
+}
+
+TEST(DbPoolRead, InnocentStatementsOfAFailedBatchAreSentAgain) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  Pool pool(io, pool_options(pg.url()));
+  (void)backend_of(io, pool);
+  ASSERT_TRUE(run_until(
+      io, [&] { return pool.stats().pipeline; }, 5s));
+  std::vector<Outcome> outcomes(5);
+  const int divisors[] = {1, 0, 2, 0, 5};
+  for (int i = 0; i < 5; ++i) {
+    Params params{divisors[i]};
+    asio::co_spawn(io, submit_read(pool, kDivide, params, &outcomes[i]), asio::detached);
+  }
+  ASSERT_TRUE(run_until(
+      io, [&] { return all_done(outcomes); }, 10s));
+  for (int i = 0; i < 5; ++i) {
+    if (divisors[i] == 0) {
+      ASSERT_FALSE(outcomes[i].rows);
+      EXPECT_EQ(outcomes[i].rows.error().code, "db.query");
+    } else {
+      ASSERT_TRUE(outcomes[i].rows) << i << ": " << describe(outcomes[i].rows);
+      EXPECT_EQ(outcomes[i].rows->int64(0, 0), 100 / divisors[i]);
+    }
+  }
+}
+
+TEST(DbPoolRead, ALostConnectionIsReplacedAndTheReadRetried) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  Pool pool(io, pool_options(pg.url()));
+  (void)backend_of(io, pool);
+  ASSERT_TRUE(run_until(
+      io, [&] { return pool.stats().pipeline; }, 5s));
+  const std::int64_t pipelined = backend_of(io, pool);
+  Params victim{pipelined};
+  auto killed = run_sync(io, pool.query("SELECT pg_terminate_backend($1::int)", victim));
+  ASSERT_TRUE(killed) << describe(killed);
+  ASSERT_TRUE(killed->boolean(0, 0));
+  // Whatever the timing of the server's goodbye, the caller sees an answer.
+  const std::int64_t after = backend_of(io, pool);
+  EXPECT_NE(after, pipelined);
+  ASSERT_TRUE(run_until(
+      io, [&] { return pool.stats().pipeline; }, 5s));
+  EXPECT_NE(backend_of(io, pool), pipelined);
+}
+
+TEST(DbPoolRead, WithoutPipeliningReadsUsePooledConnections) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  PoolOptions o = pool_options(pg.url());
+  o.pipelined_reads = false;
+  Pool pool(io, o);
+  (void)backend_of(io, pool);
+  (void)backend_of(io, pool);
+  EXPECT_FALSE(pool.stats().pipeline);
+  EXPECT_EQ(pool.stats().open, 1u);
+}
+
+TEST(DbPoolRead, CloseFailsReadsWaitingInThePipeline) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  Pool pool(io, pool_options(pg.url()));
+  (void)backend_of(io, pool);
+  ASSERT_TRUE(run_until(
+      io, [&] { return pool.stats().pipeline; }, 5s));
+  std::vector<Outcome> outcomes(1);
+  Params slow{"2"};
+  asio::co_spawn(io, submit_read(pool, kSleep, slow, &outcomes[0]), asio::detached);
+  (void)run_until(
+      io, [] { return false; }, 100ms);  // the read reaches the server
+  pool.close();
+  ASSERT_TRUE(run_until(
+      io, [&] { return all_done(outcomes); }, 1s));
+  ASSERT_FALSE(outcomes[0].rows);
+  EXPECT_EQ(outcomes[0].rows.error().code, "db.unavailable");
+}
+
+}  // namespace
+}  // namespace parley::db
