@@ -83,7 +83,7 @@ std::string page_text(const chat::ConversationPage& page) {
   const db::ConversationList& items = page.items;
   for (std::size_t i = 0; i < items.size(); ++i) {
     out += i == 0 ? "{\"id\":\"" : ",{\"id\":\"";
-    out += items.id(i);
+    items.append_id(out, i);
     out += "\",\"title\":\"";
     log::append_json_escaped(out, items.title(i));
     out += "\",\"created_at\":\"";

@@ -145,8 +145,9 @@ asio::awaitable<Result<ConversationPage>> ChatService::list(db::UserId user,
   const auto kept = static_cast<std::size_t>(limit);
   if (page.items.size() > kept) {
     page.items.truncate(kept);
-    page.next_cursor = encode_cursor(CursorKey{std::string(page.items.updated_at(kept - 1)),
-                                               std::string(page.items.id(kept - 1))});
+    db::PageKey last = page.items.key(kept - 1);
+    page.next_cursor =
+        encode_cursor(CursorKey{std::move(last.updated_at), std::move(last.id.value)});
   }
   co_return page;
 }

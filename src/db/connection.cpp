@@ -233,7 +233,8 @@ asio::awaitable<Result<Rows>> Connection::prepared(const Statement& statement, c
   co_return co_await impl_->run(
       [&] {
         return PQsendQueryPrepared(c, name.c_str(), static_cast<int>(values->size()),
-                                   values->data(), nullptr, nullptr, 0) == 1;
+                                   values->data(), nullptr, nullptr,
+                                   static_cast<int>(statement.results)) == 1;
       },
       timeout);
 }

@@ -18,16 +18,20 @@ constexpr Statement kCreate{"conversations_create",
                             "INSERT INTO conversations (user_id, title) VALUES ($1, $2)"
                             " RETURNING " PARLEY_CONVERSATION_COLUMNS};
 
+// The list comes back in binary: PostgreSQL's uuid and timestamptz text
+// output was a fifth of the statement's cost (and their parsing ours).
 constexpr Statement kListFirst{"conversations_list_first",
                                "SELECT " PARLEY_CONVERSATION_COLUMNS
                                " FROM conversations WHERE user_id = $1"
-                               " ORDER BY updated_at DESC, id DESC LIMIT $2"};
+                               " ORDER BY updated_at DESC, id DESC LIMIT $2",
+                               ResultFormat::binary};
 
 constexpr Statement kListAfter{"conversations_list_after",
                                "SELECT " PARLEY_CONVERSATION_COLUMNS
                                " FROM conversations WHERE user_id = $1"
                                " AND (updated_at, id) < ($3::timestamptz, $4::uuid)"
-                               " ORDER BY updated_at DESC, id DESC LIMIT $2"};
+                               " ORDER BY updated_at DESC, id DESC LIMIT $2",
+                               ResultFormat::binary};
 
 constexpr Statement kFind{"conversations_find",
                           "SELECT " PARLEY_CONVERSATION_COLUMNS
@@ -83,20 +87,33 @@ bool is_hex(char c) {
 ConversationList::ConversationList(Rows rows)
     : rows_(std::move(rows)), size_(static_cast<std::size_t>(rows_.rows())) {}
 
-std::string_view ConversationList::id(std::size_t i) const {
-  return rows_.text(static_cast<int>(i), 0);
+void ConversationList::append_id(std::string& out, std::size_t i) const {
+  (void)rows_.append_binary_uuid(out, static_cast<int>(i), 0);
+}
+std::string ConversationList::id(std::size_t i) const {
+  std::string out;
+  append_id(out, i);
+  return out;
 }
 std::string_view ConversationList::title(std::size_t i) const {
   return rows_.text(static_cast<int>(i), 1);
 }
-std::string_view ConversationList::created_at(std::size_t i) const {
-  return rows_.text(static_cast<int>(i), 2);
+std::int64_t ConversationList::created_at(std::size_t i) const {
+  return rows_.binary_int64(static_cast<int>(i), 2).value_or(0);
 }
-std::string_view ConversationList::updated_at(std::size_t i) const {
-  return rows_.text(static_cast<int>(i), 3);
+std::int64_t ConversationList::updated_at(std::size_t i) const {
+  return rows_.binary_int64(static_cast<int>(i), 3).value_or(0);
+}
+PageKey ConversationList::key(std::size_t i) const {
+  return PageKey{timestamptz_text(updated_at(i)).value_or(""), ConversationId{id(i)}};
 }
 Conversation ConversationList::operator[](std::size_t i) const {
-  return read_conversation(rows_, static_cast<int>(i));
+  Conversation c;
+  c.id = ConversationId{id(i)};
+  c.title = std::string(title(i));
+  c.created_at = timestamptz_text(created_at(i)).value_or("");
+  c.updated_at = timestamptz_text(updated_at(i)).value_or("");
+  return c;
 }
 void ConversationList::truncate(std::size_t n) { size_ = std::min(size_, n); }
 

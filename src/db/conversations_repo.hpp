@@ -6,6 +6,7 @@
 // Codes: those of db/pool.hpp.
 
 #include <boost/asio/awaitable.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,8 +31,15 @@ struct Conversation {
   std::string updated_at;
 };
 
-// A page of conversations read in place from the query result: no copy per
-// row, since listing is the hottest read. Views live as long as the list.
+// Position after which a page starts: (updated_at, id) of the last item seen.
+struct PageKey {
+  std::string updated_at;  // timestamptz text as PostgreSQL printed it
+  ConversationId id;
+};
+
+// A page of conversations read in place from the query result (binary
+// format): no copy per row and no text to parse, since listing is the
+// hottest read. Views live as long as the list.
 class ConversationList {
  public:
   ConversationList() = default;
@@ -39,11 +47,15 @@ class ConversationList {
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  std::string_view id(std::size_t i) const;
+  void append_id(std::string& out, std::size_t i) const;
+  std::string id(std::size_t i) const;
   std::string_view title(std::size_t i) const;
-  std::string_view created_at(std::size_t i) const;  // as PostgreSQL printed it
-  std::string_view updated_at(std::size_t i) const;
-  // A copy of item i.
+  // Microseconds since 2000-01-01 UTC (db::append_iso8601_utc_millis).
+  std::int64_t created_at(std::size_t i) const;
+  std::int64_t updated_at(std::size_t i) const;
+  // The page key of item i, timestamp as PostgreSQL prints it.
+  PageKey key(std::size_t i) const;
+  // A copy of item i, timestamps as PostgreSQL prints them.
   Conversation operator[](std::size_t i) const;
   // Keeps the first n items.
   void truncate(std::size_t n);
@@ -51,12 +63,6 @@ class ConversationList {
  private:
   Rows rows_;
   std::size_t size_ = 0;
-};
-
-// Position after which a page starts: (updated_at, id) of the last item seen.
-struct PageKey {
-  std::string updated_at;  // timestamptz text as PostgreSQL printed it
-  ConversationId id;
 };
 
 // Who deleted (for the audit event).

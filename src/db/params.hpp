@@ -17,11 +17,12 @@ namespace parley::db {
 
 class Param {
  public:
-  Param(std::nullopt_t) {}  // NOLINT(google-explicit-constructor)
-  Param(const char* s) : value_(std::string(s)) {}  // NOLINT(google-explicit-constructor)
-  Param(std::string s) : value_(std::move(s)) {}  // NOLINT(google-explicit-constructor)
+  Param(std::nullopt_t) {}                               // NOLINT(google-explicit-constructor)
+  Param(const char* s) : value_(std::string(s)) {}       // NOLINT(google-explicit-constructor)
+  Param(std::string s) : value_(std::move(s)) {}         // NOLINT(google-explicit-constructor)
   Param(std::string_view s) : value_(std::string(s)) {}  // NOLINT(google-explicit-constructor)
-  Param(std::optional<std::string> s) : value_(std::move(s)) {}  // NOLINT(google-explicit-constructor)
+  Param(std::optional<std::string> s)
+      : value_(std::move(s)) {}  // NOLINT(google-explicit-constructor)
   template <std::integral T>
   Param(T v) {  // NOLINT(google-explicit-constructor)
     if constexpr (std::same_as<T, bool>) {
@@ -56,11 +57,17 @@ class Params {
   std::vector<Param> values_;
 };
 
+// How result values come back: PostgreSQL's text output, or its binary
+// send format (cheaper for the server to produce and for us to read; read
+// with the Rows::binary_* accessors).
+enum class ResultFormat { text = 0, binary = 1 };
+
 // A named statement, prepared lazily once per connection. Repositories
 // declare them as constants: the name must be unique per SQL text.
 struct Statement {
   std::string_view name;
   std::string_view sql;
+  ResultFormat results = ResultFormat::text;
 };
 
 }  // namespace parley::db

@@ -105,7 +105,7 @@ struct Pipeline::State : std::enable_shared_from_this<State> {
       commands.emplace_back(Step::prepare, &p, name);
     }
     if (PQsendQueryPrepared(conn, name.c_str(), static_cast<int>(values.size()), values.data(),
-                            nullptr, nullptr, 0) != 1) {
+                            nullptr, nullptr, static_cast<int>(statement.results)) != 1) {
       fail_all(link().lost());
       return false;
     }

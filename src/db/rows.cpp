@@ -5,6 +5,7 @@
 #include <cassert>
 #include <charconv>
 #include <chrono>
+#include <limits>
 
 #include "db/params.hpp"
 
@@ -28,6 +29,35 @@ int Rows::column(std::string_view name) const {
 bool Rows::is_null(int r, int c) const {
   assert(r >= 0 && r < rows() && c >= 0 && c < cols());
   return PQgetisnull(result_.get(), r, c) == 1;
+}
+
+std::optional<std::int64_t> Rows::binary_int64(int r, int c) const {
+  assert(r >= 0 && r < rows() && c >= 0 && c < cols());
+  if (PQgetisnull(result_.get(), r, c) == 1 || PQgetlength(result_.get(), r, c) != 8) {
+    return std::nullopt;
+  }
+  const auto* p = reinterpret_cast<const unsigned char*>(PQgetvalue(result_.get(), r, c));
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];  // network byte order
+  return static_cast<std::int64_t>(v);
+}
+
+bool Rows::append_binary_uuid(std::string& out, int r, int c) const {
+  assert(r >= 0 && r < rows() && c >= 0 && c < cols());
+  if (PQgetisnull(result_.get(), r, c) == 1 || PQgetlength(result_.get(), r, c) != 16) {
+    return false;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto* p = reinterpret_cast<const unsigned char*>(PQgetvalue(result_.get(), r, c));
+  char text[36];
+  std::size_t at = 0;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) text[at++] = '-';
+    text[at++] = kHex[p[i] >> 4];
+    text[at++] = kHex[p[i] & 0x0f];
+  }
+  out.append(text, sizeof text);
+  return true;
 }
 
 std::string_view Rows::text(int r, int c) const {
@@ -233,6 +263,75 @@ bool append_iso8601_utc_millis(std::string& out, std::string_view s) {
   }
   out += 'Z';
   return true;
+}
+
+namespace {
+
+// 2000-01-01 00:00:00 UTC, PostgreSQL's epoch, in Unix seconds.
+constexpr std::int64_t kPgEpochUnixSeconds = 946'684'800;
+
+struct UtcTime {
+  std::chrono::year_month_day date;
+  std::chrono::hh_mm_ss<std::chrono::microseconds> time;
+};
+
+std::optional<UtcTime> utc_time(std::int64_t pg_micros) {
+  using namespace std::chrono;
+  constexpr std::int64_t kEpochMicros = kPgEpochUnixSeconds * 1'000'000;
+  if (pg_micros > std::numeric_limits<std::int64_t>::max() - kEpochMicros) return std::nullopt;
+  const sys_time<microseconds> t{microseconds{pg_micros + kEpochMicros}};
+  const sys_days day = floor<days>(t);
+  const year_month_day date{day};
+  const int y = static_cast<int>(date.year());
+  if (y < 1 || y > 9999) return std::nullopt;
+  return UtcTime{date, hh_mm_ss<microseconds>{t - day}};
+}
+
+// "YYYY-MM-DD<sep>HH:MM:SS"
+void append_date_time(std::string& out, const UtcTime& t, char separator) {
+  append_padded(out, static_cast<int>(t.date.year()), 4);
+  out += '-';
+  append_padded(out, static_cast<int>(unsigned(t.date.month())), 2);
+  out += '-';
+  append_padded(out, static_cast<int>(unsigned(t.date.day())), 2);
+  out += separator;
+  append_padded(out, static_cast<int>(t.time.hours().count()), 2);
+  out += ':';
+  append_padded(out, static_cast<int>(t.time.minutes().count()), 2);
+  out += ':';
+  append_padded(out, static_cast<int>(t.time.seconds().count()), 2);
+}
+
+}  // namespace
+
+bool append_iso8601_utc_millis(std::string& out, std::int64_t pg_micros) {
+  if (pg_micros == std::numeric_limits<std::int64_t>::max()) {
+    out += "infinity";
+    return false;
+  }
+  if (pg_micros == std::numeric_limits<std::int64_t>::min()) {
+    out += "-infinity";
+    return false;
+  }
+  const auto t = utc_time(pg_micros);
+  if (!t) return false;
+  append_date_time(out, *t, 'T');
+  out += '.';
+  append_padded(out, static_cast<int>(t->time.subseconds().count() / 1000), 3);
+  out += 'Z';
+  return true;
+}
+
+std::optional<std::string> timestamptz_text(std::int64_t pg_micros) {
+  const auto t = utc_time(pg_micros);
+  if (!t) return std::nullopt;
+  std::string out;
+  out.reserve(29);
+  append_date_time(out, *t, ' ');
+  out += '.';
+  append_padded(out, static_cast<int>(t->time.subseconds().count()), 6);
+  out += "+00";
+  return out;
 }
 
 std::optional<std::string> iso8601_utc_millis(std::string_view s) {

@@ -37,6 +37,14 @@ class Rows {
   bool boolean(int r, int c) const;  // "t"
   // A one-dimensional text[] value ({a,"b c",NULL}); NULL elements become "".
   std::vector<std::string> text_array(int r, int c) const;
+  // Binary-format values (a Statement with ResultFormat::binary). int8, and
+  // timestamptz as microseconds since 2000-01-01 00:00:00 UTC; nullopt for
+  // NULL or a value of another size.
+  std::optional<std::int64_t> binary_int64(int r, int c) const;
+  // A binary uuid appended as 36 lowercase hex digits with dashes; false
+  // (nothing appended) for NULL or a value of another size.
+  bool append_binary_uuid(std::string& out, int r, int c) const;
+
   // Rows affected by INSERT/UPDATE/DELETE (PQcmdTuples), 0 otherwise.
   std::int64_t affected() const;
 
@@ -62,5 +70,14 @@ std::string format_text_array(const std::vector<std::string>& values);
 // appended unchanged and false returned.
 bool append_iso8601_utc_millis(std::string& out, std::string_view timestamptz);
 std::optional<std::string> iso8601_utc_millis(std::string_view timestamptz);
+
+// The same for a binary timestamptz (microseconds since 2000-01-01 UTC).
+// +-infinity are appended as "infinity" / "-infinity", years outside
+// 1..9999 not at all; both return false.
+bool append_iso8601_utc_millis(std::string& out, std::int64_t pg_micros);
+// A binary timestamptz as PostgreSQL prints it in a UTC session, with all
+// six fractional digits ("2026-11-29 06:51:15.123456+00"): text that reads
+// back as exactly the same instant. nullopt where the function above fails.
+std::optional<std::string> timestamptz_text(std::int64_t pg_micros);
 
 }  // namespace parley::db
