@@ -208,8 +208,16 @@ list=$(curl -s -w '\n%{http_code}' -H "Cookie: parley.session=$lister_cookie" "$
 code=${list##*$'\n'}
 items=$(jq '.items | length' <<<"${list%$'\n'*}")
 [[ $code == 200 && $items == 20 ]] || fail "list check: HTTP $code with $items items"
-echo "check: HTTP 200 with $items items, next_cursor $(jq -c .next_cursor <<<"${list%$'\n'*}")"
 lister_id=$(sql "SELECT id FROM users WHERE email = 'lister@example.com'")
+# The page is what the database holds: ids, titles and timestamps, in order.
+want=$(sql "SELECT string_agg(concat_ws(' ', id, title,
+         to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
+         to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')), '|')
+       FROM (SELECT * FROM conversations WHERE user_id = '$lister_id'
+             ORDER BY updated_at DESC, id DESC) c")
+got=$(jq -r '[.items[] | [.id, .title, .created_at, .updated_at] | join(" ")] | join("|")' <<<"${list%$'\n'*}")
+[[ $got == "$want" ]] || fail "list check: the page differs from the database"
+echo "check: HTTP 200 with $items items equal to the database's, next_cursor $(jq -c .next_cursor <<<"${list%$'\n'*}")"
 # The statement of db/conversations_repo.cpp (kListFirst) for one page.
 echo "query plan: $(sql "EXPLAIN (ANALYZE, COSTS OFF) SELECT id, title, created_at, updated_at
   FROM conversations WHERE user_id = '$lister_id' ORDER BY updated_at DESC, id DESC LIMIT 21" |

@@ -5,6 +5,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <map>
 #include <set>
 
@@ -96,6 +99,41 @@ TEST(DbPipeline, ConcurrentStatementsShareSyncsAndGetTheirOwnResultsInOrder) {
   // one per statement.
   EXPECT_LE(pipeline->syncs_sent(), 5u);
   EXPECT_EQ(pipeline->in_flight(), 0u);
+  EXPECT_FALSE(pipeline->broken());
+}
+
+// Batches submitted while earlier ones are still in flight (one per turn
+// of the event loop) keep their order and their own results.
+asio::awaitable<void> submit_in_waves(Pipeline& p, std::vector<Outcome>* outcomes, int waves,
+                                      int per_wave) {
+  auto executor = co_await asio::this_coro::executor;
+  for (int w = 0; w < waves; ++w) {
+    for (int k = 0; k < per_wave; ++k) {
+      const int i = w * per_wave + k;
+      Params params{i};
+      asio::co_spawn(executor, submit(p, kDouble, params, &(*outcomes)[i]), asio::detached);
+    }
+    co_await asio::post(executor, asio::use_awaitable);  // the next turn
+  }
+}
+
+TEST(DbPipeline, OverlappingBatchesEachGetTheirOwnSyncAndResults) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  auto pipeline = start_pipeline(io, pg.url());
+  constexpr int kWaves = 40;
+  constexpr int kPerWave = 7;
+  std::vector<Outcome> outcomes(kWaves * kPerWave);
+  asio::co_spawn(io, submit_in_waves(*pipeline, &outcomes, kWaves, kPerWave), asio::detached);
+  ASSERT_TRUE(run_until(
+      io, [&] { return all_done(outcomes); }, 30s));
+  for (int i = 0; i < kWaves * kPerWave; ++i) {
+    ASSERT_TRUE(outcomes[i].rows) << i << ": " << describe(outcomes[i].rows);
+    EXPECT_EQ(outcomes[i].rows->int64(0, 0), 2 * i);
+  }
+  // More than one Sync: later waves went out while earlier ones waited.
+  EXPECT_GT(pipeline->syncs_sent(), 1u);
+  EXPECT_LE(pipeline->syncs_sent(), static_cast<std::uint64_t>(kWaves));
   EXPECT_FALSE(pipeline->broken());
 }
 
