@@ -279,11 +279,18 @@ asio::awaitable<Result<Rows>> Pipeline::prepared(const Statement& statement, con
     if (pending.outcome) co_return std::move(*pending.outcome);
     co_return Error("db.unavailable", "libpq refused the statement");
   }
+  // The outcome may already be here: co_spawn runs the reader inline up to
+  // its first suspension, and a connection that died while idle fails at
+  // once.
   pending.timer.expires_after(timeout);
-  (void)co_await pending.timer.async_wait(asio::as_tuple(asio::use_awaitable));
-  if (!pending.outcome) {
-    s->fail_all(Error("db.unavailable", "pipeline reset: an earlier statement timed out"));
-    co_return Error("db.timeout", "statement exceeded its deadline");
+  while (!pending.outcome) {
+    auto [ec] = co_await pending.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (pending.outcome) break;
+    if (ec != asio::error::operation_aborted) {
+      // Everything queued behind this statement is stuck as well.
+      s->fail_all(Error("db.unavailable", "pipeline reset: an earlier statement timed out"));
+      co_return Error("db.timeout", "statement exceeded its deadline");
+    }
   }
   co_return std::move(*pending.outcome);
 }

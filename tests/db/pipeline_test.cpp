@@ -322,6 +322,23 @@ TEST(DbPoolRead, ALostConnectionIsReplacedAndTheReadRetried) {
   EXPECT_NE(backend_of(io, pool), pipelined);
 }
 
+TEST(DbPoolRead, ADatabaseRestartIsAnsweredAtOnce) {
+  auto& pg = testing::shared_temp_postgres();
+  asio::io_context io;
+  Pool pool(io, pool_options(pg.url()));
+  (void)backend_of(io, pool);
+  ASSERT_TRUE(run_until(
+      io, [&] { return pool.stats().pipeline; }, 5s));
+  (void)backend_of(io, pool);
+  pg.restart();
+  const auto started = std::chrono::steady_clock::now();
+  Params params{21};
+  auto rows = run_sync(io, pool.read(kDouble, params));
+  ASSERT_TRUE(rows) << describe(rows);
+  EXPECT_EQ(rows->int64(0, 0), 42);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+}
+
 TEST(DbPoolRead, WithoutPipeliningReadsUsePooledConnections) {
   auto& pg = testing::shared_temp_postgres();
   asio::io_context io;

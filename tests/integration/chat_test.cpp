@@ -267,7 +267,8 @@ TEST_F(ChatE2E, MetricsCountAnswersTokensAndFirstTokenTime) {
   ChatClient c = sign_in(kAda);
   const std::string id = create_conversation(c);
   ASSERT_EQ(aoai().behaviour(R"({"chunks":4,"chunk_delay_ms":5,"first_token_delay_ms":150})"), 200);
-  StreamResult ok = stream(c, "/api/conversations/" + id + "/messages", R"({"content":"count me"})");
+  StreamResult ok =
+      stream(c, "/api/conversations/" + id + "/messages", R"({"content":"count me"})");
   ASSERT_NE(ok.last("done"), nullptr) << ok.body;
   ASSERT_EQ(aoai().behaviour(R"({"fault":"cut","cut_after":1,"first_token_delay_ms":0})"), 200);
   StreamResult cut = stream(c, "/api/conversations/" + id + "/messages", R"({"content":"and me"})");
@@ -303,12 +304,13 @@ TEST_F(ChatE2E, ClientDisconnectIsNoticedWithinOneSecondEvenWhileTheUpstreamIsSi
         static_cast<int>(json::parse(aoai().stats()).at("cancelled_streams").as_int64());
     const std::string id = create_conversation(c);
     int deltas = 0;
-    StreamResult r = stream(c, "/api/conversations/" + id + "/messages", R"({"content":"Hello?"})",
-                            [&](const SseEvent& e) {
-                              if (e.name == "delta") ++deltas;
-                              return !(e.name == (k.deltas_before_hangup == 0 ? "start" : "delta") &&
-                                       deltas >= k.deltas_before_hangup);
-                            });
+    StreamResult r =
+        stream(c, "/api/conversations/" + id + "/messages", R"({"content":"Hello?"})",
+               [&](const SseEvent& e) {
+                 if (e.name == "delta") ++deltas;
+                 return !(e.name == (k.deltas_before_hangup == 0 ? "start" : "delta") &&
+                          deltas >= k.deltas_before_hangup);
+               });
     const auto left = std::chrono::steady_clock::now();
     ASSERT_FALSE(r.events.empty()) << k.behaviour << r.body;
     const std::string assistant_id = str(parse(r.events.front().data), "assistant_message_id");
@@ -401,20 +403,53 @@ TEST_F(ChatE2E, UpstreamFaultsBecomeStreamEventsAndStoredStates) {
 TEST_F(ChatE2E, AnAnswerLeftStreamingByADeadProcessIsFailedAtStartUp) {
   ChatClient c = sign_in(kGrace);
   const std::string id = create_conversation(c);
-  const std::string user_id = sql_scalar("SELECT user_id FROM conversations WHERE id = '" + id + "'");
+  const std::string user_id =
+      sql_scalar("SELECT user_id FROM conversations WHERE id = '" + id + "'");
   // A row whose process died three minutes ago (its lease expired).
   const std::string orphan = sql_scalar(
       "INSERT INTO messages (conversation_id, user_id, role, content, status, owner, updated_at)"
-      " VALUES ('" + id + "', '" + user_id + "', 'assistant', 'half an ans', 'streaming', 'dead',"
+      " VALUES ('" +
+      id + "', '" + user_id +
+      "', 'assistant', 'half an ans', 'streaming', 'dead',"
       " now() - interval '3 minutes') RETURNING id");
   ASSERT_FALSE(orphan.empty());
   auto replica = start_second_parley();
-  EXPECT_TRUE(eventually([&] {
-    return sql_scalar("SELECT status || '/' || error_code || '/' || content FROM messages WHERE id = '" +
-                      orphan + "'") == "failed/interrupted/half an ans";
-  }, 5s));
+  EXPECT_TRUE(eventually(
+      [&] {
+        return sql_scalar(
+                   "SELECT status || '/' || error_code || '/' || content FROM messages WHERE id = "
+                   "'" +
+                   orphan + "'") == "failed/interrupted/half an ans";
+      },
+      5s));
   ApiResult read = call(c, "GET", "/api/conversations/" + id);
   EXPECT_NE(read.body.find("\"status\":\"failed\""), std::string::npos) << read.body;
+}
+
+// PostgreSQL restarts under a running server (failover, maintenance): the
+// first requests after it are answered at once, not failed, because the
+// pipelined read connection and the pool's idle connections are replaced on
+// first use.
+TEST_F(ChatE2E, ListsReadsAndWritesSurviveADatabaseRestart) {
+  ChatClient a = sign_in(kAda);
+  const std::string id = create_conversation(a, "Before the restart");
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(call(a, "GET", "/api/conversations").status, 200);
+  shared_temp_postgres().restart();
+
+  const auto asked = std::chrono::steady_clock::now();
+  ApiResult list = call(a, "GET", "/api/conversations");
+  ASSERT_EQ(list.status, 200) << list.body;
+  // At once: not after a statement deadline on the dead connection.
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 3s);
+  const json::value page = parse(list.body);
+  bool listed = false;
+  for (const auto& it : page.at("items").as_array()) listed |= str(it, "id") == id;
+  EXPECT_TRUE(listed);
+  ApiResult read = call(a, "GET", "/api/conversations/" + id);
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(str(parse(read.body), "title"), "Before the restart");
+  EXPECT_EQ(call(a, "POST", "/api/conversations", R"({"title":"After"})").status, 201);
+  EXPECT_EQ(call(a, "GET", "/api/conversations").status, 200);
 }
 
 }  // namespace
