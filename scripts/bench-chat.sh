@@ -34,10 +34,8 @@ sql() { psql "$DATABASE_URL" -XqtA -v ON_ERROR_STOP=1 -c "$1"; }
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000} printf "%.2f\n", v}'; }
 fail() { echo "bench-chat: $*" >&2; exit 1; }
 
-for exe in "$bin/src/app/parley" "$bin/tools/mock_entra_id/mock-entra-id" \
-           "$bin/tools/mock_azure_openai/mock-azure-openai" "$load"; do
-  [[ -x $exe ]] || fail "$exe is missing: make bench-chat builds it"
-done
+bench_require bench-chat "$bin/src/app/parley" "$bin/tools/mock_entra_id/mock-entra-id" \
+  "$bin/tools/mock_azure_openai/mock-azure-openai" "$load"
 
 echo "load average at start: $(load_avg)"
 pgport=$(free_port)

@@ -2,6 +2,7 @@
 # the processes started (in `pids`) stopped, the private PostgreSQL in
 # "$work/pg" stopped, and small helpers. Loopback only.
 #   bench_setup <name>   sets `work` and the EXIT trap
+#   bench_require <make target> <executable>...   stops when one is missing
 bench_setup() {
   work=$(mktemp -d "/tmp/parley-$1-XXXXXX")
   chmod 755 "$work"
@@ -13,6 +14,13 @@ bench_cleanup() {
   wait 2>/dev/null || true
   ./scripts/pg.sh stop "$work/pg" >/dev/null 2>&1 || true
   rm -rf "$work"
+}
+bench_require() {
+  local target=$1 exe
+  shift
+  for exe in "$@"; do
+    [[ -x $exe ]] || { echo "$(basename "$0"): $exe is missing: make $target builds it" >&2; exit 1; }
+  done
 }
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 1 200); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done; return 1; }

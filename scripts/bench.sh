@@ -12,6 +12,8 @@ bin=build/release
 # shellcheck source=scripts/bench-lib.sh
 source scripts/bench-lib.sh
 bench_setup bench
+bench_require bench "$bin/src/app/parley" "$bin/tools/mock_entra_id/mock-entra-id" \
+  "$bin/tools/hello_beast/hello-beast"
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
 # wrk prints e.g. "Requests/sec: 81234.56" and "99%    1.23ms".
