@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "db/pool.hpp"
+#include "db/rows.hpp"
 #include "llm/request.hpp"
 #include "observability/log.hpp"
 #include "observability/metrics.hpp"
@@ -134,7 +135,9 @@ asio::awaitable<Result<ConversationPage>> ChatService::list(db::UserId user,
   std::optional<db::PageKey> after;
   if (cursor) {
     auto key = decode_cursor(*cursor);
-    if (!key) co_return Error("chat.bad_cursor");
+    // The shape check lets through times that do not exist ("2026-02-30"),
+    // which would fail the statement: cursors we never issued either way.
+    if (!key || !db::iso8601_utc_millis(key->updated_at)) co_return Error("chat.bad_cursor");
     after = db::PageKey{std::move(key->updated_at), db::ConversationId{std::move(key->id)}};
   }
   // One extra row tells whether another page exists.

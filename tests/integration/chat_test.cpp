@@ -7,6 +7,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/base64url.hpp"
 #include "integration/chat_fixture.hpp"
 
 namespace parley::testing {
@@ -96,6 +97,15 @@ TEST_F(ChatE2E, PagesOfTwentyWithAnOpaqueCursorAndALimit) {
   ApiResult bad_cursor = call(c, "GET", "/api/conversations?cursor=garbage");
   EXPECT_EQ(bad_cursor.status, 400);
   EXPECT_EQ(error_code(bad_cursor), "bad_request");
+  // Well-formed cursors holding times that do not exist are refused before
+  // the database sees them (which would answer with an error, not a 400).
+  for (const char* at : {"2026-13-45 99:99:99+00", "2026-02-30 10:00:00+00",
+                         "2026-11-29 24:00:00+00", "2026-11-29 10:00:00.1234567+00"}) {
+    const std::string forged = base64url_encode(std::string("v1|") + at + "|" + ids.front());
+    ApiResult r = call(c, "GET", "/api/conversations?cursor=" + forged);
+    EXPECT_EQ(r.status, 400) << at << ": " << r.body;
+    EXPECT_EQ(error_code(r), "bad_request") << at;
+  }
 }
 
 // The list is written without a JSON library: titles with quotes,
