@@ -33,6 +33,7 @@ ChildProcess::ChildProcess(Options options) {
     if (fd < 0) throw std::runtime_error("mkstemp failed");
     ::close(fd);
     options.log_file = tmpl;
+    owns_log_file_ = true;
   }
   log_file_ = options.log_file;
   if (!options.env.count("PATH")) options.env["PATH"] = env_or("PATH", "/usr/bin:/bin");
@@ -69,6 +70,7 @@ ChildProcess::ChildProcess(Options options) {
 
 ChildProcess::~ChildProcess() {
   if (pid_ > 0 && !exit_status_) terminate(std::chrono::seconds(5));
+  if (owns_log_file_) ::unlink(log_file_.c_str());
 }
 
 bool ChildProcess::running() {
@@ -139,8 +141,10 @@ bool wait_http_status(int port, const std::string& path, int status,
         addr.sin_port = htons(static_cast<std::uint16_t>(port));
         bool ok = false;
         if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-          const std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-          if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+          const std::string req =
+              "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+          if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) ==
+              static_cast<ssize_t>(req.size())) {
             char buf[64] = {};
             const ssize_t n = ::recv(fd, buf, sizeof buf - 1, 0);
             ok = n > 12 && std::strncmp(buf + 9, std::to_string(status).c_str(), 3) == 0;

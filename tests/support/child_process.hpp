@@ -18,7 +18,7 @@ class ChildProcess {
   struct Options {
     std::vector<std::string> argv;
     std::map<std::string, std::string> env;  // the whole environment (PATH added if absent)
-    std::string log_file;                    // stdout+stderr; empty: a temp file
+    std::string log_file;  // stdout+stderr; empty: a temp file, removed with the process object
   };
 
   explicit ChildProcess(Options options);
@@ -41,6 +41,7 @@ class ChildProcess {
   pid_t pid_ = -1;
   std::optional<int> exit_status_;
   std::string log_file_;
+  bool owns_log_file_ = false;  // a temp file we made: removed in the destructor
 };
 
 // A free TCP port on 127.0.0.1 (bound and released; good enough for tests
