@@ -116,7 +116,7 @@ struct ErrorReply {
 constexpr ErrorReply kBadRequest{400, "bad_request", "Malformed request"};
 constexpr ErrorReply kTimeout{408, "request_timeout", "Request not received in time"};
 constexpr ErrorReply kMethodNotAllowed{405, "method_not_allowed", "Method not allowed"};
-constexpr ErrorReply kBodyTooLarge{413, "body_too_large", "Request body too large"};
+constexpr ErrorReply kBodyTooLarge{413, "too_large", "Request body too large"};
 constexpr ErrorReply kHeaderTooLarge{431, "header_too_large", "Request header fields too large"};
 constexpr ErrorReply kInternal{500, "internal", "Internal server error"};
 

@@ -11,7 +11,7 @@
 // JSON error `{"error":{"code","message"}}` and close the connection:
 //   malformed request line, header, chunked body, target, path  400 bad_request
 //   header bigger than max_header_bytes                          431 header_too_large
-//   body bigger than max_body_bytes                              413 body_too_large
+//   body bigger than max_body_bytes                              413 too_large
 //   request started but not complete within read_timeout         408 request_timeout
 //   handler threw                                                500 internal (what() is logged
 //   only)

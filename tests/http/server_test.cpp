@@ -404,7 +404,7 @@ TEST_F(HttpServer, BodyOverLimitGets413) {
     auto r = c.read_response();
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 413);
-    EXPECT_THAT(r->body, HasSubstr(R"("code":"body_too_large")"));
+    EXPECT_THAT(r->body, HasSubstr(R"("code":"too_large")"));
   }
   {
     RawClient c(port_);
