@@ -74,16 +74,10 @@ pids+=("$parley_pid")
 wait_http "$base/readyz" || { tail -5 "$work/parley.log" >&2; fail "parley did not start"; }
 echo "parley pid $parley_pid, descriptor limit $(awk '/Max open files/ {print $4}' "/proc/$parley_pid/limits")"
 
-# Sign in like a browser (full OIDC flow, login_hint skips the picker);
-# prints "<session cookie> <csrf token>".
+# Signs in (bench-lib.sh); prints "<session cookie> <csrf token>".
 sign_in() {
-  local who=$1 jar=$work/jar.$1 authorize callback cookie csrf
-  authorize=$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{redirect_url}' \
-    "$base/api/auth/signin/microsoft-entra-id")
-  callback=$(curl -s -o /dev/null -w '%{redirect_url}' "$authorize&login_hint=$who%40example.com")
-  curl -s -c "$jar" -b "$jar" -o /dev/null "$callback"
-  cookie=$(awk '$6=="parley.session" {print $7}' "$jar")
-  [[ -n $cookie ]] || { echo "sign-in of $who failed" >&2; return 1; }
+  local who=$1 cookie csrf
+  cookie=$(bench_session_cookie "$base" "$who@example.com") || return 1
   csrf=$(curl -s -H "Cookie: parley.session=$cookie" "$base/api/auth/csrf" | jq -r .csrfToken)
   [[ -n $csrf && $csrf != null ]] || { echo "no CSRF token for $who" >&2; return 1; }
   echo "$cookie $csrf"

@@ -55,13 +55,7 @@ wait_http "http://127.0.0.1:$parley_port/readyz"
 startup_ms=$(grep -o '"startup_ms":[0-9]*' "$work/parley.log" | head -1 | cut -d: -f2)
 
 # Sign in once, like a browser, to get a real session cookie.
-jar=$work/jar
-authorize=$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{redirect_url}' \
-  "http://127.0.0.1:$parley_port/api/auth/signin/microsoft-entra-id")
-callback=$(curl -s -o /dev/null -w '%{redirect_url}' "$authorize&login_hint=ada%40example.com")
-curl -s -c "$jar" -b "$jar" -o /dev/null "$callback"
-cookie=$(awk '$6=="parley.session" {print $7}' "$jar")
-[[ -n $cookie ]] || { echo "sign-in failed" >&2; exit 1; }
+cookie=$(bench_session_cookie "http://127.0.0.1:$parley_port" ada@example.com)
 session=$(curl -s -H "Cookie: parley.session=$cookie" "http://127.0.0.1:$parley_port/api/auth/session")
 [[ $session == *Ada* ]] || { echo "session check failed: $session" >&2; exit 1; }
 idle_rss=$(rss_kb $parley_pid)

@@ -184,8 +184,10 @@ Pool::~Pool() { state_->close(); }
 const PoolOptions& Pool::options() const { return state_->options; }
 
 PoolStats Pool::stats() const {
-  return PoolStats{state_->open, state_->idle.size(), state_->waiters.size(),
-                   state_->pipeline && !state_->pipeline->broken()};
+  const Pipeline* p = state_->pipeline.get();
+  const bool open = p && !p->broken();
+  return PoolStats{state_->open, state_->idle.size(), state_->waiters.size(), open,
+                   open ? p->in_flight() : 0};
 }
 
 void Pool::close() { state_->close(); }

@@ -46,10 +46,11 @@ struct PoolOptions {
 };
 
 struct PoolStats {
-  std::size_t open = 0;     // connections open or being opened
-  std::size_t idle = 0;     // open and not leased
-  std::size_t waiting = 0;  // callers queued in acquire()
-  bool pipeline = false;    // the shared read connection is open
+  std::size_t open = 0;       // connections open or being opened
+  std::size_t idle = 0;       // open and not leased
+  std::size_t waiting = 0;    // callers queued in acquire()
+  bool pipeline = false;      // the shared read connection is open
+  std::size_t pipelined = 0;  // reads sent on it and not answered yet
 };
 
 class Pool;

@@ -176,10 +176,6 @@ void append_padded(std::string& out, int value, int width) {
   out.append(buf, static_cast<std::size_t>(width));
 }
 
-}  // namespace
-
-namespace {
-
 struct Timestamp {
   int y, mo, d, h, mi, sec;
   std::size_t fraction_at, fraction_len;  // digits after the dot
@@ -212,60 +208,6 @@ std::optional<Timestamp> parse_timestamptz(std::string_view s) {
   t.offset_seconds = sign * (oh * 3600 + om * 60 + os);
   return t;
 }
-
-}  // namespace
-
-bool append_iso8601_utc_millis(std::string& out, std::string_view s) {
-  using namespace std::chrono;
-  auto t = parse_timestamptz(s);
-  std::optional<year_month_day> date;
-  if (t) {
-    date = year_month_day{year{t->y}, month{static_cast<unsigned>(t->mo)},
-                          day{static_cast<unsigned>(t->d)}};
-    if (!date->ok()) t.reset();
-  }
-  if (!t) {
-    out += s;
-    return false;
-  }
-  if (t->offset_seconds == 0) {
-    // The common case (a UTC session): the digits are already right.
-    out.append(s.data(), 10);
-    out += 'T';
-    out.append(s.data() + 11, 8);
-  } else {
-    // Local time minus the offset is UTC.
-    const sys_seconds utc = sys_days{*date} + hours{t->h} + minutes{t->mi} + seconds{t->sec} -
-                            seconds{t->offset_seconds};
-    const auto utc_day = floor<days>(utc);
-    const year_month_day d{utc_day};
-    const hh_mm_ss<seconds> hms{utc - utc_day};
-    const int y = static_cast<int>(d.year());
-    if (y < 0 || y > 9999) {
-      out += s;
-      return false;
-    }
-    append_padded(out, y, 4);
-    out += '-';
-    append_padded(out, static_cast<int>(unsigned(d.month())), 2);
-    out += '-';
-    append_padded(out, static_cast<int>(unsigned(d.day())), 2);
-    out += 'T';
-    append_padded(out, static_cast<int>(hms.hours().count()), 2);
-    out += ':';
-    append_padded(out, static_cast<int>(hms.minutes().count()), 2);
-    out += ':';
-    append_padded(out, static_cast<int>(hms.seconds().count()), 2);
-  }
-  out += '.';
-  for (std::size_t i = 0; i < 3; ++i) {
-    out += i < t->fraction_len ? s[t->fraction_at + i] : '0';
-  }
-  out += 'Z';
-  return true;
-}
-
-namespace {
 
 // 2000-01-01 00:00:00 UTC, PostgreSQL's epoch, in Unix seconds.
 constexpr std::int64_t kPgEpochUnixSeconds = 946'684'800;
@@ -303,6 +245,45 @@ void append_date_time(std::string& out, const UtcTime& t, char separator) {
 }
 
 }  // namespace
+
+bool append_iso8601_utc_millis(std::string& out, std::string_view s) {
+  using namespace std::chrono;
+  auto t = parse_timestamptz(s);
+  std::optional<year_month_day> date;
+  if (t) {
+    date = year_month_day{year{t->y}, month{static_cast<unsigned>(t->mo)},
+                          day{static_cast<unsigned>(t->d)}};
+    if (!date->ok()) t.reset();
+  }
+  if (!t) {
+    out += s;
+    return false;
+  }
+  if (t->offset_seconds == 0) {
+    // The common case (a UTC session): the digits are already right.
+    out.append(s.data(), 10);
+    out += 'T';
+    out.append(s.data() + 11, 8);
+  } else {
+    // Local time minus the offset is UTC.
+    const sys_seconds utc = sys_days{*date} + hours{t->h} + minutes{t->mi} + seconds{t->sec} -
+                            seconds{t->offset_seconds};
+    const sys_days utc_day = floor<days>(utc);
+    const UtcTime u{year_month_day{utc_day}, hh_mm_ss<microseconds>{utc - utc_day}};
+    const int y = static_cast<int>(u.date.year());
+    if (y < 0 || y > 9999) {
+      out += s;
+      return false;
+    }
+    append_date_time(out, u, 'T');
+  }
+  out += '.';
+  for (std::size_t i = 0; i < 3; ++i) {
+    out += i < t->fraction_len ? s[t->fraction_at + i] : '0';
+  }
+  out += 'Z';
+  return true;
+}
 
 bool append_iso8601_utc_millis(std::string& out, std::int64_t pg_micros) {
   if (pg_micros == std::numeric_limits<std::int64_t>::max()) {

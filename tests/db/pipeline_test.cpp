@@ -235,36 +235,53 @@ TEST(DbPipeline, DestroyingThePipelineFailsPendingStatements) {
   EXPECT_EQ(outcomes[0].rows.error().code, "db.unavailable");
 }
 
-PoolOptions pool_options(const std::string& url) {
-  PoolOptions o;
-  o.url = url;
-  o.max_connections = 2;
-  return o;
-}
+// A pool on the shared test cluster; open_pipeline() waits until its shared
+// read connection is ready.
+class DbPoolRead : public ::testing::Test {
+ protected:
+  explicit DbPoolRead(bool pipelined = true) {
+    PoolOptions o;
+    o.url = pg_.url();
+    o.max_connections = 2;
+    o.pipelined_reads = pipelined;
+    pool_ = std::make_unique<Pool>(io_, o);
+  }
 
-std::int64_t backend_of(asio::io_context& io, Pool& pool) {
-  Params params{1};
-  auto rows = run_sync(io, pool.read(kDouble, params));
-  if (!rows) throw std::runtime_error(rows.error().detail);
-  return rows->int64(0, 1);
-}
-
-TEST(DbPoolRead, ReadsShareThePipelinedConnectionOnceItIsOpen) {
-  auto& pg = testing::shared_temp_postgres();
-  asio::io_context io;
-  Pool pool(io, pool_options(pg.url()));
+  // The backend process that answers a read.
+  std::int64_t backend() {
+    Params params{1};
+    auto rows = run_sync(io_, pool_->read(kDouble, params));
+    if (!rows) throw std::runtime_error(rows.error().detail);
+    return rows->int64(0, 1);
+  }
   // The first read opens the pipeline in the background and is answered by
   // a pooled connection meanwhile.
-  (void)backend_of(io, pool);
-  ASSERT_TRUE(run_until(
-      io, [&] { return pool.stats().pipeline; }, 5s));
-  std::vector<Outcome> outcomes(200);
-  for (int i = 0; i < 200; ++i) {
-    Params params{i};
-    asio::co_spawn(io, submit_read(pool, kDouble, params, &outcomes[i]), asio::detached);
+  void open_pipeline() {
+    (void)backend();
+    ASSERT_TRUE(run_until(
+        io_, [&] { return pool_->stats().pipeline; }, 5s));
   }
-  ASSERT_TRUE(run_until(
-      io, [&] { return all_done(outcomes); }, 30s));
+  void read_all(Statement st, const std::vector<Params>& params, std::vector<Outcome>& outcomes,
+                std::chrono::milliseconds timeout) {
+    outcomes.resize(params.size());
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      asio::co_spawn(io_, submit_read(*pool_, st, params[i], &outcomes[i]), asio::detached);
+    }
+    ASSERT_TRUE(run_until(
+        io_, [&] { return all_done(outcomes); }, timeout));
+  }
+
+  testing::TempPostgres& pg_ = testing::shared_temp_postgres();
+  asio::io_context io_;
+  std::unique_ptr<Pool> pool_;
+};
+
+TEST_F(DbPoolRead, ReadsShareThePipelinedConnectionOnceItIsOpen) {
+  open_pipeline();
+  std::vector<Params> params;
+  for (int i = 0; i < 200; ++i) params.push_back(Params{i});
+  std::vector<Outcome> outcomes;
+  read_all(kDouble, params, outcomes, 30s);
   std::set<std::int64_t> backends;
   for (int i = 0; i < 200; ++i) {
     ASSERT_TRUE(outcomes[i].rows) << describe(outcomes[i].rows);
@@ -273,24 +290,16 @@ TEST(DbPoolRead, ReadsShareThePipelinedConnectionOnceItIsOpen) {
   }
   EXPECT_EQ(backends.size(), 1u);
   // No pooled connection was needed beyond the first read's.
-  EXPECT_LE(pool.stats().open, 1u);
+  EXPECT_LE(pool_->stats().open, 1u);
 }
 
-TEST(DbPoolRead, InnocentStatementsOfAFailedBatchAreSentAgain) {
-  auto& pg = testing::shared_temp_postgres();
-  asio::io_context io;
-  Pool pool(io, pool_options(pg.url()));
-  (void)backend_of(io, pool);
-  ASSERT_TRUE(run_until(
-      io, [&] { return pool.stats().pipeline; }, 5s));
-  std::vector<Outcome> outcomes(5);
+TEST_F(DbPoolRead, InnocentStatementsOfAFailedBatchAreSentAgain) {
+  open_pipeline();
   const int divisors[] = {1, 0, 2, 0, 5};
-  for (int i = 0; i < 5; ++i) {
-    Params params{divisors[i]};
-    asio::co_spawn(io, submit_read(pool, kDivide, params, &outcomes[i]), asio::detached);
-  }
-  ASSERT_TRUE(run_until(
-      io, [&] { return all_done(outcomes); }, 10s));
+  std::vector<Params> params;
+  for (int d : divisors) params.push_back(Params{d});
+  std::vector<Outcome> outcomes;
+  read_all(kDivide, params, outcomes, 10s);
   for (int i = 0; i < 5; ++i) {
     if (divisors[i] == 0) {
       ASSERT_FALSE(outcomes[i].rows);
@@ -302,70 +311,54 @@ TEST(DbPoolRead, InnocentStatementsOfAFailedBatchAreSentAgain) {
   }
 }
 
-TEST(DbPoolRead, ALostConnectionIsReplacedAndTheReadRetried) {
-  auto& pg = testing::shared_temp_postgres();
-  asio::io_context io;
-  Pool pool(io, pool_options(pg.url()));
-  (void)backend_of(io, pool);
-  ASSERT_TRUE(run_until(
-      io, [&] { return pool.stats().pipeline; }, 5s));
-  const std::int64_t pipelined = backend_of(io, pool);
+TEST_F(DbPoolRead, ALostConnectionIsReplacedAndTheReadRetried) {
+  open_pipeline();
+  const std::int64_t pipelined = backend();
   Params victim{pipelined};
-  auto killed = run_sync(io, pool.query("SELECT pg_terminate_backend($1::int)", victim));
+  auto killed = run_sync(io_, pool_->query("SELECT pg_terminate_backend($1::int)", victim));
   ASSERT_TRUE(killed) << describe(killed);
   ASSERT_TRUE(killed->boolean(0, 0));
   // Whatever the timing of the server's goodbye, the caller sees an answer.
-  const std::int64_t after = backend_of(io, pool);
-  EXPECT_NE(after, pipelined);
+  EXPECT_NE(backend(), pipelined);
   ASSERT_TRUE(run_until(
-      io, [&] { return pool.stats().pipeline; }, 5s));
-  EXPECT_NE(backend_of(io, pool), pipelined);
+      io_, [&] { return pool_->stats().pipeline; }, 5s));
+  EXPECT_NE(backend(), pipelined);
 }
 
-TEST(DbPoolRead, ADatabaseRestartIsAnsweredAtOnce) {
-  auto& pg = testing::shared_temp_postgres();
-  asio::io_context io;
-  Pool pool(io, pool_options(pg.url()));
-  (void)backend_of(io, pool);
-  ASSERT_TRUE(run_until(
-      io, [&] { return pool.stats().pipeline; }, 5s));
-  (void)backend_of(io, pool);
-  pg.restart();
+TEST_F(DbPoolRead, ADatabaseRestartIsAnsweredAtOnce) {
+  open_pipeline();
+  (void)backend();
+  pg_.restart();
   const auto started = std::chrono::steady_clock::now();
   Params params{21};
-  auto rows = run_sync(io, pool.read(kDouble, params));
+  auto rows = run_sync(io_, pool_->read(kDouble, params));
   ASSERT_TRUE(rows) << describe(rows);
   EXPECT_EQ(rows->int64(0, 0), 42);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
 }
 
-TEST(DbPoolRead, WithoutPipeliningReadsUsePooledConnections) {
-  auto& pg = testing::shared_temp_postgres();
-  asio::io_context io;
-  PoolOptions o = pool_options(pg.url());
-  o.pipelined_reads = false;
-  Pool pool(io, o);
-  (void)backend_of(io, pool);
-  (void)backend_of(io, pool);
-  EXPECT_FALSE(pool.stats().pipeline);
-  EXPECT_EQ(pool.stats().open, 1u);
+class DbPoolReadUnpipelined : public DbPoolRead {
+ protected:
+  DbPoolReadUnpipelined() : DbPoolRead(false) {}
+};
+
+TEST_F(DbPoolReadUnpipelined, ReadsUsePooledConnections) {
+  (void)backend();
+  (void)backend();
+  EXPECT_FALSE(pool_->stats().pipeline);
+  EXPECT_EQ(pool_->stats().open, 1u);
 }
 
-TEST(DbPoolRead, CloseFailsReadsWaitingInThePipeline) {
-  auto& pg = testing::shared_temp_postgres();
-  asio::io_context io;
-  Pool pool(io, pool_options(pg.url()));
-  (void)backend_of(io, pool);
-  ASSERT_TRUE(run_until(
-      io, [&] { return pool.stats().pipeline; }, 5s));
+TEST_F(DbPoolRead, CloseFailsReadsWaitingInThePipeline) {
+  open_pipeline();
   std::vector<Outcome> outcomes(1);
   Params slow{"2"};
-  asio::co_spawn(io, submit_read(pool, kSleep, slow, &outcomes[0]), asio::detached);
-  (void)run_until(
-      io, [] { return false; }, 100ms);  // the read reaches the server
-  pool.close();
+  asio::co_spawn(io_, submit_read(*pool_, kSleep, slow, &outcomes[0]), asio::detached);
   ASSERT_TRUE(run_until(
-      io, [&] { return all_done(outcomes); }, 1s));
+      io_, [&] { return pool_->stats().pipelined == 1; }, 5s));
+  pool_->close();
+  ASSERT_TRUE(run_until(
+      io_, [&] { return all_done(outcomes); }, 1s));
   ASSERT_FALSE(outcomes[0].rows);
   EXPECT_EQ(outcomes[0].rows.error().code, "db.unavailable");
 }
