@@ -54,10 +54,13 @@ std::string App::client_ip(const http::Request& req) const {
   return req.remote_addr;
 }
 
-bool App::csrf_ok(const http::Request& req, const RequestContext& ctx) const {
-  // Same-origin Origin first: browsers always send it on unsafe requests.
+bool App::origin_ok(const http::Request& req) const {
+  // Browsers always send Origin on unsafe requests.
   auto origin = req.header("Origin");
-  if (!origin || *origin != services_.config->auth_url.text) return false;
+  return origin && *origin == services_.config->auth_url.text;
+}
+
+bool App::csrf_token_ok(const http::Request& req, const RequestContext& ctx) const {
   std::optional<std::string> token;
   if (auto h = req.header("X-CSRF-Token")) {
     token = std::string(*h);
@@ -80,7 +83,12 @@ void App::finish(http::Response& r, const RequestContext& ctx, bool is_api) cons
   (void)h.set("X-Content-Type-Options", "nosniff");
   // no-referrer would make browsers send "Origin: null" and break sign-out.
   (void)h.set("Referrer-Policy", "strict-origin-when-cross-origin");
-  (void)h.set("X-Frame-Options", "DENY");
+  // For browsers without CSP frame-ancestors; the one page the IdP may frame
+  // (front-channel logout) says so in its own CSP and gets none.
+  if (auto csp = h.get("Content-Security-Policy");
+      !csp || csp->find("frame-ancestors 'none'") != std::string_view::npos) {
+    (void)h.set("X-Frame-Options", "DENY");
+  }
   (void)h.set("Cross-Origin-Opener-Policy", "same-origin");
   if (services_.https) (void)h.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   if (!h.get("Cache-Control")) (void)h.set("Cache-Control", is_api || r.status >= 300 ? "no-store" : "no-cache");
@@ -138,7 +146,10 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
       if (!ctx.session) co_return json_error(401, "unauthorized", "Sign in required");
       [[fallthrough]];
     case Policy::origin_csrf:
-      if (is_unsafe(req.method) && !csrf_ok(req, ctx)) {
+      // Signed out (an expired or revoked session), the token has nothing to
+      // protect: sign-out must still clear the cookie and reach Entra.
+      if (is_unsafe(req.method) &&
+          (!origin_ok(req) || (ctx.session && !csrf_token_ok(req, ctx)))) {
         csrf_rejections_->inc();
         co_return json_error(403, "csrf", "Missing or invalid CSRF token or Origin");
       }

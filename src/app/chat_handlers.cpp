@@ -26,7 +26,7 @@ namespace {
 
 namespace json = boost::json;
 
-db::UserId user_of(const RequestContext& ctx) { return db::UserId{ctx.session->user.id}; }
+db::UserId user_of(const RequestContext& ctx) { return db::UserId{ctx.session->user->id}; }
 
 // The {id} segment when it can be a conversation id at all.
 std::optional<db::ConversationId> conversation_of(const Request& req) {

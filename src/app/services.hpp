@@ -38,6 +38,8 @@ struct Services {
   std::string session_cookie_name;      // parley.session or __Host-parley.session
   std::string transaction_cookie_name;  // parley.oidc or __Host-parley.oidc
   std::string content_security_policy;
+  // The front-channel logout page's: the issuer's origin may frame it.
+  std::string frontchannel_logout_csp;
   bool https = false;
 };
 

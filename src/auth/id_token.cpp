@@ -168,7 +168,33 @@ Result<IdentityClaims> validate_id_token_claims(const json::object& claims,
   }
   if (const json::string* name = string_claim(claims, "name")) out.name = std::string(*name);
   out.expires_at = *exp;
+  out.issuer = std::string(*iss);
+  if (const json::string* sid = string_claim(claims, "sid");
+      sid && is_acceptable_idp_session_id(*sid)) {
+    out.idp_session_id = std::string(*sid);
+  }
   return out;
+}
+
+bool is_trusted_issuer(std::string_view iss, std::string_view configured_issuer,
+                       const std::vector<std::string>& allowed_tenants) {
+  const std::size_t placeholder = configured_issuer.find(kTenantPlaceholder);
+  if (placeholder == std::string_view::npos) return !iss.empty() && iss == configured_issuer;
+  for (const auto& tenant : allowed_tenants) {
+    std::string expected(configured_issuer);
+    expected.replace(placeholder, kTenantPlaceholder.size(), tenant);
+    if (iss == expected) return true;
+  }
+  return false;
+}
+
+bool is_acceptable_idp_session_id(std::string_view sid) {
+  if (sid.empty() || sid.size() > kMaxIdpSessionIdSize) return false;
+  // Entra's are GUIDs; allow the URL-safe token characters other IdPs use.
+  return std::all_of(sid.begin(), sid.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.' || c == '~';
+  });
 }
 
 }  // namespace parley::auth

@@ -43,15 +43,35 @@ const json::string* string_member(const json::object& o, std::string_view key) {
   return v ? v->if_string() : nullptr;
 }
 
+// Counts the values in `v` (itself included), stopping once past `limit`.
+std::size_t count_values(const json::value& v, std::size_t limit) {
+  std::size_t n = 1;
+  if (const json::object* o = v.if_object()) {
+    for (const auto& member : *o) {
+      if (n > limit) break;
+      n += count_values(member.value(), limit - n);
+    }
+  } else if (const json::array* a = v.if_array()) {
+    for (const json::value& item : *a) {
+      if (n > limit) break;
+      n += count_values(item, limit - n);
+    }
+  }
+  return n;
+}
+
 Result<json::object> decode_json_object(std::string_view segment, const char* what) {
   auto bytes = base64url_decode(segment);
   if (!bytes) return make_error("jose.malformed", std::string(what) + " is not base64url");
   boost::system::error_code ec;
   json::parse_options opts;
-  opts.max_depth = 16;
+  opts.max_depth = kMaxJsonDepth;
   json::value v = json::parse(*bytes, ec, {}, opts);
   if (ec) return make_error("jose.malformed", std::string(what) + " is not JSON");
   if (!v.is_object()) return make_error("jose.malformed", std::string(what) + " is not an object");
+  if (count_values(v, kMaxJsonValues) > kMaxJsonValues) {
+    return make_error("jose.malformed", std::string(what) + " holds too many values");
+  }
   return std::move(v.get_object());
 }
 

@@ -26,7 +26,8 @@ bool acceptable_endpoint(std::string_view url) {
   return host == "localhost" || host == "[::1]" || host.starts_with("127.");
 }
 
-std::string form_encode(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+std::string form_encode(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
   std::string out;
   for (const auto& [k, v] : fields) {
     if (!out.empty()) out += '&';
@@ -83,7 +84,8 @@ Result<TokenResponse> parse_token_response(int status, std::string_view body) {
     std::string code_list;
     if (const auto* codes = o.if_contains("error_codes"); codes && codes->is_array()) {
       for (const auto& c : codes->as_array()) {
-        if (c.is_int64()) code_list += (code_list.empty() ? "" : ",") + std::to_string(c.as_int64());
+        if (c.is_int64())
+          code_list += (code_list.empty() ? "" : ",") + std::to_string(c.as_int64());
       }
     }
     if (error.size() > 64) error.resize(64);
@@ -101,35 +103,57 @@ OidcClient::OidcClient(http::HttpClient& http, const Clock& clock, OidcClientOpt
 boost::asio::awaitable<Result<ProviderMetadata>> OidcClient::metadata() {
   const auto now = clock_.now();
   if (metadata_ && now - metadata_fetched_at_ < options_.metadata_max_age) co_return *metadata_;
+  if (metadata_failure_ && now >= metadata_failed_at_ &&
+      now - metadata_failed_at_ < options_.metadata_failure_ttl) {
+    co_return *metadata_failure_;
+  }
+  co_return co_await metadata_flight_.run([this] { return fetch_metadata(); });
+}
+
+boost::asio::awaitable<Result<ProviderMetadata>> OidcClient::fetch_metadata() {
   http::ClientRequest req;
   req.url = options_.issuer + "/.well-known/openid-configuration";
   req.timeout = std::chrono::seconds(10);
   (void)req.headers.set("Accept", "application/json");
+  ++discovery_fetches_;
   auto resp = co_await http_.send(std::move(req));
+  const auto now = clock_.now();
+  auto failed = [&](Error e) -> Result<ProviderMetadata> {
+    if (metadata_) {
+      log::warn("oidc.discovery_refresh_failed").str("code", e.code).str("detail", e.detail);
+      // Keep the last good document; ask again once the failure TTL passed.
+      metadata_fetched_at_ = now - options_.metadata_max_age + options_.metadata_failure_ttl;
+      return *metadata_;
+    }
+    metadata_failure_ = e;
+    metadata_failed_at_ = now;
+    return e;
+  };
   if (!resp || resp->status != 200) {
     const std::string why = resp ? "status " + std::to_string(resp->status)
                                  : std::string(resp.error().code) + " " + resp.error().detail;
-    if (metadata_) {
-      log::warn("oidc.discovery_refresh_failed").str("detail", why);
-      co_return *metadata_;  // keep the last good document
-    }
-    co_return make_error("oidc.discovery_failed", why);
+    co_return failed(make_error("oidc.discovery_failed", why));
   }
   auto parsed = parse_discovery(resp->body);
-  if (!parsed) co_return parsed.error();
+  if (!parsed) co_return failed(parsed.error());
   // The issuer in the document must be the configured one (OIDC Discovery
   // 4.3). A multi-tenant document carries the {tenantid} template instead.
   const bool templated = parsed->issuer.find("{tenantid}") != std::string::npos;
   if (!templated && parsed->issuer != options_.issuer) {
-    co_return make_error("oidc.issuer_mismatch",
-                         "discovery issuer " + parsed->issuer + " != " + options_.issuer);
+    co_return failed(make_error("oidc.issuer_mismatch",
+                                "discovery issuer " + parsed->issuer + " != " + options_.issuer));
   }
   metadata_ = *parsed;
   metadata_fetched_at_ = now;
+  metadata_failure_.reset();
   co_return *metadata_;
 }
 
 boost::asio::awaitable<Status> OidcClient::refresh_jwks() {
+  co_return co_await jwks_flight_.run([this] { return fetch_jwks(); });
+}
+
+boost::asio::awaitable<Status> OidcClient::fetch_jwks() {
   auto meta = co_await metadata();
   if (!meta) co_return meta.error();
   http::ClientRequest req;
@@ -145,8 +169,28 @@ boost::asio::awaitable<Status> OidcClient::refresh_jwks() {
   }
   auto keys = jose::parse_jwks(resp->body);
   if (!keys) co_return make_error("oidc.jwks_unavailable", keys.error().detail);
-  jwks_ = std::move(*keys);
+  jwks_ = merge_keys(std::move(*keys));
+  jwks_fetched_at_ = clock_.now();
   co_return Status{};
+}
+
+jose::Jwks OidcClient::merge_keys(jose::Jwks fetched) {
+  std::unordered_map<std::string, int> absences;
+  if (jwks_) {
+    for (const auto& old : jwks_->entries()) {
+      if (fetched.find(old.kid) != nullptr) continue;  // still published: the IdP's copy wins
+      const auto it = key_absences_.find(old.kid);
+      const int missing = (it == key_absences_.end() ? 0 : it->second) + 1;
+      if (missing >= 2) {
+        log::info("oidc.key_retired").str("kid", old.kid);
+        continue;
+      }
+      absences[old.kid] = missing;
+      fetched.add(old.kid, old.key);
+    }
+  }
+  key_absences_ = std::move(absences);
+  return fetched;
 }
 
 boost::asio::awaitable<Result<json::object>> OidcClient::verify_signature(std::string id_token) {
@@ -155,14 +199,23 @@ boost::asio::awaitable<Result<json::object>> OidcClient::verify_signature(std::s
   if (!jwks_) {
     auto st = co_await refresh_jwks();
     if (!st) co_return st.error();
+  } else if (clock_.now() - jwks_fetched_at_ >= options_.jwks_max_age) {
+    // Daily, so that keys the IdP retired are dropped (two fetches later)
+    // even when no new kid ever asks for a refresh. A failure keeps the keys.
+    jwks_fetched_at_ = clock_.now();
+    if (auto st = co_await refresh_jwks(); !st) {
+      log::warn("oidc.jwks_refresh_failed").str("detail", st.error().detail);
+    }
   }
   auto claims = jose::verify(*jws, *jwks_);
   if (!claims && claims.error().code == "jose.unknown_kid") {
     const auto now = clock_.now();
     const bool may_refresh = !unknown_kid_refresh_at_ ||
                              now - *unknown_kid_refresh_at_ >= options_.jwks_min_refresh_interval;
-    if (may_refresh) {
-      unknown_kid_refresh_at_ = now;  // failures count too: an attacker's kids cost one fetch a minute
+    // A refresh already running (another sign-in's new kid) is joined, not refused.
+    if (may_refresh || jwks_flight_.running()) {
+      // Failures count too: an attacker's kids cost one fetch per interval.
+      if (!jwks_flight_.running()) unknown_kid_refresh_at_ = now;
       auto st = co_await refresh_jwks();
       if (!st) {
         log::warn("oidc.jwks_refresh_failed").str("detail", st.error().detail);
@@ -175,8 +228,8 @@ boost::asio::awaitable<Result<json::object>> OidcClient::verify_signature(std::s
 }
 
 boost::asio::awaitable<Result<TokenResponse>> OidcClient::exchange_code(std::string code,
-                                                                         std::string code_verifier,
-                                                                         std::string redirect_uri) {
+                                                                        std::string code_verifier,
+                                                                        std::string redirect_uri) {
   auto meta = co_await metadata();
   if (!meta) co_return meta.error();
   http::ClientRequest req;

@@ -51,6 +51,7 @@ std::string public_reason_for(std::string_view code) {
   }
   if (code == "oidc.user_disabled") return "account_disabled";
   if (code == "oidc.tenant_not_allowed" || code == "oidc.wrong_tenant") return "tenant_not_allowed";
+  if (code == "oidc.throttled") return "too_many_attempts";
   if (code.starts_with("jose.") || code.starts_with("oidc.")) return "invalid_token";
   return "unavailable";
 }
@@ -67,7 +68,24 @@ SignInService::SignInService(OidcClient& oidc, SessionService& sessions, UserDir
       transaction_sealer_(transaction_sealer),
       random_(random),
       clock_(clock),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      throttle_(options_.throttle) {}
+
+void SignInService::register_metrics(metrics::Registry& registry) {
+  metrics_ = &registry;
+  throttled_ = &registry.counter("parley_auth_callbacks_throttled_total",
+                                 "Sign-in callbacks refused unprocessed: the client IP had too "
+                                 "many failures");
+  audit_suppressed_ = &registry.counter("parley_auth_failures_unaudited_total",
+                                        "Sign-in failures over the per-minute audit budget "
+                                        "(summarised in one audit row a minute)");
+  for (std::string_view reason : {"access_denied", "session_expired", "provider_unavailable",
+                                  "account_disabled", "tenant_not_allowed", "invalid_token",
+                                  "unavailable"}) {
+    (void)registry.counter("parley_auth_sign_in_failures_total", "Sign-in failures by reason",
+                           "reason=\"" + std::string(reason) + "\"");
+  }
+}
 
 boost::asio::awaitable<Result<SignInStart>> SignInService::begin(std::string callback_url,
                                                                   std::optional<bool> silent) {
@@ -92,23 +110,53 @@ boost::asio::awaitable<Result<SignInStart>> SignInService::begin(std::string cal
 
 boost::asio::awaitable<SignInOutcome> SignInService::fail(std::string code,
                                                           const CallbackParams& params) {
+  const auto now = clock_.now();
   log::warn("auth.sign_in_rejected").str("reason", code).str("request_id", params.request_id);
-  AuditEvent ev;
-  ev.action = "sign_in";
-  ev.outcome = "failure";
-  ev.reason = code;
-  ev.ip = params.ip;
-  ev.request_id = params.request_id;
-  co_await audit_.record(std::move(ev));
+  throttle_.failed(params.ip, now);
   SignInOutcome out;
   out.kind = SignInOutcome::Kind::failed;
   out.public_reason = public_reason_for(code);
+  if (metrics_) {
+    metrics_->counter("parley_auth_sign_in_failures_total", "Sign-in failures by reason",
+                      "reason=\"" + out.public_reason + "\"")
+        .inc();
+  }
+  if (throttle_.may_audit(now)) {
+    AuditEvent ev;
+    ev.action = "sign_in";
+    ev.outcome = "failure";
+    ev.reason = code;
+    ev.ip = params.ip;
+    ev.request_id = params.request_id;
+    co_await audit_.record(std::move(ev));
+  } else if (audit_suppressed_) {
+    audit_suppressed_->inc();
+  }
   out.error_code = std::move(code);
   co_return out;
 }
 
+boost::asio::awaitable<void> SignInService::flush_suppressed_audit() {
+  const std::int64_t suppressed = throttle_.take_suppressed();
+  if (suppressed == 0) co_return;
+  AuditEvent ev;
+  ev.action = "sign_in";
+  ev.outcome = "failure";
+  ev.reason = "suppressed";
+  ev.counts.emplace_back("count", suppressed);
+  co_await audit_.record(std::move(ev));
+}
+
 boost::asio::awaitable<SignInOutcome> SignInService::complete(CallbackParams params) {
   const std::int64_t now = clock_.now_seconds();
+  if (!throttle_.admit(params.ip, clock_.now())) {
+    if (throttled_) throttled_->inc();
+    SignInOutcome out;
+    out.kind = SignInOutcome::Kind::throttled;
+    out.error_code = "oidc.throttled";
+    out.public_reason = public_reason_for(out.error_code);
+    co_return out;
+  }
   // The transaction cookie binds the callback to the browser that started
   // the sign-in (a callback delivered to another browser has none).
   if (!params.transaction_cookie) co_return co_await fail("oidc.transaction_missing", params);
@@ -166,8 +214,15 @@ boost::asio::awaitable<SignInOutcome> SignInService::complete(CallbackParams par
   if (record->disabled) co_return co_await fail("oidc.user_disabled", params);
   user.id = record->id;
 
-  auto session = co_await sessions_.create(std::move(user), params.user_agent, params.ip);
+  SessionOrigin origin{params.user_agent, params.ip, identity->idp_session_id, identity->issuer};
+  auto session = co_await sessions_.create(std::move(user), std::move(origin));
   if (!session) co_return co_await fail(std::string(session.error().code), params);
+  if (params.replaces) {
+    auto st = co_await sessions_.revoke(params.replaces->session_id, params.replaces->user_id,
+                                        "replaced");
+    // Ended here already; other replicas learn it from the row (or its expiry).
+    if (!st) log::warn("auth.replaced_session_revoke_failed").str("code", st.error().code);
+  }
 
   AuditEvent ev;
   ev.action = "sign_in";
