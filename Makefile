@@ -31,7 +31,7 @@ fuzz:
 	@$(CMAKE_BUILD) build/fuzz -j $(JOBS)
 
 test: deps asan fuzz
-	@cd build/asan && ctest --output-on-failure --timeout 600 -j 2 --repeat until-pass:2
+	@cd build/asan && ctest --output-on-failure --timeout 600 -j 2
 
 bench: deps release
 	@./scripts/bench.sh
