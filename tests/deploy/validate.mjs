@@ -11,10 +11,11 @@
 // Exit 0 when everything holds; the problems are printed one per line.
 
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
+import ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -67,6 +68,46 @@ async function schemaProblems(obj) {
     return [];
   } catch (e) {
     return [`schema: ${String(e.message).split('\n').slice(0, 5).join('; ')}`];
+  }
+}
+
+// The JSON schemas in kubernetes-models allow fields they do not know, so a
+// misspelt field (`readinesProbe`) would pass them and be dropped by the
+// API server. The same package's TypeScript types do not: each object is
+// type-checked as an object literal of its kind, where an unknown property
+// is an error.
+function unknownFieldProblems(objs) {
+  const typed = objs.filter((o) => !crdValidators[`${o.apiVersion}/${o.kind}`]);
+  const lines = [];
+  typed.forEach((o, i) => {
+    const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : [null, o.apiVersion];
+    const from = `kubernetes-models/${group ? group + '/' : ''}${version}/${o.kind}`;
+    lines.push(`import type { I${o.kind} as T${i} } from ${JSON.stringify(from)};`);
+  });
+  const starts = [];  // the line where each object's literal begins
+  typed.forEach((o, i) => {
+    starts.push(lines.join('\n').split('\n').length);
+    lines.push(`export const o${i}: T${i} = ${JSON.stringify(o, null, 1)};`);
+  });
+  // Inside node_modules so that the package's types resolve; removed after.
+  const dir = path.join(here, 'node_modules', '.parley-strict');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `objects-${process.pid}.ts`);
+  writeFileSync(file, lines.join('\n'));
+  try {
+    const program = ts.createProgram([file], {
+      strict: true, noEmit: true, skipLibCheck: true, types: [],
+      module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
+      target: ts.ScriptTarget.ES2022,
+    });
+    return ts.getPreEmitDiagnostics(program).map((d) => {
+      const text = ts.flattenDiagnosticMessageText(d.messageText, ' ');
+      const at = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : -1;
+      const owner = typed[starts.filter((line) => line <= at).length - 1];
+      return `${owner ? `${owner.kind}/${owner.metadata?.name}: ` : ''}schema: ${text.slice(0, 300)}`;
+    });
+  } finally {
+    rmSync(file, { force: true });
   }
 }
 
@@ -362,17 +403,19 @@ const mutations = [
   ['production', (o) => { dep(o).containers[0].env.push({ name: 'AZURE_OPENAI_API_KEY', valueFrom: { secretKeyRef: { name: 'parley-secrets', key: 'k' } } }); }],
   ['schema', (o) => { dep(o).containers[0].ports[0].containerPort = 'http'; }],
   ['schema', (o) => { find(o, 'SecretProviderClass').spec.secretObject = []; }],
+  ['schema', (o) => { dep(o).containers[0].readinesProbe = dep(o).containers[0].readinessProbe; }],
 ];
 function find(objs, kind) { return objs.find((o) => o.kind === kind); }
 function dep(objs) { return find(objs, 'Deployment').spec.template.spec; }
 function job(objs) { return find(objs, 'Job').spec.template.spec; }
 function netpol(objs) { return find(objs, 'NetworkPolicy'); }
 
-async function problemsOf(objs, overlay) {
+async function problemsOf(objs, overlay, { strict = true } = {}) {
   const out = [];
   for (const o of objs) {
     for (const p of await schemaProblems(o)) out.push(`${o.kind}/${o.metadata?.name}: ${p}`);
   }
+  if (strict) out.push(...unknownFieldProblems(objs));
   return [...out, ...ruleProblems(objs, overlay)];
 }
 
@@ -408,7 +451,7 @@ if (rendered.production) {
   for (const [rule, mutate] of mutations) {
     const objs = structuredClone(rendered.production);
     mutate(objs);
-    const problems = await problemsOf(objs, 'production');
+    const problems = await problemsOf(objs, 'production', { strict: mutate.toString().includes('readinesProbe') });
     if (problems.some((p) => p.startsWith(rule) || p.includes(`: ${rule}:`))) caught++;
     else {
       failed++;
