@@ -12,12 +12,14 @@ packages=(
   libcpp-httplib-dev
   clang libclang-rt-14-dev
   wrk curl procps
-  nginx pgbouncer
+  nginx
 )
 # Browser tests drive Debian's chromium; container image builds skip it.
 [[ "${PARLEY_NO_BROWSER:-0}" == 1 ]] || packages+=(chromium)
 # `make image` / `make image-test`: daemonless OCI tools (not needed by `make test`).
 [[ "${PARLEY_IMAGE_TOOLS:-0}" == 1 ]] && packages+=(buildah podman runc skopeo)
+# `make bench-connections`: the PgBouncer probe (not needed by `make test`).
+[[ "${PARLEY_BENCH_TOOLS:-0}" == 1 ]] && packages+=(pgbouncer)
 # The manifest test renders deploy/kustomize with `kubectl kustomize`. This
 # machine image already has a kubectl package (kustomize v5); elsewhere
 # Debian's kubernetes-client provides one (kustomize v2.0.3, which the
