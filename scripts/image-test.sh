@@ -128,9 +128,13 @@ stored=$(psql "$DATABASE_URL" -XqtA -c "SELECT status FROM messages WHERE conver
 [[ $stored == complete ]] || fail "stored status: $stored"
 pass "streamed answer: $events; stored complete"
 
-# Memory of the running container (cgroup v1 or v2 as podman reports it).
-mem=$(podman stats --no-stream --format '{{.MemUsage}}' "$container" 2>/dev/null | cut -d/ -f1 || true)
-[[ -n $mem ]] && pass "container memory after one answer: $mem"
+# Memory of the process in the container (the cgroup figures podman reports
+# with cgroupfs here are not the process's).
+pid=$(podman inspect --format '{{.State.Pid}}' "$container")
+rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
+hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
+startup=$(podman logs "$container" 2>&1 | grep -o '"startup_ms":[0-9]*' | tail -n1 | cut -d: -f2)
+pass "in the container: start-up ${startup} ms (parley's own startup_ms), RSS $((rss / 1024)) MB (peak $((hwm / 1024)) MB) after one answer"
 
 # SIGTERM: a clean exit 0.
 podman kill --signal TERM "$container" >/dev/null
