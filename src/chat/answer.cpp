@@ -51,6 +51,7 @@ struct Turn {
   Ending ending = Ending::none;
   std::optional<Error> error;
   bool client_gone = false;
+  bool write_failed = false;  // the client really left (client_gone alone may be a shutdown)
   SteadyClock::time_point started = SteadyClock::now();
   std::optional<SteadyClock::duration> first_token;
 
@@ -115,6 +116,7 @@ asio::awaitable<void> pump(Turn& t, llm::ModelRequest request) {
       unsaved += delta.size();
       if (!co_await t.out.write(delta_frame(delta))) {
         t.client_gone = true;
+        t.write_failed = true;
         t.stream->cancel();
         t.ending = Ending::stopped;
         co_return;
@@ -199,6 +201,7 @@ asio::awaitable<AnswerOutcome> stream_answer(llm::ChatModel& model, llm::ModelRe
   Turn t(model, out, sink, stop, timing);
   if (!co_await out.write(start_frame(ids.user_message_id, ids.assistant_message_id))) {
     t.client_gone = true;
+    t.write_failed = true;
   }
   co_await (pump(t, std::move(request)) || watch(t));
   t.note_gone();
@@ -235,7 +238,12 @@ asio::awaitable<AnswerOutcome> stream_answer(llm::ChatModel& model, llm::ModelRe
         .str("message_id", ids.assistant_message_id);
   }
 
-  if (!t.client_gone && !out.client_gone()) {
+  // A server shutdown (a rolling restart) reads as client_gone() too but
+  // still lets us write: the browser then gets the final event with what was
+  // stored (`done` complete, or stopped with the text so far) instead of a
+  // stream that just ends. To a client that really left, the write fails
+  // without effect.
+  if (!t.write_failed) {
     std::string tail;
     if (title) tail += title_frame(*title);
     if (shown) {

@@ -32,12 +32,20 @@ class FakeResponseStream final : public http::ResponseStream {
     ++writes;
     co_return true;
   }
-  bool client_gone() const override { return gone_; }
+  bool client_gone() const override { return gone_ || shutting_down_; }
   asio::awaitable<void> wait_client_gone() override {
-    if (!gone_) (void)co_await gone_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (!client_gone()) {
+      (void)co_await gone_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
   }
   void disconnect() {
     gone_ = true;
+    gone_timer_.cancel();
+  }
+  // What the HTTP server does on SIGTERM: handlers see client_gone(), but
+  // the client is still there and writes go through.
+  void shut_down() {
+    shutting_down_ = true;
     gone_timer_.cancel();
   }
 
@@ -47,6 +55,7 @@ class FakeResponseStream final : public http::ResponseStream {
  private:
   asio::steady_timer gone_timer_;
   bool gone_ = false;
+  bool shutting_down_ = false;
 };
 
 class FakeSink final : public AnswerSink {
@@ -213,6 +222,19 @@ TEST_F(ChatAnswer, ClientGoneWhileTheModelIsSilentCancelsAndStoresStopped) {
   EXPECT_EQ(model_.stats->cancelled, 1);
   EXPECT_EQ(events(out_.body), (std::vector<std::string>{"start", "delta"}))
       << "nothing after leaving";
+  EXPECT_EQ(sink_->finished->status, "stopped");
+  EXPECT_EQ(sink_->finished->content, "Partial");
+}
+
+TEST_F(ChatAnswer, ServerShutdownStopsTheAnswerAndStillSendsDoneStopped) {
+  model_.script = {test::text("Partial"), Stall{}};
+  at(100ms, [this] { out_.shut_down(); });
+  const AnswerOutcome o = run();
+  EXPECT_EQ(o.status, "stopped");
+  EXPECT_EQ(model_.stats->cancelled, 1);
+  EXPECT_EQ(events(out_.body), (std::vector<std::string>{"start", "delta", "done"}))
+      << "the browser learns how the answer ended";
+  EXPECT_NE(out_.body.find("\"status\":\"stopped\""), std::string::npos);
   EXPECT_EQ(sink_->finished->status, "stopped");
   EXPECT_EQ(sink_->finished->content, "Partial");
 }
