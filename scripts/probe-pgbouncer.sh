@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What PgBouncer (Debian's package) in transaction mode does to the ways
-# Parley talks to PostgreSQL (decision XXXX-deployment, "PgBouncer"):
+# Parley talks to PostgreSQL (decision 0005-deployment, "PgBouncer"):
 # named prepared statements (every pooled and pipelined statement), unnamed
 # statements, pipelines of each, and LISTEN. pgbench, 4 clients sharing a
 # pool of 2 server connections. Loopback only; everything is stopped at exit.
