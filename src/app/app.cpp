@@ -2,6 +2,7 @@
 
 #include "app/handlers.hpp"
 #include "app/html.hpp"
+#include "app/errors.hpp"
 #include "app/responses.hpp"
 #include "http/cookies.hpp"
 #include "observability/log.hpp"
@@ -112,11 +113,11 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
     route = *match.route;
     req.params = std::move(match.params);
   } else if (match.method_not_allowed) {
-    co_return json_error(405, "method_not_allowed", "Method not allowed on this path");
+    co_return error_response(errc::app::method_not_allowed);
   } else if (!is_api && method == http::Method::get) {
     route = &kUnknownPage;
   } else {
-    co_return json_error(404, "not_found", "No such endpoint");
+    co_return error_response(errc::app::no_endpoint);
   }
 
   // The session, when a cookie is present. Bad cookies are simply "signed out".
@@ -128,7 +129,7 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
       } else if (route->policy != Policy::public_) {
         log::error("session.store_unavailable").str("code", resolved.error().code)
             .str("request_id", req.request_id);
-        co_return json_error(503, "unavailable", "The service is temporarily unavailable");
+        co_return error_response(resolved.error());
       }
     }
   }
@@ -140,10 +141,10 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
       if (!ctx.session) co_return redirect(sign_in_redirect_for(req));
       break;
     case Policy::session:
-      if (!ctx.session) co_return json_error(401, "unauthorized", "Sign in required");
+      if (!ctx.session) co_return error_response(errc::app::sign_in_required);
       break;
     case Policy::session_csrf:
-      if (!ctx.session) co_return json_error(401, "unauthorized", "Sign in required");
+      if (!ctx.session) co_return error_response(errc::app::sign_in_required);
       [[fallthrough]];
     case Policy::origin_csrf:
       // Signed out (an expired or revoked session), the token has nothing to
@@ -151,7 +152,7 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
       if (is_unsafe(req.method) &&
           (!origin_ok(req) || (ctx.session && !csrf_token_ok(req, ctx)))) {
         csrf_rejections_->inc();
-        co_return json_error(403, "csrf", "Missing or invalid CSRF token or Origin");
+        co_return error_response(errc::app::csrf);
       }
       break;
   }

@@ -1,5 +1,6 @@
 #include "app/handlers.hpp"
 #include "app/html.hpp"
+#include "app/errors.hpp"
 #include "app/responses.hpp"
 #include "http/cookies.hpp"
 #include "observability/log.hpp"
@@ -82,7 +83,7 @@ awaitable<Response> sign_out(Services& s, Request& req, RequestContext& ctx) {
       // The local revocation already holds; other replicas need the row.
       log::error("auth.sign_out_store_failed").str("code", st.error().code)
           .str("request_id", req.request_id);
-      co_return json_error(503, "unavailable", "Sign-out could not be completed; please retry");
+      co_return error_response(errc::app::sign_out_incomplete);
     }
     auth::AuditEvent ev;
     ev.action = "sign_out";

@@ -4,6 +4,7 @@
 #include <boost/url/parse.hpp>
 
 #include "observability/log.hpp"
+#include "auth/errors.hpp"
 
 namespace parley::auth {
 
@@ -43,7 +44,7 @@ std::string form_encode(
 Result<ProviderMetadata> parse_discovery(std::string_view text) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return make_error("oidc.discovery_invalid", "not a JSON object");
+  if (ec || !v.is_object()) return make_error(errc::oidc::discovery_invalid, "not a JSON object");
   const auto& o = v.as_object();
   ProviderMetadata m;
   m.issuer = string_field(o, "issuer");
@@ -53,11 +54,11 @@ Result<ProviderMetadata> parse_discovery(std::string_view text) {
   m.end_session_endpoint = string_field(o, "end_session_endpoint");
   if (m.issuer.empty() || m.authorization_endpoint.empty() || m.token_endpoint.empty() ||
       m.jwks_uri.empty()) {
-    return make_error("oidc.discovery_invalid", "issuer or an endpoint is missing");
+    return make_error(errc::oidc::discovery_invalid, "issuer or an endpoint is missing");
   }
   for (const std::string* url : {&m.authorization_endpoint, &m.token_endpoint, &m.jwks_uri}) {
     if (!acceptable_endpoint(*url)) {
-      return make_error("oidc.discovery_invalid", "endpoint is not https: " + *url);
+      return make_error(errc::oidc::discovery_invalid, "endpoint is not https: " + *url);
     }
   }
   if (!m.end_session_endpoint.empty() && !acceptable_endpoint(m.end_session_endpoint)) {
@@ -70,14 +71,14 @@ Result<TokenResponse> parse_token_response(int status, std::string_view body) {
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
   if (ec || !v.is_object()) {
-    return make_error("oidc.token_endpoint_failed",
+    return make_error(errc::oidc::token_endpoint_failed,
                       "token endpoint answered " + std::to_string(status) + " without JSON");
   }
   const auto& o = v.as_object();
   if (status < 200 || status > 299) {
     std::string error = string_field(o, "error");
     if (error.empty()) {
-      return make_error("oidc.token_endpoint_failed",
+      return make_error(errc::oidc::token_endpoint_failed,
                         "token endpoint answered " + std::to_string(status));
     }
     // error_description can carry attacker-influenced text: keep the code.
@@ -89,11 +90,11 @@ Result<TokenResponse> parse_token_response(int status, std::string_view body) {
       }
     }
     if (error.size() > 64) error.resize(64);
-    return make_error("oidc.token_error", error + (code_list.empty() ? "" : " AADSTS" + code_list));
+    return make_error(errc::oidc::token_error, error + (code_list.empty() ? "" : " AADSTS" + code_list));
   }
   TokenResponse t;
   t.id_token = string_field(o, "id_token");
-  if (t.id_token.empty()) return make_error("oidc.missing_id_token", "no id_token in the answer");
+  if (t.id_token.empty()) return make_error(errc::oidc::missing_id_token, "no id_token in the answer");
   return t;
 }
 
@@ -132,7 +133,7 @@ boost::asio::awaitable<Result<ProviderMetadata>> OidcClient::fetch_metadata() {
   if (!resp || resp->status != 200) {
     const std::string why = resp ? "status " + std::to_string(resp->status)
                                  : std::string(resp.error().code) + " " + resp.error().detail;
-    co_return failed(make_error("oidc.discovery_failed", why));
+    co_return failed(make_error(errc::oidc::discovery_failed, why));
   }
   auto parsed = parse_discovery(resp->body);
   if (!parsed) co_return failed(parsed.error());
@@ -140,7 +141,7 @@ boost::asio::awaitable<Result<ProviderMetadata>> OidcClient::fetch_metadata() {
   // 4.3). A multi-tenant document carries the {tenantid} template instead.
   const bool templated = parsed->issuer.find("{tenantid}") != std::string::npos;
   if (!templated && parsed->issuer != options_.issuer) {
-    co_return failed(make_error("oidc.issuer_mismatch",
+    co_return failed(make_error(errc::oidc::issuer_mismatch,
                                 "discovery issuer " + parsed->issuer + " != " + options_.issuer));
   }
   metadata_ = *parsed;
@@ -165,10 +166,10 @@ boost::asio::awaitable<Status> OidcClient::fetch_jwks() {
   if (!resp || resp->status != 200) {
     const std::string why = resp ? "status " + std::to_string(resp->status)
                                  : std::string(resp.error().code) + " " + resp.error().detail;
-    co_return make_error("oidc.jwks_unavailable", why);
+    co_return make_error(errc::oidc::jwks_unavailable, why);
   }
   auto keys = jose::parse_jwks(resp->body);
-  if (!keys) co_return make_error("oidc.jwks_unavailable", keys.error().detail);
+  if (!keys) co_return make_error(errc::oidc::jwks_unavailable, keys.error().detail);
   jwks_ = merge_keys(std::move(*keys));
   jwks_fetched_at_ = clock_.now();
   co_return Status{};
@@ -208,7 +209,7 @@ boost::asio::awaitable<Result<json::object>> OidcClient::verify_signature(std::s
     }
   }
   auto claims = jose::verify(*jws, *jwks_);
-  if (!claims && claims.error().code == "jose.unknown_kid") {
+  if (!claims && claims.error().is(errc::jose::unknown_kid)) {
     const auto now = clock_.now();
     const bool may_refresh = !unknown_kid_refresh_at_ ||
                              now - *unknown_kid_refresh_at_ >= options_.jwks_min_refresh_interval;
@@ -247,7 +248,7 @@ boost::asio::awaitable<Result<TokenResponse>> OidcClient::exchange_code(std::str
                           {"scope", "openid profile email"}});
   auto resp = co_await http_.send(std::move(req));
   if (!resp) {
-    co_return make_error("oidc.token_endpoint_failed",
+    co_return make_error(errc::oidc::token_endpoint_failed,
                          std::string(resp.error().code) + " " + resp.error().detail);
   }
   co_return parse_token_response(resp->status, resp->body);

@@ -102,7 +102,7 @@ struct SignInOutcome {
   // restart (silent SSO fell back to an interactive sign-in)
   SignInStart restart;
   // failed: the internal code (audit, logs) and the public reason for the page
-  std::string error_code;
+  std::string error_code;  // the dotted name, for logs
   std::string public_reason;
 };
 
@@ -130,7 +130,7 @@ class SignInService {
   void register_metrics(metrics::Registry& registry);
 
  private:
-  boost::asio::awaitable<SignInOutcome> fail(std::string code, const CallbackParams& params);
+  boost::asio::awaitable<SignInOutcome> fail(Error error, const CallbackParams& params);
 
   OidcClient& oidc_;
   SessionService& sessions_;
@@ -149,6 +149,6 @@ class SignInService {
 
 // Maps an internal sign-in error code to the public reason shown on the
 // error page (app/html.cpp has the texts).
-std::string public_reason_for(std::string_view code);
+std::string public_reason_for(const Error& e);
 
 }  // namespace parley::auth

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "core/result.hpp"
+#include "core/errors.hpp"
 
 namespace parley {
 
@@ -32,7 +33,7 @@ class SingleFlight {
     if (*slot_) {
       auto flight = *slot_;  // keeps the timer alive while we wait
       (void)co_await flight->done.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-      if (!flight->result) co_return make_error("single_flight.abandoned");
+      if (!flight->result) co_return make_error(errc::single_flight::abandoned);
       co_return *flight->result;
     }
     auto flight = std::make_shared<Flight>(co_await boost::asio::this_coro::executor);
