@@ -1,5 +1,11 @@
 import { useCallback, useEffect, useReducer, useState } from 'react';
-import { ApiError, getSession, listConversations, type ConversationItem, type Session } from './api';
+import {
+  ApiError,
+  getSession,
+  listConversations,
+  type ConversationItem,
+  type Session,
+} from './api';
 import { Chat } from './Chat';
 import { MenuIcon } from './icons';
 import { loadMarkdown } from './markdownLoader';
@@ -11,7 +17,9 @@ import { UserMenu } from './UserMenu';
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [sessionError, setSessionError] = useState<string | null>(null);
-  const [conversationId, setConversationId] = useState(() => conversationIdFromPath(location.pathname));
+  const [conversationId, setConversationId] = useState(() =>
+    conversationIdFromPath(location.pathname),
+  );
   const [list, dispatchList] = useReducer(listReducer, initialList);
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [online, setOnline] = useState(() => navigator.onLine);
@@ -29,7 +37,9 @@ export function App() {
         if (s === null) reauthenticate();
         else setSession(s);
       })
-      .catch((e: unknown) => setSessionError(e instanceof ApiError ? e.message : 'Parley could not be reached.'));
+      .catch((e: unknown) =>
+        setSessionError(e instanceof ApiError ? e.message : 'Parley could not be reached.'),
+      );
   }, []);
 
   useEffect(() => {
@@ -55,7 +65,10 @@ export function App() {
         dispatchList({ type: 'page', page, reset });
       } catch (e) {
         if (e instanceof ApiError && e.kind === 'unauthorized') return reauthenticate();
-        dispatchList({ type: 'failed', error: e instanceof Error ? e.message : 'Could not load conversations' });
+        dispatchList({
+          type: 'failed',
+          error: e instanceof Error ? e.message : 'Could not load conversations',
+        });
       }
     },
     [list.loading, list.done, list.cursor],
@@ -91,7 +104,9 @@ export function App() {
       <main className="center-page">
         <h1>Parley</h1>
         <p role="alert">{sessionError}</p>
-        <button type="button" onClick={() => location.reload()}>Try again</button>
+        <button type="button" onClick={() => location.reload()}>
+          Try again
+        </button>
       </main>
     );
   }
@@ -100,7 +115,9 @@ export function App() {
 
   return (
     <div className={'layout' + (sidebarOpen ? ' sidebar-open' : '')}>
-      <a className="skip-link" href="#composer-input">Skip to message input</a>
+      <a className="skip-link" href="#composer-input">
+        Skip to message input
+      </a>
       <Sidebar
         list={list}
         activeId={conversationId}

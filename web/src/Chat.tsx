@@ -1,7 +1,33 @@
-import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
-import { ApiError, createConversation, getConversation, stopAnswer, streamAnswer, type ConversationItem, type Message } from './api';
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useReducer,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type MouseEvent,
+} from 'react';
+import {
+  ApiError,
+  createConversation,
+  getConversation,
+  stopAnswer,
+  streamAnswer,
+  type ConversationItem,
+  type Message,
+} from './api';
 import { reauthenticate } from './route';
-import { canRegenerate, chatReducer, initialChat, isBusy, retryAction, type ChatState } from './chatState';
+import {
+  canRegenerate,
+  chatReducer,
+  initialChat,
+  isBusy,
+  retryAction,
+  type ChatState,
+} from './chatState';
 import { useMarkdown } from './markdownLoader';
 
 interface Props {
@@ -33,7 +59,10 @@ export function Chat({ conversationId, onCreated, onTouched }: Props) {
       .catch((e: unknown) => {
         if (cancelled) return;
         if (e instanceof ApiError && e.kind === 'unauthorized') return reauthenticate();
-        dispatch({ type: 'load_failed', error: e instanceof ApiError ? e : new ApiError(0, 'network', String(e)) });
+        dispatch({
+          type: 'load_failed',
+          error: e instanceof ApiError ? e : new ApiError(0, 'network', String(e)),
+        });
       });
     return () => {
       cancelled = true;
@@ -54,11 +83,14 @@ export function Chat({ conversationId, onCreated, onTouched }: Props) {
           content,
           (event) => {
             dispatch({ type: 'stream', event, now: new Date().toISOString() });
-            if (event.type === 'start' && stopRequested.current) void stopAnswer(id).catch(() => {});
+            if (event.type === 'start' && stopRequested.current)
+              void stopAnswer(id).catch(() => {});
             if (event.type === 'title') onTouched(id, event.title);
             if (event.type === 'done') {
               terminal = true;
-              setAnnouncement(event.status === 'complete' ? 'Answer complete' : 'Answer ' + event.status);
+              setAnnouncement(
+                event.status === 'complete' ? 'Answer complete' : 'Answer ' + event.status,
+              );
             }
             if (event.type === 'error') {
               terminal = true;
@@ -67,14 +99,22 @@ export function Chat({ conversationId, onCreated, onTouched }: Props) {
           },
           controller.signal,
         );
-        if (!terminal) throw new ApiError(0, 'network', 'The connection dropped while the answer was streaming.');
+        if (!terminal)
+          throw new ApiError(
+            0,
+            'network',
+            'The connection dropped while the answer was streaming.',
+          );
       } catch (e) {
         if ((e as Error).name === 'AbortError') {
           if (stopRequested.current) dispatch({ type: 'aborted' });
           return;
         }
         if (e instanceof ApiError && e.kind === 'unauthorized') return reauthenticate();
-        dispatch({ type: 'request_failed', error: e instanceof ApiError ? e : new ApiError(0, 'network', String(e)) });
+        dispatch({
+          type: 'request_failed',
+          error: e instanceof ApiError ? e : new ApiError(0, 'network', String(e)),
+        });
       } finally {
         if (abortRef.current === controller) abortRef.current = null;
         onTouched(id);
@@ -98,7 +138,10 @@ export function Chat({ conversationId, onCreated, onTouched }: Props) {
           onCreated(item);
         } catch (e) {
           if (e instanceof ApiError && e.kind === 'unauthorized') return reauthenticate();
-          dispatch({ type: 'request_failed', error: e instanceof ApiError ? e : new ApiError(0, 'network', String(e)) });
+          dispatch({
+            type: 'request_failed',
+            error: e instanceof ApiError ? e : new ApiError(0, 'network', String(e)),
+          });
           return;
         }
       }
@@ -139,12 +182,18 @@ export function Chat({ conversationId, onCreated, onTouched }: Props) {
       dispatch({ type: 'open', id: s.conversationId });
       getConversation(s.conversationId)
         .then((c) => dispatch({ type: 'loaded', conversation: c }))
-        .catch((e: unknown) => dispatch({ type: 'load_failed', error: e instanceof ApiError ? e : new ApiError(0, 'network', String(e)) }));
+        .catch((e: unknown) =>
+          dispatch({
+            type: 'load_failed',
+            error: e instanceof ApiError ? e : new ApiError(0, 'network', String(e)),
+          }),
+        );
     }
   }, [send, regenerate]);
 
   const busy = isBusy(state);
-  const streaming = state.phase === 'streaming' || state.phase === 'stopping' || state.phase === 'sending';
+  const streaming =
+    state.phase === 'streaming' || state.phase === 'stopping' || state.phase === 'sending';
 
   return (
     <section className="chat" aria-label={state.title || 'New chat'}>
@@ -154,7 +203,12 @@ export function Chat({ conversationId, onCreated, onTouched }: Props) {
         {announcement}
       </div>
       {state.notice && (
-        <div className={'banner ' + (state.notice.kind === 'stopped' ? 'info' : 'error')} role="alert" data-testid="notice" data-kind={state.notice.kind}>
+        <div
+          className={'banner ' + (state.notice.kind === 'stopped' ? 'info' : 'error')}
+          role="alert"
+          data-testid="notice"
+          data-kind={state.notice.kind}
+        >
           <span>{state.notice.text}</span>
           {retryAction(state) && (
             <button type="button" onClick={retry}>
@@ -166,7 +220,13 @@ export function Chat({ conversationId, onCreated, onTouched }: Props) {
           </button>
         </div>
       )}
-      <Composer busy={busy} streaming={streaming} stopping={state.phase === 'stopping'} onSend={send} onStop={stop} />
+      <Composer
+        busy={busy}
+        streaming={streaming}
+        stopping={state.phase === 'stopping'}
+        onSend={send}
+        onStop={stop}
+      />
     </section>
   );
 }
@@ -205,8 +265,20 @@ function MessageList({ state, onRegenerate }: { state: ChatState; onRegenerate()
 
   const regenerable = canRegenerate(state);
   return (
-    <div className="messages" ref={ref} onScroll={onScroll} onClick={onClick} data-testid="messages">
-      <div className="messages-inner" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages">
+    <div
+      className="messages"
+      ref={ref}
+      onScroll={onScroll}
+      onClick={onClick}
+      data-testid="messages"
+    >
+      <div
+        className="messages-inner"
+        role="log"
+        aria-live="polite"
+        aria-relevant="additions"
+        aria-label="Messages"
+      >
         {state.phase === 'loading' && <p className="muted">Loading conversation…</p>}
         {state.phase !== 'loading' && state.messages.length === 0 && (
           <div className="empty">
@@ -247,7 +319,15 @@ const statusLabel: Partial<Record<Message['status'], string>> = {
   filtered: 'Filtered',
 };
 
-const MessageView = memo(function MessageView({ message, canRegenerate, onRegenerate }: { message: Message; canRegenerate: boolean; onRegenerate(): void }) {
+const MessageView = memo(function MessageView({
+  message,
+  canRegenerate,
+  onRegenerate,
+}: {
+  message: Message;
+  canRegenerate: boolean;
+  onRegenerate(): void;
+}) {
   const [copied, setCopied] = useState(false);
   const renderMarkdown = useMarkdown();
   const html = useMemo(
@@ -278,8 +358,15 @@ const MessageView = memo(function MessageView({ message, canRegenerate, onRegene
       )}
       {!isStreaming && (
         <div className="message-actions">
-          {statusLabel[message.status] && <span className={'badge ' + message.status}>{statusLabel[message.status]}</span>}
-          <button type="button" className="link" onClick={() => void copy()} aria-label={message.role === 'user' ? 'Copy your message' : 'Copy answer'}>
+          {statusLabel[message.status] && (
+            <span className={'badge ' + message.status}>{statusLabel[message.status]}</span>
+          )}
+          <button
+            type="button"
+            className="link"
+            onClick={() => void copy()}
+            aria-label={message.role === 'user' ? 'Copy your message' : 'Copy answer'}
+          >
             {copied ? 'Copied' : 'Copy'}
           </button>
           {canRegenerate && (
@@ -293,7 +380,19 @@ const MessageView = memo(function MessageView({ message, canRegenerate, onRegene
   );
 });
 
-function Composer({ busy, streaming, stopping, onSend, onStop }: { busy: boolean; streaming: boolean; stopping: boolean; onSend(c: string): Promise<void>; onStop(): void }) {
+function Composer({
+  busy,
+  streaming,
+  stopping,
+  onSend,
+  onStop,
+}: {
+  busy: boolean;
+  streaming: boolean;
+  stopping: boolean;
+  onSend(c: string): Promise<void>;
+  onStop(): void;
+}) {
   const [text, setText] = useState('');
   const ref = useRef<HTMLTextAreaElement>(null);
   const submit = () => {

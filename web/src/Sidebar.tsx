@@ -14,7 +14,15 @@ interface Props {
   onClose(): void;
 }
 
-export const Sidebar = memo(function Sidebar({ list, activeId, onOpen, onLoadMore, onRenamed, onRemoved, onClose }: Props) {
+export const Sidebar = memo(function Sidebar({
+  list,
+  activeId,
+  onOpen,
+  onLoadMore,
+  onRenamed,
+  onRemoved,
+  onClose,
+}: Props) {
   const sentinel = useRef<HTMLLIElement>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<ConversationItem | null>(null);
@@ -61,7 +69,12 @@ export const Sidebar = memo(function Sidebar({ list, activeId, onOpen, onLoadMor
         <button type="button" className="primary new-chat" onClick={() => onOpen(null)}>
           + New chat
         </button>
-        <button type="button" className="icon-button sidebar-close" aria-label="Hide conversations" onClick={onClose}>
+        <button
+          type="button"
+          className="icon-button sidebar-close"
+          aria-label="Hide conversations"
+          onClick={onClose}
+        >
           <CloseIcon />
         </button>
       </div>
@@ -77,7 +90,11 @@ export const Sidebar = memo(function Sidebar({ list, activeId, onOpen, onLoadMor
         {list.items.map((item) => (
           <li key={item.id} className={item.id === activeId ? 'active' : undefined}>
             {editing === item.id ? (
-              <RenameField item={item} onDone={(t) => void rename(item, t)} onCancel={() => setEditing(null)} />
+              <RenameField
+                item={item}
+                onDone={(t) => void rename(item, t)}
+                onCancel={() => setEditing(null)}
+              />
             ) : (
               <>
                 <a
@@ -93,10 +110,20 @@ export const Sidebar = memo(function Sidebar({ list, activeId, onOpen, onLoadMor
                   {item.title || 'New chat'}
                 </a>
                 <span className="row-actions">
-                  <button type="button" className="icon-button" aria-label={`Rename ${item.title || 'conversation'}`} onClick={() => setEditing(item.id)}>
+                  <button
+                    type="button"
+                    className="icon-button"
+                    aria-label={`Rename ${item.title || 'conversation'}`}
+                    onClick={() => setEditing(item.id)}
+                  >
                     <PencilIcon />
                   </button>
-                  <button type="button" className="icon-button" aria-label={`Delete ${item.title || 'conversation'}`} onClick={() => setConfirming(item)}>
+                  <button
+                    type="button"
+                    className="icon-button"
+                    aria-label={`Delete ${item.title || 'conversation'}`}
+                    onClick={() => setConfirming(item)}
+                  >
                     <TrashIcon />
                   </button>
                 </span>
@@ -119,16 +146,30 @@ export const Sidebar = memo(function Sidebar({ list, activeId, onOpen, onLoadMor
             )}
           </li>
         )}
-        {list.done && list.items.length === 0 && <li className="muted list-status">No conversations yet</li>}
+        {list.done && list.items.length === 0 && (
+          <li className="muted list-status">No conversations yet</li>
+        )}
       </ul>
       {confirming && (
-        <ConfirmDelete item={confirming} onConfirm={() => void remove(confirming)} onCancel={() => setConfirming(null)} />
+        <ConfirmDelete
+          item={confirming}
+          onConfirm={() => void remove(confirming)}
+          onCancel={() => setConfirming(null)}
+        />
       )}
     </nav>
   );
 });
 
-function RenameField({ item, onDone, onCancel }: { item: ConversationItem; onDone(t: string): void; onCancel(): void }) {
+function RenameField({
+  item,
+  onDone,
+  onCancel,
+}: {
+  item: ConversationItem;
+  onDone(t: string): void;
+  onCancel(): void;
+}) {
   const [value, setValue] = useState(item.title);
   const ref = useRef<HTMLInputElement>(null);
   const finished = useRef(false);
@@ -164,7 +205,15 @@ function RenameField({ item, onDone, onCancel }: { item: ConversationItem; onDon
   );
 }
 
-function ConfirmDelete({ item, onConfirm, onCancel }: { item: ConversationItem; onConfirm(): void; onCancel(): void }) {
+function ConfirmDelete({
+  item,
+  onConfirm,
+  onCancel,
+}: {
+  item: ConversationItem;
+  onConfirm(): void;
+  onCancel(): void;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current;

@@ -62,7 +62,11 @@ export function UserMenu({ user }: { user: User }) {
           <button
             type="button"
             className="sign-out"
-            onClick={() => signOut().catch(() => setError('Sign-out failed. Check your connection and try again.'))}
+            onClick={() =>
+              signOut().catch(() =>
+                setError('Sign-out failed. Check your connection and try again.'),
+              )
+            }
           >
             Sign out
           </button>

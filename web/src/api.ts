@@ -170,7 +170,13 @@ export type StreamEvent =
   | { type: 'start'; user_message_id: string; assistant_message_id: string }
   | { type: 'delta'; text: string }
   | { type: 'title'; title: string }
-  | { type: 'done'; message_id: string; status: MessageStatus; finish_reason: string | null; usage: Usage | null }
+  | {
+      type: 'done';
+      message_id: string;
+      status: MessageStatus;
+      finish_reason: string | null;
+      usage: Usage | null;
+    }
   | { type: 'error'; code: string; message: string; message_id: string | null };
 
 export function toStreamEvent(ev: SseEvent): StreamEvent | null {
