@@ -41,6 +41,7 @@ bench-chat: deps release
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+	@npm --prefix web run --silent format
 
 tidy:
 	@run-clang-tidy -p build/asan -quiet 'src/.*'

@@ -415,7 +415,7 @@ async function main() {
       await stack.aoai({
         chunks: 12,
         chunk_delay_ms: 10,
-        text: 'Here is a small example.\n\n1. Read the numbers\n2. Add them up\n\n| input | sum |\n|---|---|\n| 1, 2, 3 | 6 |\n\n```python\ndef total(xs: list[int]) -> int:\n    \"\"\"Adds the numbers.\"\"\"\n    return sum(xs)\n```\n\nSee [the Python docs](https://docs.python.org/3/library/functions.html#sum).',
+        text: 'Here is a small example.\n\n1. Read the numbers\n2. Add them up\n\n| input | sum |\n|---|---|\n| 1, 2, 3 | 6 |\n\n```python\ndef total(xs: list[int]) -> int:\n    """Adds the numbers."""\n    return sum(xs)\n```\n\nSee [the Python docs](https://docs.python.org/3/library/functions.html#sum).',
       });
       await page.getByRole('button', { name: '+ New chat' }).click();
       await page.locator('#composer-input').fill('How do I add up a list of numbers in Python?');

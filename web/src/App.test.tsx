@@ -76,6 +76,9 @@ afterEach(async () => {
 
 function typeAndEnter(text: string) {
   const ta = container.querySelector<HTMLTextAreaElement>('#composer-input')!;
+  // React tracks the value property; set it through the prototype's setter,
+  // called on the element, so that the input event is seen as a change.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const setter = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value')!.set!;
   act(() => {
     setter.call(ta, text);

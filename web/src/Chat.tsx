@@ -32,17 +32,21 @@ import { useMarkdown } from './markdownLoader';
 
 interface Props {
   conversationId: string | null;
-  onCreated(item: ConversationItem): void;
-  onTouched(id: string, title?: string): void;
-  onRemoved(id: string): void;
+  onCreated: (item: ConversationItem) => void;
+  onTouched: (id: string, title?: string) => void;
+  onRemoved: (id: string) => void;
 }
 
 const STOP_GRACE_MS = 5000;
 
 export function Chat({ conversationId, onCreated, onTouched }: Props) {
   const [state, dispatch] = useReducer(chatReducer, initialChat);
+  // The callbacks read the latest committed state without being re-created on
+  // every change (and `send` updates it early with the adopted id).
   const stateRef = useRef<ChatState>(state);
-  stateRef.current = state;
+  useLayoutEffect(() => {
+    stateRef.current = state;
+  });
   const abortRef = useRef<AbortController | null>(null);
   const stopRequested = useRef(false);
   const [announcement, setAnnouncement] = useState('');
@@ -231,7 +235,7 @@ export function Chat({ conversationId, onCreated, onTouched }: Props) {
   );
 }
 
-function MessageList({ state, onRegenerate }: { state: ChatState; onRegenerate(): void }) {
+function MessageList({ state, onRegenerate }: { state: ChatState; onRegenerate: () => void }) {
   const ref = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
   const last = state.messages[state.messages.length - 1];
@@ -326,7 +330,7 @@ const MessageView = memo(function MessageView({
 }: {
   message: Message;
   canRegenerate: boolean;
-  onRegenerate(): void;
+  onRegenerate: () => void;
 }) {
   const [copied, setCopied] = useState(false);
   const renderMarkdown = useMarkdown();
@@ -390,8 +394,8 @@ function Composer({
   busy: boolean;
   streaming: boolean;
   stopping: boolean;
-  onSend(c: string): Promise<void>;
-  onStop(): void;
+  onSend: (c: string) => Promise<void>;
+  onStop: () => void;
 }) {
   const [text, setText] = useState('');
   const ref = useRef<HTMLTextAreaElement>(null);

@@ -7,11 +7,11 @@ import { pathFor } from './route';
 interface Props {
   list: ListState;
   activeId: string | null;
-  onOpen(id: string | null): void;
-  onLoadMore(): void;
-  onRenamed(item: ConversationItem): void;
-  onRemoved(id: string): void;
-  onClose(): void;
+  onOpen: (id: string | null) => void;
+  onLoadMore: () => void;
+  onRenamed: (item: ConversationItem) => void;
+  onRemoved: (id: string) => void;
+  onClose: () => void;
 }
 
 export const Sidebar = memo(function Sidebar({
@@ -167,8 +167,8 @@ function RenameField({
   onCancel,
 }: {
   item: ConversationItem;
-  onDone(t: string): void;
-  onCancel(): void;
+  onDone: (t: string) => void;
+  onCancel: () => void;
 }) {
   const [value, setValue] = useState(item.title);
   const ref = useRef<HTMLInputElement>(null);
@@ -211,8 +211,8 @@ function ConfirmDelete({
   onCancel,
 }: {
   item: ConversationItem;
-  onConfirm(): void;
-  onCancel(): void;
+  onConfirm: () => void;
+  onCancel: () => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {

@@ -140,23 +140,27 @@ async function request(
   }
 }
 
+// The body of a successful call, as the contract describes it.
+async function json<T>(response: Promise<Response>): Promise<T> {
+  return (await (await response).json()) as T;
+}
+
 export async function getSession(): Promise<Session | null> {
-  const r = await request('GET', '/api/auth/session');
-  return (await r.json()) as Session | null;
+  return json(request('GET', '/api/auth/session'));
 }
 
 export async function listConversations(cursor?: string | null): Promise<Page> {
   const q = cursor ? '?cursor=' + encodeURIComponent(cursor) : '';
-  return (await request('GET', '/api/conversations' + q)).json();
+  return json(request('GET', '/api/conversations' + q));
 }
 export async function createConversation(title?: string): Promise<ConversationItem> {
-  return (await request('POST', '/api/conversations', title ? { title } : {})).json();
+  return json(request('POST', '/api/conversations', title ? { title } : {}));
 }
 export async function getConversation(id: string): Promise<Conversation> {
-  return (await request('GET', '/api/conversations/' + encodeURIComponent(id))).json();
+  return json(request('GET', '/api/conversations/' + encodeURIComponent(id)));
 }
 export async function renameConversation(id: string, title: string): Promise<ConversationItem> {
-  return (await request('PATCH', '/api/conversations/' + encodeURIComponent(id), { title })).json();
+  return json(request('PATCH', '/api/conversations/' + encodeURIComponent(id), { title }));
 }
 export async function deleteConversation(id: string): Promise<void> {
   await request('DELETE', '/api/conversations/' + encodeURIComponent(id));

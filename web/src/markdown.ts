@@ -80,7 +80,7 @@ function ensureHooks() {
 
 export function renderMarkdown(source: string): string {
   ensureHooks();
-  const html = marked.parse(source, { async: false }) as string;
+  const html = marked.parse(source, { async: false });
   return DOMPurify.sanitize(html, {
     FORBID_ATTR: ['style'],
     FORBID_TAGS: ['style', 'form', 'input', 'textarea', 'select', 'iframe', 'img'],
