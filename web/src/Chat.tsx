@@ -19,7 +19,7 @@ import {
   type ConversationItem,
   type Message,
 } from './api';
-import { reauthenticate } from './route';
+import { handleFailure } from './failure';
 import {
   canRegenerate,
   chatReducer,
@@ -61,12 +61,7 @@ export function Chat({ conversationId, onCreated, onTouched }: Props) {
     getConversation(conversationId)
       .then((c) => !cancelled && dispatch({ type: 'loaded', conversation: c }))
       .catch((e: unknown) => {
-        if (cancelled) return;
-        if (e instanceof ApiError && e.kind === 'unauthorized') return reauthenticate();
-        dispatch({
-          type: 'load_failed',
-          error: e instanceof ApiError ? e : new ApiError(0, 'network', String(e)),
-        });
+        if (!cancelled) handleFailure(e, (error) => dispatch({ type: 'load_failed', error }));
       });
     return () => {
       cancelled = true;
@@ -114,11 +109,7 @@ export function Chat({ conversationId, onCreated, onTouched }: Props) {
           if (stopRequested.current) dispatch({ type: 'aborted' });
           return;
         }
-        if (e instanceof ApiError && e.kind === 'unauthorized') return reauthenticate();
-        dispatch({
-          type: 'request_failed',
-          error: e instanceof ApiError ? e : new ApiError(0, 'network', String(e)),
-        });
+        handleFailure(e, (error) => dispatch({ type: 'request_failed', error }));
       } finally {
         if (abortRef.current === controller) abortRef.current = null;
         onTouched(id);
@@ -141,11 +132,7 @@ export function Chat({ conversationId, onCreated, onTouched }: Props) {
           stateRef.current = { ...stateRef.current, conversationId: id };
           onCreated(item);
         } catch (e) {
-          if (e instanceof ApiError && e.kind === 'unauthorized') return reauthenticate();
-          dispatch({
-            type: 'request_failed',
-            error: e instanceof ApiError ? e : new ApiError(0, 'network', String(e)),
-          });
+          handleFailure(e, (error) => dispatch({ type: 'request_failed', error }));
           return;
         }
       }
@@ -187,10 +174,7 @@ export function Chat({ conversationId, onCreated, onTouched }: Props) {
       getConversation(s.conversationId)
         .then((c) => dispatch({ type: 'loaded', conversation: c }))
         .catch((e: unknown) =>
-          dispatch({
-            type: 'load_failed',
-            error: e instanceof ApiError ? e : new ApiError(0, 'network', String(e)),
-          }),
+          handleFailure(e, (error) => dispatch({ type: 'load_failed', error })),
         );
     }
   }, [send, regenerate]);

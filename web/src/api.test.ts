@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, classify, resetCsrfToken, streamAnswer, type StreamEvent } from './api';
+import {
+  ApiError,
+  classify,
+  resetCsrfToken,
+  streamAnswer,
+  toApiError,
+  type StreamEvent,
+} from './api';
 
 function sseResponse(frames: string[], opts: { cut?: boolean } = {}): Response {
   const enc = new TextEncoder();
@@ -138,4 +145,25 @@ describe('classify', () => {
     [0, 'network', 'network'],
     [500, 'internal', 'failed'],
   ])('%i %s -> %s', (status, code, kind) => expect(classify(status, code)).toBe(kind));
+});
+
+describe('toApiError', () => {
+  it('keeps an ApiError as it is', () => {
+    const e = new ApiError(413, 'too_large', 'Too long');
+    expect(toApiError(e)).toBe(e);
+  });
+
+  it.each([
+    ['a TypeError', new TypeError('Failed to fetch')],
+    ['a body that is not JSON', new SyntaxError('Unexpected token <')],
+    ['a thrown string', 'boom'],
+    ['undefined', undefined],
+  ])('%s becomes a network error with status 0', (_name, thrown) => {
+    const e = toApiError(thrown);
+    expect(e).toBeInstanceOf(ApiError);
+    expect(e.status).toBe(0);
+    expect(e.code).toBe('network');
+    expect(e.kind).toBe('network');
+    expect(e.message).toBe(String(thrown));
+  });
 });

@@ -66,6 +66,13 @@ export class ApiError extends Error {
   }
 }
 
+// Any failure of a call as an ApiError. Whatever else a call can throw (a
+// body that is not the JSON it should be, a dropped stream) means no usable
+// answer arrived: kind `network`, so the UI offers Retry.
+export function toApiError(e: unknown): ApiError {
+  return e instanceof ApiError ? e : new ApiError(0, 'network', String(e));
+}
+
 export function classify(status: number, code: string): ErrorKind {
   if (status === 401) return 'unauthorized';
   if (status === 429 || /rate|busy|too_many|429/i.test(code)) return 'busy';
