@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from './App';
 import { resetCsrfToken } from './api';
 import { loadMarkdown } from './markdownLoader';
+import { press, typeInto } from './testing';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -76,17 +77,8 @@ afterEach(async () => {
 
 function typeAndEnter(text: string) {
   const ta = container.querySelector<HTMLTextAreaElement>('#composer-input')!;
-  // React tracks the value property; set it through the prototype's setter,
-  // called on the element, so that the input event is seen as a change.
-  // eslint-disable-next-line @typescript-eslint/unbound-method
-  const setter = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value')!.set!;
-  act(() => {
-    setter.call(ta, text);
-    ta.dispatchEvent(new Event('input', { bubbles: true }));
-  });
-  act(() => {
-    ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
-  });
+  typeInto(ta, text);
+  press(ta, 'Enter');
 }
 
 describe('App', () => {

@@ -152,7 +152,6 @@ export function App() {
           conversationId={conversationId}
           onCreated={onCreated}
           onTouched={onTouched}
-          onRemoved={onRemoved}
         />
       </div>
     </div>

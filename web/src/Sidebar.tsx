@@ -1,7 +1,11 @@
-import { memo, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+// The conversation list: newest first, more pages as it scrolls, rename in
+// place and delete after a confirmation.
+import { memo, useEffect, useRef, useState } from 'react';
 import { ApiError, deleteConversation, renameConversation, type ConversationItem } from './api';
+import { ConfirmDelete } from './ConfirmDelete';
 import { CloseIcon, PencilIcon, TrashIcon } from './icons';
 import type { ListState } from './listState';
+import { RenameField } from './RenameField';
 import { pathFor } from './route';
 
 interface Props {
@@ -160,82 +164,3 @@ export const Sidebar = memo(function Sidebar({
     </nav>
   );
 });
-
-function RenameField({
-  item,
-  onDone,
-  onCancel,
-}: {
-  item: ConversationItem;
-  onDone: (t: string) => void;
-  onCancel: () => void;
-}) {
-  const [value, setValue] = useState(item.title);
-  const ref = useRef<HTMLInputElement>(null);
-  const finished = useRef(false);
-  const finish = (f: () => void) => {
-    if (finished.current) return;
-    finished.current = true;
-    f();
-  };
-  useEffect(() => {
-    ref.current?.focus();
-    ref.current?.select();
-  }, []);
-  const onKey = (e: KeyboardEvent) => {
-    if (e.key === 'Enter') {
-      e.preventDefault();
-      finish(() => onDone(value));
-    } else if (e.key === 'Escape') {
-      e.preventDefault();
-      finish(onCancel);
-    }
-  };
-  return (
-    <input
-      ref={ref}
-      className="rename-input"
-      aria-label="Conversation title"
-      value={value}
-      maxLength={200}
-      onChange={(e) => setValue(e.target.value)}
-      onKeyDown={onKey}
-      onBlur={() => finish(() => onDone(value))}
-    />
-  );
-}
-
-function ConfirmDelete({
-  item,
-  onConfirm,
-  onCancel,
-}: {
-  item: ConversationItem;
-  onConfirm: () => void;
-  onCancel: () => void;
-}) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const d = ref.current;
-    if (d && !d.open) {
-      if (typeof d.showModal === 'function') d.showModal();
-      else d.setAttribute('open', '');
-    }
-  }, []);
-  return (
-    <dialog ref={ref} className="dialog" aria-labelledby="delete-title" onCancel={onCancel}>
-      <h2 id="delete-title">Delete conversation?</h2>
-      <p>
-        “{item.title || 'New chat'}” and all its messages will be deleted. This cannot be undone.
-      </p>
-      <div className="dialog-actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="button" className="danger" onClick={onConfirm}>
-          Delete
-        </button>
-      </div>
-    </dialog>
-  );
-}
