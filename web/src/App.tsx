@@ -7,6 +7,7 @@ import {
   type Session,
 } from './api';
 import { Chat } from './Chat';
+import { handleFailure } from './failure';
 import { MenuIcon } from './icons';
 import { loadMarkdown } from './markdownLoader';
 import { initialList, listReducer } from './listState';
@@ -64,11 +65,7 @@ export function App() {
         const page = await listConversations(reset ? null : list.cursor);
         dispatchList({ type: 'page', page, reset });
       } catch (e) {
-        if (e instanceof ApiError && e.kind === 'unauthorized') return reauthenticate();
-        dispatchList({
-          type: 'failed',
-          error: e instanceof Error ? e.message : 'Could not load conversations',
-        });
+        handleFailure(e, (error) => dispatchList({ type: 'failed', error: error.message }));
       }
     },
     [list.loading, list.done, list.cursor],

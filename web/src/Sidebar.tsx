@@ -1,8 +1,9 @@
 // The conversation list: newest first, more pages as it scrolls, rename in
 // place and delete after a confirmation.
 import { memo, useEffect, useRef, useState } from 'react';
-import { ApiError, deleteConversation, renameConversation, type ConversationItem } from './api';
+import { deleteConversation, renameConversation, type ConversationItem } from './api';
 import { ConfirmDelete } from './ConfirmDelete';
+import { handleFailure } from './failure';
 import { CloseIcon, PencilIcon, TrashIcon } from './icons';
 import type { ListState } from './listState';
 import { RenameField } from './RenameField';
@@ -50,8 +51,7 @@ export const Sidebar = memo(function Sidebar({
     try {
       onRenamed(await renameConversation(item.id, t));
     } catch (e) {
-      if (e instanceof ApiError && e.kind === 'unauthorized') return location.reload();
-      setError('Could not rename the conversation.');
+      handleFailure(e, () => setError('Could not rename the conversation.'));
     }
   };
 
@@ -61,9 +61,12 @@ export const Sidebar = memo(function Sidebar({
       await deleteConversation(item.id);
       onRemoved(item.id);
     } catch (e) {
-      if (e instanceof ApiError && e.kind === 'not_found') return onRemoved(item.id);
-      if (e instanceof ApiError && e.kind === 'unauthorized') return location.reload();
-      setError('Could not delete the conversation.');
+      handleFailure(e, (error) =>
+        // Already gone (deleted in another tab): the list catches up.
+        error.kind === 'not_found'
+          ? onRemoved(item.id)
+          : setError('Could not delete the conversation.'),
+      );
     }
   };
 
