@@ -13,10 +13,14 @@ CMAKE_BUILD = cmake --build
 deps:
 	@./scripts/install-deps.sh
 
-# Development server: release build, private PostgreSQL, mocks, Parley on :3000.
-dev: deps release
+# Development server: builds only what it runs (parley and the two mocks, in
+# the release tree), then a private PostgreSQL, the mocks, Parley on :3000.
+dev: deps
+	@cmake --preset release >/dev/null
+	@$(CMAKE_BUILD) build/release -j $(JOBS) --target parley mock-entra-id mock-azure-openai
 	@./scripts/dev.sh
 
+# Everything in the release tree: tests, tools and benchmarks (make bench).
 release:
 	@cmake --preset release >/dev/null
 	@$(CMAKE_BUILD) build/release -j $(JOBS)
@@ -65,6 +69,7 @@ image-test: image
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+	@npm --prefix web run --silent format
 
 tidy:
 	@run-clang-tidy -p build/asan -quiet 'src/.*'
