@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "chat/answer.hpp"
+#include "db/errors.hpp"
 #include "chat/fake_chat_model.hpp"
 
 namespace parley::chat {
@@ -69,6 +70,11 @@ class FakeSink final : public AnswerSink {
     co_return false;
   }
   asio::awaitable<Status> finish(db::FinalAnswer answer) override {
+    ++finish_calls;
+    if (finish_failures > 0) {
+      --finish_failures;
+      co_return make_error(*finish_error);
+    }
     finished = std::move(answer);
     co_return Status{};
   }
@@ -81,6 +87,9 @@ class FakeSink final : public AnswerSink {
   bool stop_on_progress = false;
   int renewals = 0;
   std::optional<db::FinalAnswer> finished;
+  int finish_calls = 0;
+  int finish_failures = 0;  // the next N finish() calls fail with finish_error
+  const ErrorCode* finish_error = nullptr;
   std::optional<std::string> title_to_give;
   int title_calls = 0;
 };
@@ -114,7 +123,7 @@ class ChatAnswer : public ::testing::Test {
           if (e) std::rethrow_exception(e);
           outcome = std::move(o);
         });
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;  // a hang, not a timing
     while (!outcome && std::chrono::steady_clock::now() < deadline) io_.run_one_for(20ms);
     if (!outcome) throw std::runtime_error("answer did not finish");
     return *outcome;
@@ -184,6 +193,25 @@ TEST_F(ChatAnswer, RateLimitedBeforeTheFirstTokenIsAnErrorEvent) {
   EXPECT_EQ(out_.body.find("429 after retries"), std::string::npos) << "detail stays in the log";
   EXPECT_EQ(sink_->finished->status, "failed");
   EXPECT_EQ(sink_->finished->error_code, "rate_limited");
+}
+
+TEST_F(ChatAnswer, ABusyDatabaseIsWaitedOutForTheFinalWrite) {
+  model_.script = {test::text("Kept"), test::finish("stop", 1, 1)};
+  sink_->finish_failures = 2;
+  sink_->finish_error = &errc::db::pool_timeout;
+  const AnswerOutcome o = run();
+  EXPECT_EQ(o.status, "complete");
+  EXPECT_EQ(sink_->finish_calls, 3);
+  ASSERT_TRUE(sink_->finished) << "stored on the third attempt";
+  EXPECT_EQ(sink_->finished->content, "Kept");
+}
+
+TEST_F(ChatAnswer, AnUnexpectedDatabaseErrorIsNotRetried) {
+  model_.script = {test::text("Kept"), test::finish("stop", 1, 1)};
+  sink_->finish_failures = 1;
+  sink_->finish_error = &errc::db::query;
+  (void)run();
+  EXPECT_EQ(sink_->finish_calls, 1);
 }
 
 TEST_F(ChatAnswer, FailureAfterTokensKeepsThePartialTextAndEndsWithError) {
