@@ -21,6 +21,8 @@ class App {
 
  private:
   boost::asio::awaitable<http::Response> dispatch(http::Request& req, RequestContext& ctx);
+  // The session's roles (stored at sign-in) contain config.admin_role.
+  bool is_admin(const auth::ActiveSession& session) const;
   bool origin_ok(const http::Request& req) const;
   bool csrf_token_ok(const http::Request& req, const RequestContext& ctx) const;
   void finish(http::Response& r, const RequestContext& ctx, bool is_api) const;

@@ -124,6 +124,7 @@ boost::asio::awaitable<void> PgAuditSink::record(auth::AuditEvent event) {
   if (!event.ip.empty()) e.ip = std::move(event.ip);
   if (!event.request_id.empty()) e.request_id = std::move(event.request_id);
   for (const auto& [key, value] : event.counts) e.details[key] = value;
+  if (!event.user_agent.empty()) e.details["user_agent"] = event.user_agent;
   auto r = co_await db::append_audit_event(pool_, e);
   if (!r) {
     log::error("audit.write_failed").str("action", e.action).str("code", r.error().code)

@@ -29,6 +29,15 @@ constexpr std::array kRoutes = {
     Route{Method::post, "/api/conversations/{id}/messages", Policy::session_csrf, &h::post_message},
     Route{Method::post, "/api/conversations/{id}/regenerate", Policy::session_csrf, &h::regenerate},
     Route{Method::post, "/api/conversations/{id}/stop", Policy::session_csrf, &h::stop_answer},
+    // Administration: users, usage, quotas (admin_users_handlers.cpp).
+    Route{Method::get, "/api/admin/users", Policy::admin, &h::admin_list_users},
+    Route{Method::get, "/api/admin/users/{id}", Policy::admin, &h::admin_get_user},
+    Route{Method::post, "/api/admin/users/{id}/disable", Policy::admin, &h::admin_disable_user},
+    Route{Method::post, "/api/admin/users/{id}/enable", Policy::admin, &h::admin_enable_user},
+    Route{Method::delete_, "/api/admin/users/{id}/sessions", Policy::admin,
+          &h::admin_end_user_sessions},
+    Route{Method::put, "/api/admin/users/{id}/quota", Policy::admin, &h::admin_set_user_quota},
+    Route{Method::get, "/api/admin/usage", Policy::admin, &h::admin_usage},
     // Pages.
     Route{Method::get, "/", Policy::page, &h::home},
     Route{Method::get, "/c/{id}", Policy::page, &h::home},
@@ -50,6 +59,7 @@ std::string_view to_string(Policy p) {
     case Policy::session: return "session";
     case Policy::session_csrf: return "session+csrf";
     case Policy::origin_csrf: return "origin+csrf";
+    case Policy::admin: return "admin";
   }
   return "unknown";
 }

@@ -21,6 +21,9 @@ enum class Policy {
   session_csrf,  // signed-in API, unsafe method: + same-origin Origin + CSRF token
   origin_csrf,   // anyone, unsafe method: same-origin Origin always, and the CSRF token
                  // while a session is alive (sign-out also works with an expired one)
+  admin,         // signed-in administrator (config.admin_role in the session's roles):
+                 // signed out -> 401, other users -> 403 forbidden; unsafe methods
+                 // also need same-origin Origin + CSRF token, as session_csrf
 };
 std::string_view to_string(Policy p);
 

@@ -25,6 +25,7 @@
 #include "auth/session_service.hpp"
 #include "auth/sign_in.hpp"
 #include "chat/service.hpp"
+#include "admin/quota_gate.hpp"
 #include "core/clock.hpp"
 #include "core/random.hpp"
 #include "db/listener.hpp"
@@ -229,11 +230,22 @@ int run_serve(const config::Config& cfg) {
   chat_options.system_prompt = cfg.system_prompt;
   chat_options.history_max_chars = cfg.history_max_chars;
   chat_options.instance_id = instance_id(random);
+  chat_options.max_output_tokens = static_cast<int>(cfg.max_output_tokens);
+  const admin::QuotaGate quota_gate(
+      admin::QuotaDefaults{cfg.quota_daily_tokens, cfg.quota_concurrent_streams}, clock,
+      db::kStreamLease);
+  chat_options.admit_turn = [&quota_gate](db::Lease& tx, const db::UserId& user) {
+    return quota_gate.admit(tx, user);
+  };
   chat::ChatService chat_service(io, pool, *chat_model, chat_options, &registry);
+
+  admin::UsersAdmin users_admin(
+      pool, admin::QuotaDefaults{cfg.quota_daily_tokens, cfg.quota_concurrent_streams}, clock);
 
   Services services;
   services.config = &cfg;
   services.chat = &chat_service;
+  services.users_admin = &users_admin;
   services.sessions = &sessions;
   services.sign_in = &sign_in;
   services.csrf = &csrf;

@@ -110,7 +110,8 @@ boost::asio::awaitable<Result<SignInStart>> SignInService::begin(std::string cal
 }
 
 boost::asio::awaitable<SignInOutcome> SignInService::fail(Error error,
-                                                          const CallbackParams& params) {
+                                                          const CallbackParams& params,
+                                                          std::string user_id) {
   const std::string code(error.code);
   const auto now = clock_.now();
   log::warn("auth.sign_in_rejected").str("reason", code).str("request_id", params.request_id);
@@ -127,8 +128,10 @@ boost::asio::awaitable<SignInOutcome> SignInService::fail(Error error,
     AuditEvent ev;
     ev.action = "sign_in";
     ev.outcome = "failure";
+    ev.user_id = std::move(user_id);
     ev.reason = code;
     ev.ip = params.ip;
+    ev.user_agent = params.user_agent;
     ev.request_id = params.request_id;
     co_await audit_.record(std::move(ev));
   } else if (audit_suppressed_) {
@@ -213,7 +216,7 @@ boost::asio::awaitable<SignInOutcome> SignInService::complete(CallbackParams par
   user.roles = identity->roles;
   auto record = co_await users_.upsert_on_sign_in(*identity);
   if (!record) co_return co_await fail(record.error(), params);
-  if (record->disabled) co_return co_await fail(errc::oidc::user_disabled, params);
+  if (record->disabled) co_return co_await fail(errc::oidc::user_disabled, params, record->id);
   user.id = record->id;
 
   SessionOrigin origin{params.user_agent, params.ip, identity->idp_session_id, identity->issuer};
@@ -232,6 +235,7 @@ boost::asio::awaitable<SignInOutcome> SignInService::complete(CallbackParams par
   ev.user_id = record->id;
   ev.session_id = session->session_id;
   ev.ip = params.ip;
+  ev.user_agent = params.user_agent;
   ev.request_id = params.request_id;
   co_await audit_.record(std::move(ev));
   log::info("auth.signed_in").str("user_id", record->id).str("request_id", params.request_id);

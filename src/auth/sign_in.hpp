@@ -51,6 +51,7 @@ struct AuditEvent {
   std::string user_id;
   std::string session_id;
   std::string ip;
+  std::string user_agent;
   std::string request_id;
   std::vector<std::pair<std::string, std::int64_t>> counts;  // details, e.g. {"count", 42}
 };
@@ -130,7 +131,9 @@ class SignInService {
   void register_metrics(metrics::Registry& registry);
 
  private:
-  boost::asio::awaitable<SignInOutcome> fail(Error error, const CallbackParams& params);
+  // `user_id`: the user, when the failure came after they were known.
+  boost::asio::awaitable<SignInOutcome> fail(Error error, const CallbackParams& params,
+                                             std::string user_id = {});
 
   OidcClient& oidc_;
   SessionService& sessions_;

@@ -86,6 +86,7 @@ llm::ModelRequest model_request(const ChatOptions& options, const db::TurnStart&
   llm::ModelRequest r;
   r.messages = llm::bound_history(options.system_prompt, history, start.user_content,
                                   options.history_max_chars);
+  r.max_tokens = options.max_output_tokens;
   return r;
 }
 
@@ -195,13 +196,15 @@ asio::awaitable<Result<bool>> ChatService::remove(db::UserId user, db::Conversat
 asio::awaitable<Result<PreparedTurn>> ChatService::begin_message(db::UserId user,
                                                                  db::ConversationId id,
                                                                  std::string content) {
-  auto start = co_await db::begin_turn(pool_, user, id, content, options_.instance_id);
+  auto start =
+      co_await db::begin_turn(pool_, user, id, content, options_.instance_id, options_.admit_turn);
   co_return prepared(std::move(start), std::move(user), std::move(id));
 }
 
 asio::awaitable<Result<PreparedTurn>> ChatService::begin_regenerate(db::UserId user,
                                                                     db::ConversationId id) {
-  auto start = co_await db::begin_regenerate(pool_, user, id, options_.instance_id);
+  auto start =
+      co_await db::begin_regenerate(pool_, user, id, options_.instance_id, options_.admit_turn);
   co_return prepared(std::move(start), std::move(user), std::move(id));
 }
 

@@ -23,8 +23,10 @@ constexpr Statement kBusy{
 
 constexpr Statement kHistory{
     "messages_history",
-    "SELECT id, role, content, status, created_at::text FROM messages"
-    " WHERE user_id = $1 AND conversation_id = $2 ORDER BY created_at, id"};
+    "SELECT id, role, content, status, created_at FROM ("
+    " SELECT id, role, content, status, created_at::text, created_at AS at FROM messages"
+    " WHERE user_id = $1 AND conversation_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3"
+    ") newest ORDER BY at, id"};
 
 // The assistant row's created_at is derived from the user row's so that it
 // sorts after it whatever order the CTEs run in.
@@ -71,12 +73,31 @@ constexpr Statement kRenew{
     " WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND created_at = $4::timestamptz"
     " AND status = 'streaming' RETURNING stop_requested"};
 
+// The answer's token counts and the user's usage_daily row (migration 009)
+// are written by one statement, so atomically: deleting the conversation
+// later keeps the usage. Only the write that ends the stream counts (the
+// row was still 'streaming' in the statement's snapshot), so a retried
+// final write whose first attempt did commit does not count twice.
 constexpr Statement kFinish{
     "messages_finish",
-    "UPDATE messages SET content = $5, status = $6, model = $7, prompt_tokens = $8,"
+    "WITH prev AS (SELECT status FROM messages"
+    "  WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND created_at = $4::timestamptz),"
+    " f AS (UPDATE messages SET content = $5, status = $6, model = $7, prompt_tokens = $8,"
     " completion_tokens = $9, finish_reason = $10, error_code = $11, owner = NULL,"
     " updated_at = now()"
-    " WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND created_at = $4::timestamptz"};
+    " WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND created_at = $4::timestamptz"
+    " RETURNING 1), u AS ("
+    " INSERT INTO usage_daily AS d (subject_kind, subject, day, model, prompt_tokens,"
+    "  completion_tokens, messages)"
+    " SELECT 'user', ($1::uuid)::text, (now() AT TIME ZONE 'UTC')::date, coalesce($7, 'unknown'),"
+    "  coalesce($8::bigint, 0), coalesce($9::bigint, 0), 1 FROM prev"
+    " WHERE prev.status = 'streaming' AND EXISTS (SELECT 1 FROM f)"
+    "  AND ($8::bigint IS NOT NULL OR $9::bigint IS NOT NULL)"
+    " ON CONFLICT (subject_kind, subject, day, model) DO UPDATE"
+    " SET prompt_tokens = d.prompt_tokens + EXCLUDED.prompt_tokens,"
+    "  completion_tokens = d.completion_tokens + EXCLUDED.completion_tokens,"
+    "  messages = d.messages + 1)"
+    " SELECT count(*) FROM f"};
 
 constexpr Statement kRequestStop{
     "messages_request_stop",
@@ -98,7 +119,8 @@ bool usable_history(std::string_view role, std::string_view status, std::string_
 
 // BEGIN; lock; busy check. On success the lease holds an open transaction.
 asio::awaitable<Result<std::pair<bool, bool>>> lock_for_turn(Lease& lease, const UserId& user,
-                                                             const ConversationId& conversation) {
+                                                             const ConversationId& conversation,
+                                                             const TurnAdmission& admit) {
   if (auto begun = co_await lease.execute("BEGIN"); !begun) co_return begun.error();
   Params lock_params{user.value, conversation.value};
   auto locked = co_await lease.prepared(kLockConversation, std::move(lock_params));
@@ -111,6 +133,9 @@ asio::awaitable<Result<std::pair<bool, bool>>> lock_for_turn(Lease& lease, const
   auto busy = co_await lease.prepared(kBusy, std::move(busy_params));
   if (!busy) co_return busy.error();
   if (!busy->empty()) co_return Error(errc::chat::conflict);
+  if (admit) {
+    if (auto admitted = co_await admit(lease, user); !admitted) co_return admitted.error();
+  }
   co_return std::pair{default_title, first_answer};
 }
 
@@ -127,14 +152,15 @@ asio::awaitable<Result<TurnStart>> finish_transaction(Lease& lease, Result<TurnS
 
 asio::awaitable<Result<TurnStart>> turn_body(Lease& lease, const UserId& user,
                                              const ConversationId& conversation,
-                                             std::string_view content, std::string_view owner) {
-  auto locked = co_await lock_for_turn(lease, user, conversation);
+                                             std::string_view content, std::string_view owner,
+                                             const TurnAdmission& admit) {
+  auto locked = co_await lock_for_turn(lease, user, conversation, admit);
   if (!locked) co_return locked.error();
   TurnStart t;
   t.default_title = locked->first;
   t.first_answer = locked->second;
   t.user_content = std::string(content);
-  Params history_params{user.value, conversation.value};
+  Params history_params{user.value, conversation.value, kTurnMessagesMax};
   auto history = co_await lease.prepared(kHistory, std::move(history_params));
   if (!history) co_return history.error();
   for (int r = 0; r < history->rows(); ++r) {
@@ -153,10 +179,11 @@ asio::awaitable<Result<TurnStart>> turn_body(Lease& lease, const UserId& user,
 
 asio::awaitable<Result<TurnStart>> regenerate_body(Lease& lease, const UserId& user,
                                                    const ConversationId& conversation,
-                                                   std::string_view owner) {
-  auto locked = co_await lock_for_turn(lease, user, conversation);
+                                                   std::string_view owner,
+                                                   const TurnAdmission& admit) {
+  auto locked = co_await lock_for_turn(lease, user, conversation, admit);
   if (!locked) co_return locked.error();
-  Params history_params{user.value, conversation.value};
+  Params history_params{user.value, conversation.value, kTurnMessagesMax};
   auto rows = co_await lease.prepared(kHistory, std::move(history_params));
   if (!rows) co_return rows.error();
   int last_user = -1;
@@ -194,19 +221,21 @@ asio::awaitable<Result<TurnStart>> regenerate_body(Lease& lease, const UserId& u
 
 asio::awaitable<Result<TurnStart>> begin_turn(Pool& pool, const UserId& user,
                                               const ConversationId& conversation,
-                                              std::string_view content, std::string_view owner) {
+                                              std::string_view content, std::string_view owner,
+                                              const TurnAdmission& admit) {
   auto lease = co_await pool.acquire();
   if (!lease) co_return lease.error();
-  auto outcome = co_await turn_body(*lease, user, conversation, content, owner);
+  auto outcome = co_await turn_body(*lease, user, conversation, content, owner, admit);
   co_return co_await finish_transaction(*lease, std::move(outcome));
 }
 
 asio::awaitable<Result<TurnStart>> begin_regenerate(Pool& pool, const UserId& user,
                                                     const ConversationId& conversation,
-                                                    std::string_view owner) {
+                                                    std::string_view owner,
+                                                    const TurnAdmission& admit) {
   auto lease = co_await pool.acquire();
   if (!lease) co_return lease.error();
-  auto outcome = co_await regenerate_body(*lease, user, conversation, owner);
+  auto outcome = co_await regenerate_body(*lease, user, conversation, owner, admit);
   co_return co_await finish_transaction(*lease, std::move(outcome));
 }
 
@@ -270,7 +299,7 @@ asio::awaitable<Result<bool>> finish_answer(Pool& pool, const AnswerRow& row,
                 a.error_code};
   auto rows = co_await pool.prepared(kFinish, std::move(params));
   if (!rows) co_return rows.error();
-  co_return rows->affected() == 1;
+  co_return rows->int64(0, 0) == 1;
 }
 
 asio::awaitable<Result<std::vector<MessageId>>> request_stop(Pool& pool, const UserId& user,

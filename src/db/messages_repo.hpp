@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,7 +21,14 @@
 
 namespace parley::db {
 
+class Lease;
 class Pool;
+
+// At most this many of a conversation's newest messages are read per turn:
+// the history sent upstream is bounded by characters anyway
+// (PARLEY_HISTORY_MAX_CHARS), and a very long conversation must not be
+// loaded whole into memory.
+inline constexpr int kTurnMessagesMax = 200;
 
 // A 'streaming' row whose updated_at is older than this belongs to a dead
 // process (live streams write theirs at least every 15 s).
@@ -79,16 +87,22 @@ struct FinalAnswer {
 // In one transaction: locks the conversation, refuses when an answer streams
 // in it, reads the history, inserts the user message ('complete') and the
 // assistant row ('streaming', owner) and moves the conversation's updated_at.
+// `admit` (when set) runs in the transaction after the busy check and before
+// anything is written (the quotas); its error ends the turn unchanged.
+using TurnAdmission =
+    std::function<boost::asio::awaitable<Status>(Lease& tx, const UserId& user)>;
 boost::asio::awaitable<Result<TurnStart>> begin_turn(Pool& pool, const UserId& user,
                                                      const ConversationId& conversation,
                                                      std::string_view content,
-                                                     std::string_view owner);
+                                                     std::string_view owner,
+                                                     const TurnAdmission& admit = {});
 
 // Like begin_turn for the conversation's last user message: the assistant
 // messages after it are deleted and a new 'streaming' row is inserted.
 boost::asio::awaitable<Result<TurnStart>> begin_regenerate(Pool& pool, const UserId& user,
                                                            const ConversationId& conversation,
-                                                           std::string_view owner);
+                                                           std::string_view owner,
+                                                           const TurnAdmission& admit = {});
 
 // Oldest first.
 boost::asio::awaitable<Result<std::vector<MessageRecord>>> list_messages(
