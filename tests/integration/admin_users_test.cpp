@@ -271,7 +271,8 @@ TEST_F(AdminE2E, TheDetailShowsSignInsSessionsUsageAndQuotaAndIsAudited) {
   usage = admin.get("/api/admin/usage?from=" + today + "&to=" + today + "&group_by=user");
   ASSERT_EQ(usage.status, 200);
   bool grace_row = false;
-  for (const auto& row : json::parse(usage.body).at("rows").as_array()) {
+  const json::value report = json::parse(usage.body);
+  for (const auto& row : report.at("rows").as_array()) {
     if (row.at("key").as_string() == id) grace_row = row.at("prompt_tokens").as_int64() >= 100;
   }
   EXPECT_TRUE(grace_row) << usage.body;
