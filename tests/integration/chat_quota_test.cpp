@@ -149,7 +149,9 @@ TEST_F(ChatQuotaE2E, MaxTokensGoesUpstreamAndAnswersAreCounted) {
   const std::string id = user_id(c);
   const std::string before = sql_scalar(
       "SELECT coalesce(sum(messages), 0) FROM usage_daily WHERE subject = '" + id + "'");
-  StreamResult r = stream(c, "/api/conversations/" + create_conversation(c) + "/messages",
+  // Titled already: no title request follows the answer's, so the mock's
+  // last request is the answer's.
+  StreamResult r = stream(c, "/api/conversations/" + create_conversation(c, "Counted") + "/messages",
                           R"({"content":"count me"})");
   ASSERT_NE(r.last("done"), nullptr) << r.body;
   const json::value last = json::parse(aoai().stats()).at("last_request");
