@@ -11,7 +11,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
-
 #include <optional>
 #include <string>
 
@@ -26,7 +25,8 @@ class Pool;
 namespace parley::admin {
 
 struct AdminAuditEvent {
-  std::string type;  // user.disabled, user.enabled, user.sessions_revoked, quota.changed, admin.read_user
+  std::string
+      type;  // user.disabled, user.enabled, user.sessions_revoked, quota.changed, admin.read_user
   std::optional<db::UserId> actor;    // the administrator
   std::optional<db::UserId> subject;  // the user concerned
   std::string ip;

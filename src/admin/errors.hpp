@@ -10,12 +10,12 @@ inline constexpr ErrorCode bad_query{Kind::bad_request, "admin.bad_query"};
 // A request body that does not validate; the public message says why.
 inline constexpr ErrorCode bad_body{Kind::bad_request, "admin.bad_body"};
 // No user with that id (also a malformed id).
-inline constexpr ErrorCode user_not_found{Kind::not_found, "admin.user_not_found", {},
-                                          "No such user"};
+inline constexpr ErrorCode user_not_found{
+    Kind::not_found, "admin.user_not_found", {}, "No such user"};
 // An administrator may not disable their own account (nobody could undo it
 // from the UI if they were the last one).
-inline constexpr ErrorCode self_disable{Kind::conflict, "admin.self_disable", {},
-                                        "You cannot disable your own account"};
+inline constexpr ErrorCode self_disable{
+    Kind::conflict, "admin.self_disable", {}, "You cannot disable your own account"};
 // The answer was not given because its audit event could not be written.
 inline constexpr ErrorCode audit_unavailable{Kind::unavailable, "admin.audit_unavailable"};
 // A new answer refused by a quota (429 quota_exceeded, with Retry-After:

@@ -9,7 +9,10 @@ boost::asio::awaitable<Status> QuotaGate::admit(db::Lease& tx, const db::UserId&
   if (!state) co_return state.error();
   const EffectiveQuota quota = effective_quota(
       defaults_, QuotaSettings{state->overrides.daily_tokens, state->overrides.concurrent_streams});
-  if (auto denied = check_quota(quota, state->used_today, state->open_streams, clock_.now_seconds())) {
+  // The turn's own 'streaming' row is in the count: admit runs after the
+  // insert, right before COMMIT (db/messages_repo.hpp).
+  const std::int64_t others = state->open_streams > 0 ? state->open_streams - 1 : 0;
+  if (auto denied = check_quota(quota, state->used_today, others, clock_.now_seconds())) {
     co_return quota_error(*denied);
   }
   co_return Status{};

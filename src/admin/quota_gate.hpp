@@ -1,11 +1,10 @@
 #pragma once
 // The quota check of a new answer (POST .../messages and .../regenerate),
-// run by the chat turn inside its transaction, before anything is stored or
-// sent upstream. Across replicas: see db/stream_quota_repo.hpp and decision
+// run by the chat turn inside its transaction right before COMMIT (its
+// refusal rolls the turn back: nothing is stored, nothing sent upstream). Across replicas: see db/stream_quota_repo.hpp and decision
 // XXXX-users-usage-quotas.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 
 #include "admin/quota_rules.hpp"

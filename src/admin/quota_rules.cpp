@@ -28,8 +28,9 @@ std::optional<QuotaDenial> check_quota(const EffectiveQuota& quota, std::int64_t
 }
 
 Error quota_error(const QuotaDenial& denial) {
-  return make_error(denial.limit == QuotaLimit::daily_tokens ? errc::admin::quota_daily_tokens
-                                                             : errc::admin::quota_concurrent_streams);
+  return make_error(denial.limit == QuotaLimit::daily_tokens
+                        ? errc::admin::quota_daily_tokens
+                        : errc::admin::quota_concurrent_streams);
 }
 
 std::optional<std::int64_t> quota_retry_after(const Error& e, std::int64_t now) {

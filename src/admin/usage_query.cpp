@@ -1,10 +1,9 @@
 #include "admin/usage_query.hpp"
 
-#include <chrono>
-
-#include <boost/json/serialize.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
 
 #include "admin/errors.hpp"
 
@@ -12,12 +11,14 @@ namespace parley::admin {
 
 namespace {
 
-Error bad(std::string message) { return make_public_error(errc::admin::bad_query, std::move(message)); }
+Error bad(std::string message) {
+  return make_public_error(errc::admin::bad_query, std::move(message));
+}
 
 std::string csv_field(std::string_view s) {
   std::string v;
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-                     s[0] == '\r')) {
+  if (!s.empty() &&
+      (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r')) {
     v += '\'';
   }
   v += s;
@@ -35,10 +36,14 @@ std::string csv_field(std::string_view s) {
 
 std::string_view to_string(UsageGroup g) {
   switch (g) {
-    case UsageGroup::day: return "day";
-    case UsageGroup::user: return "user";
-    case UsageGroup::model: return "model";
-    case UsageGroup::app: return "app";
+    case UsageGroup::day:
+      return "day";
+    case UsageGroup::user:
+      return "user";
+    case UsageGroup::model:
+      return "model";
+    case UsageGroup::app:
+      return "app";
   }
   return "day";
 }
@@ -84,15 +89,22 @@ Result<UsageQuery> parse_usage_query(const QueryParam& param) {
   q.from = *from;
   q.to = *to;
   if (auto g = param("group_by"); g && !g->empty()) {
-    if (*g == "day") q.group_by = UsageGroup::day;
-    else if (*g == "user") q.group_by = UsageGroup::user;
-    else if (*g == "model") q.group_by = UsageGroup::model;
-    else if (*g == "app") q.group_by = UsageGroup::app;
-    else return bad("group_by must be day, user, model or app");
+    if (*g == "day")
+      q.group_by = UsageGroup::day;
+    else if (*g == "user")
+      q.group_by = UsageGroup::user;
+    else if (*g == "model")
+      q.group_by = UsageGroup::model;
+    else if (*g == "app")
+      q.group_by = UsageGroup::app;
+    else
+      return bad("group_by must be day, user, model or app");
   }
   if (auto f = param("format"); f && !f->empty()) {
-    if (*f == "csv") q.csv = true;
-    else if (*f != "json") return bad("format must be json or csv");
+    if (*f == "csv")
+      q.csv = true;
+    else if (*f != "json")
+      return bad("format must be json or csv");
   }
   return q;
 }
@@ -113,8 +125,8 @@ std::string usage_csv(const std::vector<UsageRow>& rows) {
   std::string out = "key,prompt_tokens,completion_tokens,messages\r\n";
   for (const auto& r : rows) {
     out += csv_field(r.key);
-    out += ',' + std::to_string(r.prompt_tokens) + ',' + std::to_string(r.completion_tokens) +
-           ',' + std::to_string(r.messages) + "\r\n";
+    out += ',' + std::to_string(r.prompt_tokens) + ',' + std::to_string(r.completion_tokens) + ',' +
+           std::to_string(r.messages) + "\r\n";
   }
   return out;
 }

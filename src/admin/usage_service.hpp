@@ -2,7 +2,6 @@
 // The usage report behind GET /api/admin/usage (usage_daily, UTC days).
 
 #include <boost/asio/awaitable.hpp>
-
 #include <vector>
 
 #include "admin/usage_query.hpp"

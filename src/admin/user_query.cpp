@@ -12,7 +12,9 @@ namespace json = boost::json;
 
 namespace {
 
-Error bad(std::string message) { return make_public_error(errc::admin::bad_query, std::move(message)); }
+Error bad(std::string message) {
+  return make_public_error(errc::admin::bad_query, std::move(message));
+}
 Error bad_body(std::string message) {
   return make_public_error(errc::admin::bad_body, std::move(message));
 }

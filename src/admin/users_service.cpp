@@ -34,7 +34,9 @@ UsersAdmin::UsersAdmin(db::Pool& pool, QuotaDefaults defaults, const Clock& cloc
 asio::awaitable<Result<UserPage>> UsersAdmin::list(UserQuery query) {
   db::UserSearch search;
   search.like_pattern = std::move(query.pattern);
-  search.status = query.status == UserStatus::active ? 1 : query.status == UserStatus::disabled ? 2 : 0;
+  search.status = query.status == UserStatus::active     ? 1
+                  : query.status == UserStatus::disabled ? 2
+                                                         : 0;
   if (query.after) {
     search.after_created = query.after->created_at;
     search.after_id = query.after->id;
@@ -73,7 +75,9 @@ asio::awaitable<Result<std::optional<UserDetail>>> UsersAdmin::detail(Actor acto
   if (actor.id != id) {
     AdminAuditEvent ev{"admin.read_user", actor.id, id, actor.ip, actor.request_id, {}};
     if (auto st = co_await record_audit(pool_, ev); !st) {
-      log::error("admin.audit_failed").str("type", ev.type).str("code", st.error().code)
+      log::error("admin.audit_failed")
+          .str("type", ev.type)
+          .str("code", st.error().code)
           .str("request_id", actor.request_id);
       co_return make_error(errc::admin::audit_unavailable, st.error().detail);
     }
@@ -96,8 +100,8 @@ asio::awaitable<Result<std::optional<UserDetail>>> UsersAdmin::detail(Actor acto
 }
 
 asio::awaitable<Result<std::optional<db::AdminUserRow>>> UsersAdmin::set_disabled(Actor actor,
-                                                                                 db::UserId id,
-                                                                                 bool disabled) {
+                                                                                  db::UserId id,
+                                                                                  bool disabled) {
   using Out = std::optional<db::AdminUserRow>;
   if (disabled && actor.id == id) co_return make_error(errc::admin::self_disable);
   auto lease = co_await pool_.acquire();
@@ -108,8 +112,12 @@ asio::awaitable<Result<std::optional<db::AdminUserRow>>> UsersAdmin::set_disable
     if (!moved) co_return moved.error();
     if (!*moved) co_return Out();
     if ((*moved)->changed) {
-      AdminAuditEvent ev{disabled ? "user.disabled" : "user.enabled", actor.id, id, actor.ip,
-                         actor.request_id, {}};
+      AdminAuditEvent ev{disabled ? "user.disabled" : "user.enabled",
+                         actor.id,
+                         id,
+                         actor.ip,
+                         actor.request_id,
+                         {}};
       if (auto st = co_await record_audit(*lease, ev); !st) co_return st.error();
     }
     co_return Out(std::move((*moved)->user));
@@ -135,9 +143,8 @@ asio::awaitable<Result<bool>> UsersAdmin::end_sessions(Actor actor, db::UserId i
   co_return co_await finish(*lease, std::move(outcome));
 }
 
-asio::awaitable<Result<std::optional<QuotaView>>> UsersAdmin::set_quota(Actor actor,
-                                                                       db::UserId id,
-                                                                       QuotaOverride quota) {
+asio::awaitable<Result<std::optional<QuotaView>>> UsersAdmin::set_quota(Actor actor, db::UserId id,
+                                                                        QuotaOverride quota) {
   using Out = std::optional<QuotaView>;
   auto user = co_await db::admin_find_user(pool_, id);
   if (!user) co_return user.error();
@@ -147,13 +154,14 @@ asio::awaitable<Result<std::optional<QuotaView>>> UsersAdmin::set_quota(Actor ac
   if (auto begun = co_await lease->execute("BEGIN"); !begun) co_return begun.error();
   auto outcome = co_await [&]() -> asio::awaitable<Result<bool>> {
     const db::QuotaRow row{quota.daily_tokens, quota.concurrent_streams};
-    if (auto st = co_await db::store_quota(*lease, user_subject(id), row); !st) co_return st.error();
+    if (auto st = co_await db::store_quota(*lease, user_subject(id), row); !st)
+      co_return st.error();
     boost::json::object detail;
     detail["daily_tokens"] = quota.daily_tokens ? boost::json::value(*quota.daily_tokens) : nullptr;
     detail["concurrent_streams"] =
         quota.concurrent_streams ? boost::json::value(*quota.concurrent_streams) : nullptr;
-    AdminAuditEvent ev{"quota.changed", actor.id, id, actor.ip, actor.request_id,
-                       std::move(detail)};
+    AdminAuditEvent ev{"quota.changed", actor.id,         id,
+                       actor.ip,        actor.request_id, std::move(detail)};
     if (auto st = co_await record_audit(*lease, ev); !st) co_return st.error();
     co_return true;
   }();

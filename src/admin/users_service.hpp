@@ -6,7 +6,6 @@
 // Strand affinity: the server's io_context thread (db::Pool).
 
 #include <boost/asio/awaitable.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,12 +63,12 @@ class UsersAdmin {
   boost::asio::awaitable<Result<std::optional<UserDetail>>> detail(Actor actor, db::UserId id);
   // admin.self_disable when the actor disables themselves.
   boost::asio::awaitable<Result<std::optional<db::AdminUserRow>>> set_disabled(Actor actor,
-                                                                              db::UserId id,
-                                                                              bool disabled);
+                                                                               db::UserId id,
+                                                                               bool disabled);
   // false: no such user.
   boost::asio::awaitable<Result<bool>> end_sessions(Actor actor, db::UserId id);
   boost::asio::awaitable<Result<std::optional<QuotaView>>> set_quota(Actor actor, db::UserId id,
-                                                                    QuotaOverride quota);
+                                                                     QuotaOverride quota);
 
   // GET /api/admin/usage (not audited: aggregates, no user's content).
   boost::asio::awaitable<Result<std::vector<UsageRow>>> usage(UsageQuery query);

@@ -9,7 +9,6 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <cctype>
 
 #include "admin/errors.hpp"
@@ -71,7 +70,9 @@ Response json_body(int status, const json::object& o) {
 
 Response failure(const Error& e, const Request& req) {
   if (e.kind == Kind::internal || e.kind == Kind::unavailable) {
-    log::error("admin.request_failed").str("code", e.code).str("detail", e.detail)
+    log::error("admin.request_failed")
+        .str("code", e.code)
+        .str("detail", e.detail)
         .str("request_id", req.request_id);
   }
   return error_response(e);
@@ -114,8 +115,8 @@ awaitable<Response> admin_list_users(Services& s, Request& req, RequestContext&)
   json::array items;
   items.reserve(page->items.size());
   for (const auto& u : page->items) items.push_back(user_json(u));
-  co_return json_body(200, json::object{{"items", std::move(items)},
-                                        {"next_cursor", opt(page->next_cursor)}});
+  co_return json_body(
+      200, json::object{{"items", std::move(items)}, {"next_cursor", opt(page->next_cursor)}});
 }
 
 awaitable<Response> admin_get_user(Services& s, Request& req, RequestContext& ctx) {

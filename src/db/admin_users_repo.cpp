@@ -11,7 +11,7 @@ namespace {
 #define PARLEY_ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 // The columns AdminUserRow reads, in order.
-#define PARLEY_ADMIN_USER_COLUMNS                                                       \
+#define PARLEY_ADMIN_USER_COLUMNS \
   "id, tenant_id, object_id, email, name, roles, " PARLEY_ISO("created_at") ", "        \
   PARLEY_ISO("last_login_at") ", " PARLEY_ISO("disabled_at") ", "                       \
   "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'"

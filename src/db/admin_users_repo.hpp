@@ -5,7 +5,6 @@
 // db/pool.hpp.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,9 +34,9 @@ struct AdminUserRow {
 };
 
 struct UserSearch {
-  std::optional<std::string> like_pattern;  // against lower(name \x1f email)
-  int status = 0;                           // 0 any, 1 active, 2 disabled
-  std::optional<std::string> after_created; // keyset: (created_at, id) < (after_created, after_id)
+  std::optional<std::string> like_pattern;   // against lower(name \x1f email)
+  int status = 0;                            // 0 any, 1 active, 2 disabled
+  std::optional<std::string> after_created;  // keyset: (created_at, id) < (after_created, after_id)
   std::optional<std::string> after_id;
   int limit = 50;
 };
@@ -58,8 +57,7 @@ struct SignInRow {
 };
 
 // The user's newest sign-in attempts (from the audit trail), newest first.
-boost::asio::awaitable<Result<std::vector<SignInRow>>> recent_sign_ins(Pool& pool,
-                                                                       const UserId& id,
+boost::asio::awaitable<Result<std::vector<SignInRow>>> recent_sign_ins(Pool& pool, const UserId& id,
                                                                        int limit);
 
 struct ActiveSessionRow {

@@ -119,8 +119,7 @@ bool usable_history(std::string_view role, std::string_view status, std::string_
 
 // BEGIN; lock; busy check. On success the lease holds an open transaction.
 asio::awaitable<Result<std::pair<bool, bool>>> lock_for_turn(Lease& lease, const UserId& user,
-                                                             const ConversationId& conversation,
-                                                             const TurnAdmission& admit) {
+                                                             const ConversationId& conversation) {
   if (auto begun = co_await lease.execute("BEGIN"); !begun) co_return begun.error();
   Params lock_params{user.value, conversation.value};
   auto locked = co_await lease.prepared(kLockConversation, std::move(lock_params));
@@ -133,9 +132,6 @@ asio::awaitable<Result<std::pair<bool, bool>>> lock_for_turn(Lease& lease, const
   auto busy = co_await lease.prepared(kBusy, std::move(busy_params));
   if (!busy) co_return busy.error();
   if (!busy->empty()) co_return Error(errc::chat::conflict);
-  if (admit) {
-    if (auto admitted = co_await admit(lease, user); !admitted) co_return admitted.error();
-  }
   co_return std::pair{default_title, first_answer};
 }
 
@@ -154,7 +150,7 @@ asio::awaitable<Result<TurnStart>> turn_body(Lease& lease, const UserId& user,
                                              const ConversationId& conversation,
                                              std::string_view content, std::string_view owner,
                                              const TurnAdmission& admit) {
-  auto locked = co_await lock_for_turn(lease, user, conversation, admit);
+  auto locked = co_await lock_for_turn(lease, user, conversation);
   if (!locked) co_return locked.error();
   TurnStart t;
   t.default_title = locked->first;
@@ -174,6 +170,9 @@ asio::awaitable<Result<TurnStart>> turn_body(Lease& lease, const UserId& user,
   t.user_message_id = MessageId{std::string(inserted->text(0, 0))};
   t.assistant_message_id = MessageId{std::string(inserted->text(0, 1))};
   t.assistant_created_at = std::string(inserted->text(0, 2));
+  if (admit) {
+    if (auto admitted = co_await admit(lease, user); !admitted) co_return admitted.error();
+  }
   co_return t;
 }
 
@@ -181,7 +180,7 @@ asio::awaitable<Result<TurnStart>> regenerate_body(Lease& lease, const UserId& u
                                                    const ConversationId& conversation,
                                                    std::string_view owner,
                                                    const TurnAdmission& admit) {
-  auto locked = co_await lock_for_turn(lease, user, conversation, admit);
+  auto locked = co_await lock_for_turn(lease, user, conversation);
   if (!locked) co_return locked.error();
   Params history_params{user.value, conversation.value, kTurnMessagesMax};
   auto rows = co_await lease.prepared(kHistory, std::move(history_params));
@@ -214,6 +213,9 @@ asio::awaitable<Result<TurnStart>> regenerate_body(Lease& lease, const UserId& u
   if (inserted->rows() != 1) co_return Error(errc::db::query, "answer insert returned no row");
   t.assistant_message_id = MessageId{std::string(inserted->text(0, 0))};
   t.assistant_created_at = std::string(inserted->text(0, 1));
+  if (admit) {
+    if (auto admitted = co_await admit(lease, user); !admitted) co_return admitted.error();
+  }
   co_return t;
 }
 

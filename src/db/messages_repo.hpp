@@ -87,8 +87,10 @@ struct FinalAnswer {
 // In one transaction: locks the conversation, refuses when an answer streams
 // in it, reads the history, inserts the user message ('complete') and the
 // assistant row ('streaming', owner) and moves the conversation's updated_at.
-// `admit` (when set) runs in the transaction after the busy check and before
-// anything is written (the quotas); its error ends the turn unchanged.
+// `admit` (when set: the quotas) runs last, right before COMMIT, so that a
+// lock it takes is held as briefly as possible; the new 'streaming' row is
+// already in the count it reads. Its error rolls the whole turn back:
+// nothing is stored.
 using TurnAdmission =
     std::function<boost::asio::awaitable<Status>(Lease& tx, const UserId& user)>;
 boost::asio::awaitable<Result<TurnStart>> begin_turn(Pool& pool, const UserId& user,

@@ -14,10 +14,12 @@ constexpr Statement kLock{
 
 constexpr Statement kState{
     "quota_state",
-    "SELECT (SELECT count(*) FROM messages WHERE user_id = ($1::text)::uuid AND status = 'streaming'"
+    "SELECT (SELECT count(*) FROM messages WHERE user_id = ($1::text)::uuid AND status = "
+    "'streaming'"
     "          AND updated_at > now() - make_interval(secs => $2::bigint)),"
     " (SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) FROM usage_daily"
-    "   WHERE subject_kind = 'user' AND subject = $1::text AND day = (now() AT TIME ZONE 'UTC')::date),"
+    "   WHERE subject_kind = 'user' AND subject = $1::text AND day = (now() AT TIME ZONE "
+    "'UTC')::date),"
     " q.daily_tokens, q.concurrent_streams"
     " FROM (SELECT 1) one LEFT JOIN quotas q ON q.subject_kind = 'user' AND q.subject = $1::text"};
 

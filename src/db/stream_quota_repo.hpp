@@ -4,7 +4,6 @@
 // Codes: those of db/pool.hpp.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstdint>
 

@@ -43,8 +43,8 @@ constexpr Statement kStoreQuota{
     " VALUES ($1, $2, $3, $4) ON CONFLICT (subject_kind, subject) DO UPDATE"
     " SET daily_tokens = EXCLUDED.daily_tokens,"
     "     concurrent_streams = EXCLUDED.concurrent_streams, updated_at = now()"};
-constexpr Statement kDeleteQuota{
-    "quota_delete", "DELETE FROM quotas WHERE subject_kind = $1 AND subject = $2"};
+constexpr Statement kDeleteQuota{"quota_delete",
+                                 "DELETE FROM quotas WHERE subject_kind = $1 AND subject = $2"};
 
 std::optional<std::string> num(const std::optional<std::int64_t>& v) {
   if (!v) return std::nullopt;
@@ -78,14 +78,14 @@ asio::awaitable<Result<std::int64_t>> tokens_used_today(Pool& pool, const Subjec
   co_return rows->int64(0, 0);
 }
 
-asio::awaitable<Result<std::vector<UsageReportRow>>> usage_report(Pool& pool,
-                                                                  std::string_view from,
+asio::awaitable<Result<std::vector<UsageReportRow>>> usage_report(Pool& pool, std::string_view from,
                                                                   std::string_view to,
                                                                   std::string_view group_by) {
   // One statement per grouping, from fixed text.
   static constexpr std::string_view kTotals =
       "sum(prompt_tokens)::bigint, sum(completion_tokens)::bigint, sum(messages)::bigint";
-  static constexpr std::string_view kRange = " FROM usage_daily WHERE day BETWEEN $1::date AND $2::date";
+  static constexpr std::string_view kRange =
+      " FROM usage_daily WHERE day BETWEEN $1::date AND $2::date";
   std::string sql;
   if (group_by == "day") {
     sql = "SELECT to_char(day, 'YYYY-MM-DD'), " + std::string(kTotals) + std::string(kRange) +

@@ -4,7 +4,6 @@
 // Days are UTC. Codes: those of db/pool.hpp.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>

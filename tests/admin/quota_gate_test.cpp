@@ -4,19 +4,19 @@
 // (and deleting the conversation keeps it), and a turn reads a bounded
 // number of messages.
 
+#include "admin/quota_gate.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
-
 #include <random>
 
 #include "admin/errors.hpp"
-#include "admin/quota_gate.hpp"
 #include "db/conversations_repo.hpp"
+#include "db/db_test_util.hpp"
 #include "db/messages_repo.hpp"
 #include "db/pool.hpp"
 #include "db/users_repo.hpp"
-#include "db/db_test_util.hpp"
 
 namespace parley::admin {
 namespace {
@@ -30,8 +30,7 @@ const std::string& schema_url() {
 
 class QuotaGateDb : public ::testing::Test {
  protected:
-  QuotaGateDb()
-      : pool_(io_, options()), gate_(QuotaDefaults{0, 3}, clock_, db::kStreamLease) {
+  QuotaGateDb() : pool_(io_, options()), gate_(QuotaDefaults{0, 3}, clock_, db::kStreamLease) {
     admit_ = [this](db::Lease& tx, const db::UserId& user) { return gate_.admit(tx, user); };
   }
   static db::PoolOptions options() {
@@ -64,9 +63,9 @@ class QuotaGateDb : public ::testing::Test {
     a.model = "gpt-q";
     a.prompt_tokens = 3;
     a.completion_tokens = 4;
-    auto r = run_sync(io_, db::finish_answer(
-                               pool_, db::AnswerRow{u, c, t.assistant_message_id,
-                                                    t.assistant_created_at}, a));
+    auto r = run_sync(
+        io_, db::finish_answer(
+                 pool_, db::AnswerRow{u, c, t.assistant_message_id, t.assistant_created_at}, a));
     ASSERT_TRUE(r && *r);
   }
   std::string scalar(const std::string& sql) {
@@ -75,11 +74,13 @@ class QuotaGateDb : public ::testing::Test {
     return std::string(rows->text(0, 0));
   }
   void set_quota(const db::UserId& u, const std::string& daily, const std::string& streams) {
-    (void)scalar("INSERT INTO quotas (subject_kind, subject, daily_tokens, concurrent_streams)"
-                 " VALUES ('user', '" + u.value + "', " + daily + ", " + streams +
-                 ") ON CONFLICT (subject_kind, subject) DO UPDATE SET daily_tokens ="
-                 " EXCLUDED.daily_tokens, concurrent_streams = EXCLUDED.concurrent_streams"
-                 " RETURNING 1");
+    (void)scalar(
+        "INSERT INTO quotas (subject_kind, subject, daily_tokens, concurrent_streams)"
+        " VALUES ('user', '" +
+        u.value + "', " + daily + ", " + streams +
+        ") ON CONFLICT (subject_kind, subject) DO UPDATE SET daily_tokens ="
+        " EXCLUDED.daily_tokens, concurrent_streams = EXCLUDED.concurrent_streams"
+        " RETURNING 1");
   }
 
   boost::asio::io_context io_;
@@ -141,10 +142,13 @@ TEST_F(QuotaGateDb, UsageIsCountedOnceAndOutlivesTheConversation) {
 TEST_F(QuotaGateDb, ATurnReadsABoundedNumberOfMessages) {
   const auto u = user();
   const auto c = conversation(u);
-  (void)scalar("INSERT INTO messages (conversation_id, user_id, role, content, status, created_at)"
-               " SELECT '" + c.value + "', '" + u.value + "', CASE WHEN i % 2 = 0 THEN 'user'"
-               " ELSE 'assistant' END, 'm' || i, 'complete', now() - make_interval(secs => 1000 - i)"
-               " FROM generate_series(0, 299) i RETURNING 1");
+  (void)scalar(
+      "INSERT INTO messages (conversation_id, user_id, role, content, status, created_at)"
+      " SELECT '" +
+      c.value + "', '" + u.value +
+      "', CASE WHEN i % 2 = 0 THEN 'user'"
+      " ELSE 'assistant' END, 'm' || i, 'complete', now() - make_interval(secs => 1000 - i)"
+      " FROM generate_series(0, 299) i RETURNING 1");
   auto t = turn(u, c);
   ASSERT_TRUE(t) << t.error().code;
   EXPECT_LE(t->history.size(), static_cast<std::size_t>(db::kTurnMessagesMax));

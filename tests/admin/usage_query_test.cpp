@@ -18,7 +18,8 @@ QueryParam from(std::map<std::string, std::string> m) {
 }
 
 TEST(UsageQuery, ParsesARange) {
-  auto q = parse_usage_query(from({{"from", "2026-01-01"}, {"to", "2026-01-31"}, {"group_by", "model"}}));
+  auto q = parse_usage_query(
+      from({{"from", "2026-01-01"}, {"to", "2026-01-31"}, {"group_by", "model"}}));
   ASSERT_TRUE(q);
   EXPECT_EQ(q->from, "2026-01-01");
   EXPECT_EQ(q->to, "2026-01-31");
@@ -58,10 +59,11 @@ TEST(UsageQuery, Days) {
 }
 
 TEST(UsageReport, JsonAndCsv) {
-  std::vector<UsageRow> rows = {{"2026-01-01", 10, 2, 1}, {"gpt,\"4\"", 5, 1, 1},
-                                {"=HYPERLINK(\"x\")", 1, 1, 1}};
-  EXPECT_EQ(usage_json({rows[0]}),
-            R"({"rows":[{"key":"2026-01-01","prompt_tokens":10,"completion_tokens":2,"messages":1}]})");
+  std::vector<UsageRow> rows = {
+      {"2026-01-01", 10, 2, 1}, {"gpt,\"4\"", 5, 1, 1}, {"=HYPERLINK(\"x\")", 1, 1, 1}};
+  EXPECT_EQ(
+      usage_json({rows[0]}),
+      R"({"rows":[{"key":"2026-01-01","prompt_tokens":10,"completion_tokens":2,"messages":1}]})");
   EXPECT_EQ(usage_csv(rows),
             "key,prompt_tokens,completion_tokens,messages\r\n"
             "2026-01-01,10,2,1\r\n"

@@ -34,16 +34,17 @@ TEST(UserQuery, TheSearchIsALiteralSubstring) {
 }
 
 TEST(UserQuery, RefusesWhatDoesNotValidate) {
-  for (auto bad : std::vector<std::map<std::string, std::string>>{
-           {{"status", "asleep"}},
-           {{"limit", "0"}},
-           {{"limit", "201"}},
-           {{"limit", "12x"}},
-           {{"limit", "99999999999"}},
-           {{"cursor", "not-a-cursor"}},
-           {{"q", std::string(201, 'a')}},
-           {{"q", "a\x1f" "b"}},
-           {{"q", "line\nbreak"}}}) {
+  for (auto bad : std::vector<std::map<std::string, std::string>>{{{"status", "asleep"}},
+                                                                  {{"limit", "0"}},
+                                                                  {{"limit", "201"}},
+                                                                  {{"limit", "12x"}},
+                                                                  {{"limit", "99999999999"}},
+                                                                  {{"cursor", "not-a-cursor"}},
+                                                                  {{"q", std::string(201, 'a')}},
+                                                                  {{"q",
+                                                                    "a\x1f"
+                                                                    "b"}},
+                                                                  {{"q", "line\nbreak"}}}) {
     auto q = parse_user_query(from(bad));
     ASSERT_FALSE(q) << bad.begin()->first;
     EXPECT_TRUE(q.error().is(errc::admin::bad_query));
@@ -95,7 +96,8 @@ TEST(QuotaBody, BothKeysNullMeansDefault) {
 TEST(QuotaBody, RefusesWhatDoesNotValidate) {
   for (const char* body :
        {"", "[]", "{}", R"({"daily_tokens":1})", R"({"daily_tokens":-1,"concurrent_streams":1})",
-        R"({"daily_tokens":1.5,"concurrent_streams":1})", R"({"daily_tokens":"1","concurrent_streams":1})",
+        R"({"daily_tokens":1.5,"concurrent_streams":1})",
+        R"({"daily_tokens":"1","concurrent_streams":1})",
         R"({"daily_tokens":1,"concurrent_streams":1001})",
         R"({"daily_tokens":1,"concurrent_streams":1,"x":1})"}) {
     auto q = parse_quota_body(body);

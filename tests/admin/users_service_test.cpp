@@ -4,19 +4,19 @@
 // audit rows in the same transaction, sign out everywhere, quota
 // overrides, usage counters and the report.
 
+#include "admin/users_service.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
-
 #include <random>
 #include <set>
 
 #include "admin/errors.hpp"
-#include "admin/users_service.hpp"
+#include "db/db_test_util.hpp"
 #include "db/pool.hpp"
 #include "db/sessions_repo.hpp"
 #include "db/users_repo.hpp"
-#include "db/db_test_util.hpp"
 
 namespace parley::admin {
 namespace {
@@ -112,14 +112,21 @@ TEST_F(UsersAdminDb, DisableRevokesSessionsAndIsAuditedOnce) {
   ASSERT_TRUE(off);
   ASSERT_TRUE(*off);
   EXPECT_TRUE((*off)->disabled_at.has_value());
-  EXPECT_EQ(scalar("SELECT revoked_at IS NOT NULL FROM sessions WHERE id = '" + s.id.value + "'"), "t");
+  EXPECT_EQ(scalar("SELECT revoked_at IS NOT NULL FROM sessions WHERE id = '" + s.id.value + "'"),
+            "t");
   // Again: nothing moves, no second audit row.
   ASSERT_TRUE(run_sync(io_, admin_.set_disabled(actor(boss), worker.id, true)));
-  EXPECT_EQ(scalar("SELECT count(*) FROM audit_events WHERE action = 'user.disabled' AND user_id = '" +
-                   worker.id.value + "' AND details->>'actor' = '" + boss.id.value +
-                   "' AND ip = '203.0.113.9'"),
-            "1");
-  auto disabled = run_sync(io_, admin_.list([] { UserQuery q; q.status = UserStatus::disabled; q.limit = 200; return q; }()));
+  EXPECT_EQ(
+      scalar("SELECT count(*) FROM audit_events WHERE action = 'user.disabled' AND user_id = '" +
+             worker.id.value + "' AND details->>'actor' = '" + boss.id.value +
+             "' AND ip = '203.0.113.9'"),
+      "1");
+  auto disabled = run_sync(io_, admin_.list([] {
+    UserQuery q;
+    q.status = UserStatus::disabled;
+    q.limit = 200;
+    return q;
+  }()));
   ASSERT_TRUE(disabled);
   bool listed = false;
   for (const auto& u : disabled->items) listed = listed || u.id == worker.id;
@@ -128,14 +135,17 @@ TEST_F(UsersAdminDb, DisableRevokesSessionsAndIsAuditedOnce) {
   auto on = run_sync(io_, admin_.set_disabled(actor(boss), worker.id, false));
   ASSERT_TRUE(on && *on);
   EXPECT_FALSE((*on)->disabled_at.has_value());
-  EXPECT_EQ(scalar("SELECT count(*) FROM audit_events WHERE action = 'user.enabled' AND user_id = '" +
-                   worker.id.value + "'"),
-            "1");
+  EXPECT_EQ(
+      scalar("SELECT count(*) FROM audit_events WHERE action = 'user.enabled' AND user_id = '" +
+             worker.id.value + "'"),
+      "1");
 
   auto self = run_sync(io_, admin_.set_disabled(actor(boss), boss.id, true));
   ASSERT_FALSE(self);
   EXPECT_TRUE(self.error().is(errc::admin::self_disable));
-  auto missing = run_sync(io_, admin_.set_disabled(actor(boss), db::UserId{"00000000-0000-4000-8000-000000000000"}, true));
+  auto missing = run_sync(
+      io_,
+      admin_.set_disabled(actor(boss), db::UserId{"00000000-0000-4000-8000-000000000000"}, true));
   ASSERT_TRUE(missing);
   EXPECT_FALSE(*missing);
 }
@@ -144,16 +154,18 @@ TEST_F(UsersAdminDb, TheDetailIsAuditedForAnotherUserOnly) {
   const auto boss = user("Reader");
   const auto other = user("Read");
   ASSERT_TRUE(run_sync(io_, admin_.detail(actor(boss), boss.id)));
-  EXPECT_EQ(scalar("SELECT count(*) FROM audit_events WHERE action = 'admin.read_user' AND user_id = '" +
-                   boss.id.value + "'"),
-            "0");
+  EXPECT_EQ(
+      scalar("SELECT count(*) FROM audit_events WHERE action = 'admin.read_user' AND user_id = '" +
+             boss.id.value + "'"),
+      "0");
   auto d = run_sync(io_, admin_.detail(actor(boss), other.id));
   ASSERT_TRUE(d && *d);
   EXPECT_EQ((*d)->quota.defaults.daily_tokens, 1000);
   EXPECT_EQ((*d)->quota.resets_at, 1'767'225'600 + 86400);
-  EXPECT_EQ(scalar("SELECT count(*) FROM audit_events WHERE action = 'admin.read_user' AND user_id = '" +
-                   other.id.value + "'"),
-            "1");
+  EXPECT_EQ(
+      scalar("SELECT count(*) FROM audit_events WHERE action = 'admin.read_user' AND user_id = '" +
+             other.id.value + "'"),
+      "1");
 }
 
 TEST_F(UsersAdminDb, UsageCountsAreAddedInTheCallersTransactionAndReported) {
@@ -199,9 +211,10 @@ TEST_F(UsersAdminDb, QuotaOverridesAreStoredAuditedAndCleared) {
   ASSERT_TRUE(v && *v);
   EXPECT_FALSE((*v)->overrides.daily_tokens);
   EXPECT_EQ(scalar("SELECT count(*) FROM quotas WHERE subject = '" + u.id.value + "'"), "0");
-  EXPECT_EQ(scalar("SELECT count(*) FROM audit_events WHERE action = 'quota.changed' AND user_id = '" +
-                   u.id.value + "'"),
-            "2");
+  EXPECT_EQ(
+      scalar("SELECT count(*) FROM audit_events WHERE action = 'quota.changed' AND user_id = '" +
+             u.id.value + "'"),
+      "2");
 }
 
 TEST_F(UsersAdminDb, TheSearchUsesTheTrigramIndex) {
@@ -210,9 +223,10 @@ TEST_F(UsersAdminDb, TheSearchUsesTheTrigramIndex) {
   auto lease = run_sync(io_, pool_.acquire());
   ASSERT_TRUE(lease);
   ASSERT_TRUE(run_sync(io_, lease->execute("SET enable_seqscan = off")));
-  auto plan = run_sync(io_, lease->query(
-      "EXPLAIN SELECT id FROM users WHERE lower(coalesce(name, '') || E'\\x1f' || "
-      "coalesce(email, '')) LIKE lower('%lovelace%')"));
+  auto plan = run_sync(
+      io_,
+      lease->query("EXPLAIN SELECT id FROM users WHERE lower(coalesce(name, '') || E'\\x1f' || "
+                   "coalesce(email, '')) LIKE lower('%lovelace%')"));
   ASSERT_TRUE(plan);
   std::string text;
   for (int r = 0; r < plan->rows(); ++r) text += std::string(plan->text(r, 0)) + "\n";

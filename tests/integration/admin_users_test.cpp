@@ -7,7 +7,6 @@
 // the usage report in JSON and CSV, and the audit rows of each change.
 
 #include <boost/json.hpp>
-
 #include <chrono>
 #include <set>
 
@@ -31,7 +30,8 @@ class Client {
  public:
   Client(int port, std::string cookie) : browser_(port), cookie_(std::move(cookie)) {}
   HttpResult get(const std::string& path) { return browser_.get(path, headers()); }
-  HttpResult send(const std::string& method, const std::string& path, const std::string& body = {}) {
+  HttpResult send(const std::string& method, const std::string& path,
+                  const std::string& body = {}) {
     auto h = headers();
     h["Origin"] = browser_.origin();
     h["X-CSRF-Token"] = csrf();
@@ -39,8 +39,8 @@ class Client {
   }
   std::string csrf() {
     if (token_.empty()) {
-      token_ = std::string(json::parse(browser_.get("/api/auth/csrf", headers()).body)
-                               .at("csrfToken").as_string());
+      token_ = std::string(
+          json::parse(browser_.get("/api/auth/csrf", headers()).body).at("csrfToken").as_string());
     }
     return token_;
   }
@@ -65,8 +65,11 @@ class AdminE2E : public E2E {
   }
   std::string user_id_of(const std::string& cookie) {
     Browser b = browser();
-    return std::string(json::parse(b.get("/api/auth/session", {{"Cookie", "parley.session=" + cookie}}).body)
-                           .at("user").at("id").as_string());
+    return std::string(
+        json::parse(b.get("/api/auth/session", {{"Cookie", "parley.session=" + cookie}}).body)
+            .at("user")
+            .at("id")
+            .as_string());
   }
   // Two replicas whose admin role is the first of Ada's roles.
   Replicas replicas(const std::string& ada_cookie) {
@@ -111,8 +114,8 @@ TEST_F(AdminE2E, EveryAdminRouteRefusesAnonymousCallersAndNonAdmins) {
   Browser anonymous(r.a->port());
   Client plain(r.a->port(), grace);
   for (const auto& [method, path] : routes) {
-    const HttpResult anon = anonymous.request(method, path, "", "application/json",
-                                              {{"Origin", anonymous.origin()}});
+    const HttpResult anon =
+        anonymous.request(method, path, "", "application/json", {{"Origin", anonymous.origin()}});
     EXPECT_EQ(anon.status, 401) << method << " " << path;
     const HttpResult user = method == "GET" ? plain.get(path) : plain.send(method, path);
     EXPECT_EQ(user.status, 403) << method << " " << path;
@@ -141,8 +144,11 @@ TEST_F(AdminE2E, AnAdminSearchesAndPagesUsers) {
   EXPECT_TRUE(items[0].at("disabled_at").is_null());
   EXPECT_TRUE(items[0].at("roles").is_array());
   // Email, any case, anywhere; wildcards are literal.
-  EXPECT_EQ(json::parse(admin.get("/api/admin/users?q=Grace%40Exa").body).at("items").as_array().size(), 1u);
-  EXPECT_EQ(json::parse(admin.get("/api/admin/users?q=%25").body).at("items").as_array().size(), 0u);
+  EXPECT_EQ(
+      json::parse(admin.get("/api/admin/users?q=Grace%40Exa").body).at("items").as_array().size(),
+      1u);
+  EXPECT_EQ(json::parse(admin.get("/api/admin/users?q=%25").body).at("items").as_array().size(),
+            0u);
 
   // Paging: one by one, no user twice, ends with a null cursor.
   std::set<std::string> seen;
@@ -178,7 +184,8 @@ TEST_F(AdminE2E, DisablingEndsSessionsOnEveryReplicaAndRefusesSignIn) {
   auto audited = [&] {
     return sql_scalar("SELECT count(*) FROM audit_events WHERE user_id = '" + id +
                       "' AND action IN ('user.disabled', 'user.enabled')"
-                      " AND details->>'actor' = '" + ada_id + "'");
+                      " AND details->>'actor' = '" +
+                      ada_id + "'");
   };
   const int audited_before = std::stoi(audited());
 
@@ -213,10 +220,12 @@ TEST_F(AdminE2E, TheDetailShowsSignInsSessionsUsageAndQuotaAndIsAudited) {
   const std::string id = user_id_of(grace);
   auto r = replicas(ada);
   Client admin(r.a->port(), ada);
-  sql_exec("INSERT INTO usage_daily (subject_kind, subject, day, model, prompt_tokens,"
-           " completion_tokens, messages) VALUES ('user', '" + id +
-           "', (now() AT TIME ZONE 'UTC')::date, 'gpt-test', 100, 20, 2)"
-           " ON CONFLICT DO NOTHING");
+  sql_exec(
+      "INSERT INTO usage_daily (subject_kind, subject, day, model, prompt_tokens,"
+      " completion_tokens, messages) VALUES ('user', '" +
+      id +
+      "', (now() AT TIME ZONE 'UTC')::date, 'gpt-test', 100, 20, 2)"
+      " ON CONFLICT DO NOTHING");
 
   HttpResult got = admin.get("/api/admin/users/" + id);
   ASSERT_EQ(got.status, 200) << got.body;
@@ -233,41 +242,59 @@ TEST_F(AdminE2E, TheDetailShowsSignInsSessionsUsageAndQuotaAndIsAudited) {
   EXPECT_TRUE(d.at("quota").at("daily_tokens").is_null());
   EXPECT_EQ(d.at("quota").at("effective_concurrent_streams").as_int64(), 3);
   EXPECT_EQ(sql_scalar("SELECT count(*) > 0 FROM audit_events WHERE action = 'admin.read_user'"
-                       " AND user_id = '" + id + "'"),
+                       " AND user_id = '" +
+                       id + "'"),
             "t");
 
   // Quota overrides: audited; null goes back to the default.
   const int quota_audits = std::stoi(sql_scalar(
-      "SELECT count(*) FROM audit_events WHERE action = 'quota.changed' AND user_id = '" + id + "'"));
+      "SELECT count(*) FROM audit_events WHERE action = 'quota.changed' AND user_id = '" + id +
+      "'"));
   HttpResult q = admin.send("PUT", "/api/admin/users/" + id + "/quota",
                             R"({"daily_tokens":5000,"concurrent_streams":null})");
   ASSERT_EQ(q.status, 200) << q.body;
   EXPECT_EQ(json::parse(q.body).at("daily_tokens").as_int64(), 5000);
   EXPECT_EQ(json::parse(q.body).at("effective_daily_tokens").as_int64(), 5000);
   EXPECT_TRUE(json::parse(q.body).at("concurrent_streams").is_null());
-  EXPECT_EQ(json::parse(admin.get("/api/admin/users/" + id).body).at("quota").at("daily_tokens")
-                .as_int64(), 5000);
-  EXPECT_EQ(admin.send("PUT", "/api/admin/users/" + id + "/quota", R"({"daily_tokens":-1,"concurrent_streams":null})").status, 400);
+  EXPECT_EQ(json::parse(admin.get("/api/admin/users/" + id).body)
+                .at("quota")
+                .at("daily_tokens")
+                .as_int64(),
+            5000);
+  EXPECT_EQ(admin
+                .send("PUT", "/api/admin/users/" + id + "/quota",
+                      R"({"daily_tokens":-1,"concurrent_streams":null})")
+                .status,
+            400);
   EXPECT_EQ(admin.send("PUT", "/api/admin/users/" + id + "/quota", "{}").status, 400);
-  EXPECT_EQ(admin.send("PUT", "/api/admin/users/" + id + "/quota",
-                       R"({"daily_tokens":null,"concurrent_streams":null})").status, 200);
+  EXPECT_EQ(admin
+                .send("PUT", "/api/admin/users/" + id + "/quota",
+                      R"({"daily_tokens":null,"concurrent_streams":null})")
+                .status,
+            200);
   EXPECT_EQ(sql_scalar("SELECT count(*) FROM quotas WHERE subject = '" + id + "'"), "0");
   EXPECT_EQ(std::stoi(sql_scalar("SELECT count(*) FROM audit_events WHERE action = 'quota.changed'"
-                                 " AND user_id = '" + id + "'")), quota_audits + 2);
+                                 " AND user_id = '" +
+                                 id + "'")),
+            quota_audits + 2);
 
   // Sign out everywhere: 204, and the sessions end on every replica.
   Client victim(r.b->port(), grace);
   ASSERT_EQ(victim.get("/api/conversations").status, 200);
   EXPECT_EQ(admin.send("DELETE", "/api/admin/users/" + id + "/sessions").status, 204);
   EXPECT_TRUE(eventually([&] { return victim.get("/api/conversations").status == 401; }, 2s));
-  EXPECT_EQ(json::parse(admin.get("/api/admin/users/" + id).body).at("sessions").as_array().size(), 0u);
-  EXPECT_EQ(admin.send("DELETE", "/api/admin/users/00000000-0000-4000-8000-000000000000/sessions").status, 404);
+  EXPECT_EQ(json::parse(admin.get("/api/admin/users/" + id).body).at("sessions").as_array().size(),
+            0u);
+  EXPECT_EQ(
+      admin.send("DELETE", "/api/admin/users/00000000-0000-4000-8000-000000000000/sessions").status,
+      404);
 
   // Usage report.
   HttpResult usage = admin.get("/api/admin/usage?from=2000-01-01&to=2000-12-31&group_by=model");
   ASSERT_EQ(usage.status, 200) << usage.body;
   EXPECT_EQ(usage.body, R"({"rows":[]})");
-  const std::string today = sql_scalar("SELECT to_char((now() AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD')");
+  const std::string today =
+      sql_scalar("SELECT to_char((now() AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD')");
   usage = admin.get("/api/admin/usage?from=" + today + "&to=" + today + "&group_by=user");
   ASSERT_EQ(usage.status, 200);
   bool grace_row = false;
@@ -276,8 +303,8 @@ TEST_F(AdminE2E, TheDetailShowsSignInsSessionsUsageAndQuotaAndIsAudited) {
     if (row.at("key").as_string() == id) grace_row = row.at("prompt_tokens").as_int64() >= 100;
   }
   EXPECT_TRUE(grace_row) << usage.body;
-  HttpResult csv = admin.get("/api/admin/usage?from=" + today + "&to=" + today +
-                             "&group_by=model&format=csv");
+  HttpResult csv =
+      admin.get("/api/admin/usage?from=" + today + "&to=" + today + "&group_by=model&format=csv");
   ASSERT_EQ(csv.status, 200);
   EXPECT_EQ(csv.header("content-type").rfind("text/csv", 0), 0u);
   EXPECT_EQ(csv.body.rfind("key,prompt_tokens,completion_tokens,messages\r\n", 0), 0u);

@@ -4,9 +4,8 @@
 // nothing, max_tokens goes upstream, and answers are counted in
 // usage_daily. Uses the "heavy" user, whose quota rows it removes again.
 
-#include <boost/json.hpp>
-
 #include <atomic>
+#include <boost/json.hpp>
 #include <cstdlib>
 #include <thread>
 
@@ -24,8 +23,8 @@ class ChatQuotaE2E : public ChatE2E {
  protected:
   void TearDown() override { sql_scalar("DELETE FROM quotas RETURNING 1"); }
   std::string user_id(ChatClient& c) {
-    return std::string(json::parse(call(c, "GET", "/api/auth/session").body)
-                           .at("user").at("id").as_string());
+    return std::string(
+        json::parse(call(c, "GET", "/api/auth/session").body).at("user").at("id").as_string());
   }
   // A post whose whole answer (status and headers) is kept: 429s carry Retry-After.
   static HttpResult post_raw(ChatClient& c, const std::string& path, const std::string& body) {
@@ -39,11 +38,14 @@ TEST_F(ChatQuotaE2E, TheConcurrentStreamsLimitHoldsAcrossReplicas) {
   ChatClient a = sign_in(kHeavy);
   ChatClient b = sign_in(kHeavy, replica->port());
   const std::string id = user_id(a);
-  sql_scalar("INSERT INTO quotas (subject_kind, subject, concurrent_streams)"
-             " VALUES ('user', '" + id + "', 2) RETURNING 1");
+  sql_scalar(
+      "INSERT INTO quotas (subject_kind, subject, concurrent_streams)"
+      " VALUES ('user', '" +
+      id + "', 2) RETURNING 1");
   // Answers that stall after their first chunk, until stopped.
-  ASSERT_EQ(aoai().behaviour(R"({"chunks":3,"first_token_delay_ms":0,"cut_after":1,"fault":"stall"})"),
-            200);
+  ASSERT_EQ(
+      aoai().behaviour(R"({"chunks":3,"first_token_delay_ms":0,"cut_after":1,"fault":"stall"})"),
+      200);
   std::vector<std::string> conversations;
   for (int i = 0; i < 3; ++i) conversations.push_back(create_conversation(a));
   std::atomic<int> started{0};
@@ -80,8 +82,8 @@ TEST_F(ChatQuotaE2E, TheConcurrentStreamsLimitHoldsAcrossReplicas) {
   for (auto& t : readers) t.join();
   // Slots are free again: the post streams.
   ASSERT_EQ(aoai().reset(), 200);
-  StreamResult ok = stream(b, "/api/conversations/" + conversations[2] + "/messages",
-                           R"({"content":"now"})");
+  StreamResult ok =
+      stream(b, "/api/conversations/" + conversations[2] + "/messages", R"({"content":"now"})");
   EXPECT_EQ(ok.status, 200) << ok.body;
   ASSERT_NE(ok.last("done"), nullptr) << ok.body;
 }
@@ -95,10 +97,12 @@ TEST_F(ChatQuotaE2E, FiftyConcurrentPostsOverTwoReplicasStayWithinTheBudgetBound
   // with the first stored answer, so at most the 5 in flight by then exist.
   const std::string used = sql_scalar(
       "SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) FROM usage_daily"
-      " WHERE subject = '" + id + "' AND day = (now() AT TIME ZONE 'UTC')::date");
-  sql_scalar("INSERT INTO quotas (subject_kind, subject, daily_tokens, concurrent_streams)"
-             " VALUES ('user', '" + id + "', " + std::to_string(std::stoll(used) + 1) +
-             ", 5) RETURNING 1");
+      " WHERE subject = '" +
+      id + "' AND day = (now() AT TIME ZONE 'UTC')::date");
+  sql_scalar(
+      "INSERT INTO quotas (subject_kind, subject, daily_tokens, concurrent_streams)"
+      " VALUES ('user', '" +
+      id + "', " + std::to_string(std::stoll(used) + 1) + ", 5) RETURNING 1");
   std::vector<std::string> conversations;
   for (int i = 0; i < 50; ++i) conversations.push_back(create_conversation(i % 2 ? b : a));
 
@@ -133,8 +137,8 @@ TEST_F(ChatQuotaE2E, FiftyConcurrentPostsOverTwoReplicasStayWithinTheBudgetBound
             std::to_string(2 * answered.load()));
 
   // Now over budget: refused until the next UTC midnight.
-  const HttpResult after = post_raw(a, "/api/conversations/" + conversations[0] + "/messages",
-                                    R"({"content":"more"})");
+  const HttpResult after =
+      post_raw(a, "/api/conversations/" + conversations[0] + "/messages", R"({"content":"more"})");
   EXPECT_EQ(after.status, 429);
   ASSERT_FALSE(after.header("retry-after").empty());
   const long long retry = std::stoll(after.header("retry-after"));
@@ -147,18 +151,19 @@ TEST_F(ChatQuotaE2E, FiftyConcurrentPostsOverTwoReplicasStayWithinTheBudgetBound
 TEST_F(ChatQuotaE2E, MaxTokensGoesUpstreamAndAnswersAreCounted) {
   ChatClient c = sign_in(kHeavy);
   const std::string id = user_id(c);
-  const std::string before = sql_scalar(
-      "SELECT coalesce(sum(messages), 0) FROM usage_daily WHERE subject = '" + id + "'");
+  const std::string before =
+      sql_scalar("SELECT coalesce(sum(messages), 0) FROM usage_daily WHERE subject = '" + id + "'");
   // Titled already: no title request follows the answer's, so the mock's
   // last request is the answer's.
-  StreamResult r = stream(c, "/api/conversations/" + create_conversation(c, "Counted") + "/messages",
-                          R"({"content":"count me"})");
+  StreamResult r =
+      stream(c, "/api/conversations/" + create_conversation(c, "Counted") + "/messages",
+             R"({"content":"count me"})");
   ASSERT_NE(r.last("done"), nullptr) << r.body;
   const json::value last = json::parse(aoai().stats()).at("last_request");
   EXPECT_EQ(last.at("body").at("max_tokens").as_int64(), 4096);
-  EXPECT_EQ(sql_scalar("SELECT coalesce(sum(messages), 0) FROM usage_daily WHERE subject = '" +
-                       id + "'"),
-            std::to_string(std::stoll(before) + 1));
+  EXPECT_EQ(
+      sql_scalar("SELECT coalesce(sum(messages), 0) FROM usage_daily WHERE subject = '" + id + "'"),
+      std::to_string(std::stoll(before) + 1));
 }
 
 }  // namespace
