@@ -47,7 +47,9 @@ std::optional<std::int64_t> parse_http_date(std::string_view text) {
 }
 
 // Lends a credential to the probe model without giving it away (the token
-// check and the deployment probe share one cached token).
+// check and the deployment probe share one cached token). A 401 is reported
+// as is (Credential::on_unauthorized's default): the token is fresh and the
+// probe makes no retries.
 class BorrowedCredential final : public llm::Credential {
  public:
   explicit BorrowedCredential(llm::Credential& inner) : inner_(inner) {}
