@@ -76,13 +76,8 @@ void App::finish(http::Response& r, const RequestContext& ctx, bool is_api) cons
                services_.sessions->max_age(), services_.https);
   }
   auto& h = r.headers;
-  if (!h.get("Content-Security-Policy")) (void)h.set("Content-Security-Policy", services_.content_security_policy);
-  (void)h.set("X-Content-Type-Options", "nosniff");
-  // no-referrer would make browsers send "Origin: null" and break sign-out.
-  (void)h.set("Referrer-Policy", "strict-origin-when-cross-origin");
-  (void)h.set("X-Frame-Options", "DENY");
-  (void)h.set("Cross-Origin-Opener-Policy", "same-origin");
-  if (services_.https) (void)h.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+  // A handler's own value wins (e.g. a page the issuer may frame).
+  h.add_missing(services_.security_headers);
   if (!h.get("Cache-Control")) (void)h.set("Cache-Control", is_api || r.status >= 300 ? "no-store" : "no-cache");
 }
 

@@ -19,6 +19,7 @@
 #include "app/app.hpp"
 #include "app/commands.hpp"
 #include "app/pg_stores.hpp"
+#include "app/security_headers.hpp"
 #include "auth/csrf.hpp"
 #include "auth/oidc_client.hpp"
 #include "auth/seal.hpp"
@@ -48,16 +49,6 @@ const char* version() { return "0.1.0"; }
 namespace {
 
 constexpr auto kResyncInterval = 30s;
-
-std::string content_security_policy(const config::Config& c) {
-  // form-action must allow the IdP: Chromium applies it to the redirect
-  // that follows the sign-out form POST.
-  std::string idp_origin;
-  if (auto o = config::parse_origin(c.entra.issuer, true)) idp_origin = " " + o->text;
-  return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-         "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-         "form-action 'self'" + idp_origin + "; frame-ancestors 'none'";
-}
 
 // Keeps the process's revocation set in step with the database: pushes by
 // LISTEN/NOTIFY, and a full resync at start, after every listener
@@ -215,7 +206,9 @@ int run_serve(const config::Config& cfg) {
   services.https = cfg.auth_url.https();
   services.session_cookie_name = services.https ? "__Host-parley.session" : "parley.session";
   services.transaction_cookie_name = services.https ? "__Host-parley.oidc" : "parley.oidc";
-  services.content_security_policy = content_security_policy(cfg);
+  // The same set on the app's responses and on those the server writes itself.
+  const http::Headers response_security_headers = security_headers(cfg);
+  services.security_headers = response_security_headers;
   services.readiness = [&pool]() -> asio::awaitable<Readiness> {
     auto status = co_await db::migration_status(pool);
     if (!status) co_return Readiness{false, std::string(status.error().code)};
@@ -235,6 +228,7 @@ int run_serve(const config::Config& cfg) {
   http::ServerOptions server_options;
   server_options.host = cfg.host;
   server_options.port = cfg.port;
+  server_options.error_headers = response_security_headers;
   http::Server server(io, server_options,
                       [&app](http::Request& req) { return app.handle(req); }, random);
   register_server_metrics(registry, server);
