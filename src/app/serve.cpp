@@ -15,9 +15,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 
 #include "app/app.hpp"
 #include "app/commands.hpp"
+#include "app/metrics_endpoint.hpp"
 #include "app/pg_stores.hpp"
 #include "app/security_headers.hpp"
 #include "auth/csrf.hpp"
@@ -232,6 +234,17 @@ int run_serve(const config::Config& cfg) {
   http::Server server(io, server_options,
                       [&app](http::Request& req) { return app.handle(req); }, random);
   register_server_metrics(registry, server);
+  // METRICS_PORT: a second listener on the same address serving /metrics only.
+  std::optional<http::Server> metrics_server;
+  if (cfg.metrics_port) {
+    http::ServerOptions metrics_options;
+    metrics_options.host = cfg.host;
+    metrics_options.port = *cfg.metrics_port;
+    metrics_options.error_headers = response_security_headers;
+    metrics_options.log_flush_interval = 0ms;  // the main server flushes
+    metrics_server.emplace(io, metrics_options,
+                           metrics_only_handler(registry, response_security_headers), random);
+  }
 
   RevocationSync revocation_sync(io, pool, sessions, session_store);
   int exit_code = 0;
@@ -240,7 +253,9 @@ int run_serve(const config::Config& cfg) {
   auto shutdown = [&]() -> asio::awaitable<void> {
     log::info("server.shutting_down");
     server.start_shutdown();
+    if (metrics_server) metrics_server->start_shutdown();
     co_await server.drained();
+    if (metrics_server) co_await metrics_server->drained();
     chat_service.shutdown();
     revocation_sync.stop();
     pool.close();
@@ -268,6 +283,18 @@ int run_serve(const config::Config& cfg) {
           exit_code = 1;
           io.stop();
           co_return;
+        }
+        if (metrics_server) {
+          auto metrics_port = metrics_server->listen();
+          if (!metrics_port) {
+            log::error("server.listen_failed")
+                .str("listener", "metrics")
+                .str("detail", metrics_port.error().detail);
+            exit_code = 1;
+            io.stop();
+            co_return;
+          }
+          log::info("metrics.listening").str("host", cfg.host).num("port", *metrics_port);
         }
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - started).count();

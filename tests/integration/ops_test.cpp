@@ -1,5 +1,6 @@
 // The operational surface of a running parley: security headers on every
-// response, including those the HTTP server writes itself.
+// response, including those the HTTP server writes itself; /metrics on its
+// own listener with METRICS_PORT.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -105,6 +106,59 @@ TEST_F(E2E, EveryErrorResponseCarriesTheSecurityHeaders) {
   }
   // The server still serves.
   EXPECT_EQ(browser().get("/healthz").status, 200);
+}
+
+// With METRICS_PORT, /metrics is served there only (same address), and the
+// main port answers it like any unknown path.
+TEST_F(E2E, MetricsPortServesMetricsAloneAndTheMainPortNoLonger) {
+  const int metrics_port = free_port();
+  ParleyOptions o;
+  o.database_url = database_url();
+  o.issuer = idp().issuer();
+  o.env["METRICS_PORT"] = std::to_string(metrics_port);
+  Parley p(o);
+  ASSERT_TRUE(p.process().wait_for_output("\"metrics.listening\"", 5s)) << p.log();
+
+  Browser scraper(metrics_port);
+  const HttpResult scraped = scraper.get("/metrics");
+  EXPECT_EQ(scraped.status, 200);
+  EXPECT_NE(scraped.body.find("parley_http_requests_total"), std::string::npos) << scraped.body;
+  EXPECT_TRUE(scraped.header("content-type").starts_with("text/plain; version=0.0.4"));
+  EXPECT_EQ(scraped.header("x-content-type-options"), "nosniff");
+  for (const char* path : {"/healthz", "/readyz", "/", "/api/auth/session", "/api/openapi.json"}) {
+    const HttpResult other = scraper.get(path);
+    EXPECT_EQ(other.status, 404) << path;
+    EXPECT_NE(other.body.find("\"not_found\""), std::string::npos) << path;
+  }
+
+  Browser main(p.port());
+  const HttpResult hidden = main.get("/metrics");
+  EXPECT_EQ(hidden.status, 404);
+  EXPECT_NE(hidden.body.find("\"not_found\""), std::string::npos) << hidden.body;
+  EXPECT_EQ(hidden.header("x-frame-options"), "DENY");
+  EXPECT_EQ(main.get("/healthz").status, 200);
+  EXPECT_EQ(main.get("/readyz").status, 200);
+
+  // Both listeners stop on SIGTERM.
+  EXPECT_EQ(p.process().terminate(10s), 0);
+  EXPECT_FALSE(wait_http_status(metrics_port, "/metrics", 200, 200ms));
+}
+
+TEST_F(E2E, WithoutMetricsPortTheMainPortServesMetrics) {
+  const HttpResult r = browser().get("/metrics");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("parley_http_requests_total"), std::string::npos);
+}
+
+TEST_F(E2E, BadMetricsPortExitsWithStatus2NamingIt) {
+  for (const std::string value : {"70000", "metrics", "3999"}) {  // 3999: the PORT below
+    auto env = parley_env(database_url(), idp().issuer(), 3999);
+    env["METRICS_PORT"] = value;
+    CommandResult r = run_parley_command({"serve"}, env);
+    EXPECT_EQ(r.status, 2) << value << ": " << r.output;
+    EXPECT_TRUE(r.output.starts_with("parley: configuration error: METRICS_PORT: ")) << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  }
 }
 
 }  // namespace
