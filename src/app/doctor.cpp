@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/commands.hpp"
+#include "app/database_tls.hpp"
 #include "app/responses.hpp"
 #include "auth/jose.hpp"
 #include "auth/oidc_client.hpp"
@@ -168,6 +169,9 @@ asio::awaitable<void> run_checks(const config::Config& cfg, asio::io_context& io
                      "/api/auth/callback/microsoft-entra-id (register this as a Web "
                      "redirect URI; front-channel logout: " +
                      cfg.auth_url.text + "/signed-out)"});
+
+  const auto tls = check_database_tls(cfg.database_url.expose(), config::process_env());
+  out.push_back({tls.status, "database.tls", tls.detail});
 
   db::PoolOptions pool_options;
   pool_options.url = std::string(cfg.database_url.expose());
