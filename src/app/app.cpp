@@ -2,7 +2,9 @@
 
 #include "app/handlers.hpp"
 #include "app/html.hpp"
+#include "app/errors.hpp"
 #include "app/responses.hpp"
+#include "app/security_headers.hpp"
 #include "http/cookies.hpp"
 #include "observability/log.hpp"
 
@@ -54,10 +56,13 @@ std::string App::client_ip(const http::Request& req) const {
   return req.remote_addr;
 }
 
-bool App::csrf_ok(const http::Request& req, const RequestContext& ctx) const {
-  // Same-origin Origin first: browsers always send it on unsafe requests.
+bool App::origin_ok(const http::Request& req) const {
+  // Browsers always send Origin on unsafe requests.
   auto origin = req.header("Origin");
-  if (!origin || *origin != services_.config->auth_url.text) return false;
+  return origin && *origin == services_.config->auth_url.text;
+}
+
+bool App::csrf_token_ok(const http::Request& req, const RequestContext& ctx) const {
   std::optional<std::string> token;
   if (auto h = req.header("X-CSRF-Token")) {
     token = std::string(*h);
@@ -76,8 +81,7 @@ void App::finish(http::Response& r, const RequestContext& ctx, bool is_api) cons
                services_.sessions->max_age(), services_.https);
   }
   auto& h = r.headers;
-  // A handler's own value wins (e.g. a page the issuer may frame).
-  h.add_missing(services_.security_headers);
+  add_security_headers(h, services_.security_headers);
   if (!h.get("Cache-Control")) (void)h.set("Cache-Control", is_api || r.status >= 300 ? "no-store" : "no-cache");
 }
 
@@ -99,11 +103,11 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
     route = *match.route;
     req.params = std::move(match.params);
   } else if (match.method_not_allowed) {
-    co_return json_error(405, "method_not_allowed", "Method not allowed on this path");
+    co_return error_response(errc::app::method_not_allowed);
   } else if (!is_api && method == http::Method::get) {
     route = &kUnknownPage;
   } else {
-    co_return json_error(404, "not_found", "No such endpoint");
+    co_return error_response(errc::app::no_endpoint);
   }
 
   // The session, when a cookie is present. Bad cookies are simply "signed out".
@@ -115,7 +119,7 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
       } else if (route->policy != Policy::public_) {
         log::error("session.store_unavailable").str("code", resolved.error().code)
             .str("request_id", req.request_id);
-        co_return json_error(503, "unavailable", "The service is temporarily unavailable");
+        co_return error_response(resolved.error());
       }
     }
   }
@@ -127,15 +131,18 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
       if (!ctx.session) co_return redirect(sign_in_redirect_for(req));
       break;
     case Policy::session:
-      if (!ctx.session) co_return json_error(401, "unauthorized", "Sign in required");
+      if (!ctx.session) co_return error_response(errc::app::sign_in_required);
       break;
     case Policy::session_csrf:
-      if (!ctx.session) co_return json_error(401, "unauthorized", "Sign in required");
+      if (!ctx.session) co_return error_response(errc::app::sign_in_required);
       [[fallthrough]];
     case Policy::origin_csrf:
-      if (is_unsafe(req.method) && !csrf_ok(req, ctx)) {
+      // Signed out (an expired or revoked session), the token has nothing to
+      // protect: sign-out must still clear the cookie and reach Entra.
+      if (is_unsafe(req.method) &&
+          (!origin_ok(req) || (ctx.session && !csrf_token_ok(req, ctx)))) {
         csrf_rejections_->inc();
-        co_return json_error(403, "csrf", "Missing or invalid CSRF token or Origin");
+        co_return error_response(errc::app::csrf);
       }
       break;
   }

@@ -21,7 +21,8 @@ class App {
 
  private:
   boost::asio::awaitable<http::Response> dispatch(http::Request& req, RequestContext& ctx);
-  bool csrf_ok(const http::Request& req, const RequestContext& ctx) const;
+  bool origin_ok(const http::Request& req) const;
+  bool csrf_token_ok(const http::Request& req, const RequestContext& ctx) const;
   void finish(http::Response& r, const RequestContext& ctx, bool is_api) const;
   std::string client_ip(const http::Request& req) const;
 

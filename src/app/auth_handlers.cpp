@@ -1,5 +1,6 @@
 #include "app/handlers.hpp"
 #include "app/html.hpp"
+#include "app/errors.hpp"
 #include "app/responses.hpp"
 #include "http/cookies.hpp"
 #include "observability/log.hpp"
@@ -45,11 +46,13 @@ awaitable<Response> callback(Services& s, Request& req, RequestContext& ctx) {
   params.user_agent = std::string(req.header("User-Agent").value_or("")).substr(0, 256);
   params.ip = ctx.client_ip;
   params.request_id = req.request_id;
+  if (ctx.session) params.replaces = auth::SessionRef{ctx.session->session_id, ctx.session->user->id};
 
   auto outcome = co_await s.sign_in->complete(std::move(params));
   Response r;
   switch (outcome.kind) {
     case auth::SignInOutcome::Kind::signed_in:
+      ctx.session.reset();  // replaced: no renewed cookie of the old one on the way out
       r = redirect(outcome.callback_path);
       set_cookie(r, s.session_cookie_name, outcome.session.cookie_value, s.sessions->max_age(),
                  s.https);
@@ -62,6 +65,11 @@ awaitable<Response> callback(Services& s, Request& req, RequestContext& ctx) {
     case auth::SignInOutcome::Kind::failed:
       r = error_redirect(outcome.public_reason);
       break;
+    case auth::SignInOutcome::Kind::throttled:
+      // Answered here, not by a redirect: the flood costs one small page.
+      r = html_response(429, render_sign_in_error_page(outcome.public_reason));
+      (void)r.headers.set("Retry-After", "60");
+      break;
   }
   // The transaction is single-use whatever the outcome.
   set_cookie(r, s.transaction_cookie_name, "", 0, s.https);
@@ -70,17 +78,17 @@ awaitable<Response> callback(Services& s, Request& req, RequestContext& ctx) {
 
 awaitable<Response> sign_out(Services& s, Request& req, RequestContext& ctx) {
   if (ctx.session) {
-    auto st = co_await s.sessions->revoke(ctx.session->session_id, ctx.session->user.id, "sign_out");
+    auto st = co_await s.sessions->revoke(ctx.session->session_id, ctx.session->user->id, "sign_out");
     if (!st) {
       // The local revocation already holds; other replicas need the row.
       log::error("auth.sign_out_store_failed").str("code", st.error().code)
           .str("request_id", req.request_id);
-      co_return json_error(503, "unavailable", "Sign-out could not be completed; please retry");
+      co_return error_response(errc::app::sign_out_incomplete);
     }
     auth::AuditEvent ev;
     ev.action = "sign_out";
     ev.outcome = "success";
-    ev.user_id = ctx.session->user.id;
+    ev.user_id = ctx.session->user->id;
     ev.session_id = ctx.session->session_id;
     ev.ip = ctx.client_ip;
     ev.request_id = req.request_id;
@@ -94,7 +102,7 @@ awaitable<Response> sign_out(Services& s, Request& req, RequestContext& ctx) {
 
 awaitable<Response> session(Services&, Request&, RequestContext& ctx) {
   if (!ctx.session) co_return json_response(200, "null");
-  const auto& u = ctx.session->user;
+  const auth::SessionUser& u = *ctx.session->user;
   std::string body = "{\"user\":{\"id\":" + json_quote(u.id) + ",\"name\":" + json_quote(u.name) +
                      ",\"email\":" + json_quote(u.email) + ",\"roles\":[";
   for (std::size_t i = 0; i < u.roles.size(); ++i) {
@@ -112,13 +120,49 @@ awaitable<Response> csrf(Services& s, Request&, RequestContext& ctx) {
   co_return json_response(200, "{\"csrfToken\":" + json_quote(token) + "}");
 }
 
+awaitable<Response> frontchannel_logout(Services& s, Request& req, RequestContext& ctx) {
+  // Entra sends only `sid`; the specification adds `iss`, checked when given.
+  const auto sid = req.query_param("sid");
+  const auto iss = req.query_param("iss");
+  const auto& entra = s.config->entra;
+  const bool valid = sid && auth::is_acceptable_idp_session_id(*sid) &&
+                     (!iss || auth::is_trusted_issuer(*iss, entra.issuer, entra.allowed_tenants));
+  Response r;
+  if (!valid) {
+    r = html_response(400, render_frontchannel_logout_page(false));
+  } else {
+    auto ended = co_await s.sessions->end_idp_session(iss.value_or(""), *sid);
+    if (!ended) {
+      log::error("auth.frontchannel_logout_failed").str("code", ended.error().code)
+          .str("request_id", req.request_id);
+      r = html_response(503, render_frontchannel_logout_page(false));
+    } else {
+      log::info("auth.frontchannel_logout").num("sessions", static_cast<std::int64_t>(*ended))
+          .str("request_id", req.request_id);
+      r = html_response(200, render_frontchannel_logout_page(true));
+    }
+  }
+  // OpenID Front-Channel Logout 1.0 §2: never cached; framed by the IdP only.
+  (void)r.headers.set("Cache-Control", "no-cache, no-store");
+  (void)r.headers.set("Pragma", "no-cache");
+  (void)r.headers.set("Content-Security-Policy", s.frontchannel_logout_csp);
+  if (ctx.session && s.sessions->revocations().is_revoked(ctx.session->session_id,
+                                                          ctx.session->user->id)) {
+    // The cookie came along (same-site framing): it is dead, so drop it.
+    set_cookie(r, s.session_cookie_name, "", 0, s.https);
+    ctx.session.reset();
+  }
+  co_return r;
+}
+
 awaitable<Response> sign_in_error(Services&, Request& req, RequestContext&) {
   const std::string reason = req.query_param("error").value_or("");
   // Never 5xx: the sign-in failed, the server did not (the reason says why).
   const int status =
       reason == "access_denied" || reason == "account_disabled" || reason == "tenant_not_allowed"
           ? 403
-          : 400;
+      : reason == "too_many_attempts" ? 429
+                                      : 400;
   co_return html_response(status, render_sign_in_error_page(reason));
 }
 

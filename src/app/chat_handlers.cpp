@@ -19,6 +19,7 @@
 #include "chat/service.hpp"
 #include "db/rows.hpp"
 #include "observability/log.hpp"
+#include "chat/errors.hpp"
 
 namespace parley::app::handlers {
 
@@ -26,7 +27,7 @@ namespace {
 
 namespace json = boost::json;
 
-db::UserId user_of(const RequestContext& ctx) { return db::UserId{ctx.session->user.id}; }
+db::UserId user_of(const RequestContext& ctx) { return db::UserId{ctx.session->user->id}; }
 
 // The {id} segment when it can be a conversation id at all.
 std::optional<db::ConversationId> conversation_of(const Request& req) {
@@ -35,29 +36,18 @@ std::optional<db::ConversationId> conversation_of(const Request& req) {
   return db::ConversationId{std::string(*id)};
 }
 
-Response not_found() { return json_error(404, "not_found", "No such conversation"); }
+Response not_found() { return error_response(errc::chat::not_found); }
 
-Response invalid(const Error& e) {
-  if (e.code == "chat.invalid_json") return json_error(400, "invalid_json", e.detail);
-  if (e.code == "chat.too_large") return json_error(413, "too_large", e.detail);
-  return json_error(400, "bad_request", e.detail);
-}
-
-// Outcomes of the service that are not validation problems.
+// The chat module's errors carry their public face; unexpected ones (the
+// database) are logged here with the request id.
 Response failure(const Error& e, const Request& req) {
-  if (e.code == "chat.not_found") return not_found();
-  if (e.code == "chat.conflict") {
-    return json_error(409, "conflict", "An answer is already being written in this conversation");
+  if (e.kind == Kind::internal || e.kind == Kind::unavailable || e.kind == Kind::upstream) {
+    log::error("chat.request_failed")
+        .str("code", e.code)
+        .str("detail", e.detail)
+        .str("request_id", req.request_id);
   }
-  if (e.code == "chat.nothing_to_regenerate") {
-    return json_error(409, "conflict", "This conversation has no message to answer again");
-  }
-  if (e.code == "chat.bad_cursor") return json_error(400, "bad_request", "cursor is not valid");
-  log::error("chat.request_failed")
-      .str("code", e.code)
-      .str("detail", e.detail)
-      .str("request_id", req.request_id);
-  return json_error(503, "unavailable", "The service is temporarily unavailable");
+  return error_response(e);
 }
 
 std::string iso(std::string_view timestamptz) {
@@ -149,7 +139,7 @@ Response event_stream(Services& s, chat::PreparedTurn turn, const Request& req) 
 
 awaitable<Response> list_conversations(Services& s, Request& req, RequestContext& ctx) {
   auto limit = chat::parse_limit(req.query_param("limit"));
-  if (!limit) co_return invalid(limit.error());
+  if (!limit) co_return failure(limit.error(), req);
   auto page = co_await s.chat->list(user_of(ctx), req.query_param("cursor"), *limit);
   if (!page) co_return failure(page.error(), req);
   co_return json_response(200, page_text(*page));
@@ -157,7 +147,7 @@ awaitable<Response> list_conversations(Services& s, Request& req, RequestContext
 
 awaitable<Response> create_conversation(Services& s, Request& req, RequestContext& ctx) {
   auto title = chat::parse_create_body(req.body);
-  if (!title) co_return invalid(title.error());
+  if (!title) co_return failure(title.error(), req);
   auto created = co_await s.chat->create(user_of(ctx), std::move(*title));
   if (!created) co_return failure(created.error(), req);
   co_return json_body(201, item_json(*created));
@@ -180,7 +170,7 @@ awaitable<Response> rename_conversation(Services& s, Request& req, RequestContex
   auto id = conversation_of(req);
   if (!id) co_return not_found();
   auto title = chat::parse_rename_body(req.body);
-  if (!title) co_return invalid(title.error());
+  if (!title) co_return failure(title.error(), req);
   auto renamed = co_await s.chat->rename(user_of(ctx), std::move(*id), std::move(*title));
   if (!renamed) co_return failure(renamed.error(), req);
   if (!*renamed) co_return not_found();
@@ -206,7 +196,7 @@ awaitable<Response> post_message(Services& s, Request& req, RequestContext& ctx)
   auto id = conversation_of(req);
   if (!id) co_return not_found();
   auto content = chat::parse_message_body(req.body);
-  if (!content) co_return invalid(content.error());
+  if (!content) co_return failure(content.error(), req);
   auto turn = co_await s.chat->begin_message(user_of(ctx), std::move(*id), std::move(*content));
   if (!turn) co_return failure(turn.error(), req);
   co_return event_stream(s, std::move(*turn), req);

@@ -17,6 +17,7 @@ awaitable<Response> sign_out(Services&, Request&, RequestContext&);
 awaitable<Response> session(Services&, Request&, RequestContext&);
 awaitable<Response> csrf(Services&, Request&, RequestContext&);
 awaitable<Response> sign_in_error(Services&, Request&, RequestContext&);
+awaitable<Response> frontchannel_logout(Services&, Request&, RequestContext&);
 
 // page_handlers.cpp
 awaitable<Response> home(Services&, Request&, RequestContext&);

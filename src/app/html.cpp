@@ -22,7 +22,7 @@ std::string page(std::string_view title, std::string_view body) {
 
 // Public reasons shown on the sign-in error page. Codes are ours, chosen by
 // the callback handler; the IdP's error_description is never shown.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kReasons = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kReasons = {{
     {"access_denied", "Sign-in was cancelled or access was denied by your organisation."},
     {"session_expired",
      "The sign-in took too long or was started in another browser window. Please try again."},
@@ -32,6 +32,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kReasons 
      "The identity provider could not be reached. Please try again in a moment."},
     {"account_disabled", "Your account is disabled in Parley. Contact your administrator."},
     {"tenant_not_allowed", "Your organisation is not allowed to use this Parley instance."},
+    {"too_many_attempts",
+     "Too many sign-in attempts failed from your network. Please wait a minute and try again."},
 }};
 
 }  // namespace
@@ -77,6 +79,14 @@ std::string render_not_found_page() {
   return page("Not found - Parley",
               "<h1>Not found</h1><section class=\"card\"><p>There is nothing here.</p>"
               "<p><a href=\"/\">Back to Parley</a></p></section>");
+}
+
+std::string render_frontchannel_logout_page(bool ok) {
+  // No stylesheet: the page is framed by the IdP and never seen.
+  return std::string("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                     "<title>Parley</title></head><body><p>") +
+         (ok ? "Signed out of Parley." : "Not a valid front-channel logout request.") +
+         "</p></body></html>\n";
 }
 
 std::string_view stylesheet() {

@@ -16,6 +16,8 @@ std::string render_signed_out_page();
 // anything else renders the generic text. Nothing from the IdP is reflected.
 std::string render_sign_in_error_page(std::string_view reason);
 std::string render_not_found_page();
+// The front-channel logout answer: loaded by the IdP in a hidden iframe.
+std::string render_frontchannel_logout_page(bool ok);
 std::string_view sign_in_error_text(std::string_view reason);
 
 // The stylesheet served at /assets/parley.css.

@@ -1,6 +1,8 @@
 #include "app/metrics_endpoint.hpp"
 
+#include "app/errors.hpp"
 #include "app/responses.hpp"
+#include "app/security_headers.hpp"
 
 namespace parley::app {
 
@@ -14,9 +16,9 @@ http::Response metrics_response(const metrics::Registry& registry) {
 namespace {
 
 http::Response metrics_only(const metrics::Registry& registry, const http::Request& req) {
-  if (req.path != "/metrics") return json_error(404, "not_found", "No such endpoint");
+  if (req.path != "/metrics") return error_response(errc::app::no_endpoint);
   if (req.method != http::Method::get && req.method != http::Method::head) {
-    http::Response r = json_error(405, "method_not_allowed", "Method not allowed on this path");
+    http::Response r = error_response(errc::app::method_not_allowed);
     (void)r.headers.set("Allow", "GET, HEAD");
     return r;
   }
@@ -33,7 +35,7 @@ http::RequestHandler metrics_only_handler(const metrics::Registry& registry,
   return [&registry, security = std::move(security_headers)](http::Request& req) {
     http::Response r = metrics_only(registry, req);
     (void)r.headers.set("Cache-Control", "no-store");
-    r.headers.add_missing(security);
+    add_security_headers(r.headers, security);
     return ready(std::move(r));
   };
 }

@@ -1,3 +1,4 @@
+#include "app/errors.hpp"
 #include "app/handlers.hpp"
 #include "app/metrics_endpoint.hpp"
 #include "app/openapi.hpp"
@@ -19,7 +20,7 @@ awaitable<Response> readyz(Services& s, Request&, RequestContext&) {
 
 awaitable<Response> metrics(Services& s, Request&, RequestContext&) {
   // With METRICS_PORT, /metrics is served on that listener only.
-  if (s.config->metrics_port) co_return json_error(404, "not_found", "No such endpoint");
+  if (s.config->metrics_port) co_return error_response(errc::app::no_endpoint);
   co_return metrics_response(*s.metrics);
 }
 

@@ -1,5 +1,6 @@
 #include "app/handlers.hpp"
 #include "app/html.hpp"
+#include "app/errors.hpp"
 #include "app/responses.hpp"
 #include "app/static_assets.hpp"
 
@@ -24,7 +25,7 @@ awaitable<Response> home(Services&, Request&, RequestContext&) {
 
 awaitable<Response> asset(Services&, Request& req, RequestContext&) {
   if (auto a = find_asset(req.path); a && a->path != "/index.html") co_return asset_response(*a);
-  co_return json_error(404, "not_found", "No such file");
+  co_return error_response(errc::app::no_file);
 }
 
 awaitable<Response> signed_out(Services&, Request&, RequestContext&) {

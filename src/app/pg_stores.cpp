@@ -20,9 +20,12 @@ boost::asio::awaitable<Status> PgSessionStore::insert(auth::NewSessionRow row) {
   db::NewSession s;
   s.id = db::SessionId{std::move(row.session_id)};
   s.user_id = db::UserId{std::move(row.user_id)};
+  s.created_at = row.created_at;
   s.expires_at = row.expires_at;
-  s.user_agent = std::move(row.user_agent);
-  s.ip = std::move(row.ip);
+  s.user_agent = std::move(row.origin.user_agent);
+  s.ip = std::move(row.origin.ip);
+  s.idp_session_id = std::move(row.origin.idp_session_id);
+  s.idp_issuer = std::move(row.origin.idp_issuer);
   co_return co_await db::create_session(pool_, s);
 }
 
@@ -39,6 +42,7 @@ boost::asio::awaitable<Result<std::optional<auth::StoredSession>>> PgSessionStor
   s.user.name = r.name.value_or("");
   s.user.email = r.email.value_or("");
   s.user.roles = std::move(r.roles);
+  s.created_at = r.created_at;
   s.expires_at = r.expires_at;
   s.revoked = r.revoked_at.has_value();
   s.user_disabled = r.user_disabled_at.has_value();
@@ -71,6 +75,16 @@ boost::asio::awaitable<Result<auth::RevokedSnapshot>> PgSessionStore::revoked_sn
   for (auto& id : ids->sessions) s.session_ids.push_back(std::move(id.value));
   for (auto& id : ids->users) s.user_ids.push_back(std::move(id.value));
   co_return s;
+}
+
+boost::asio::awaitable<Result<std::vector<std::string>>> PgSessionStore::revoke_idp_session(
+    std::string idp_issuer, std::string idp_session_id, std::string reason) {
+  auto ids = co_await db::revoke_idp_session(pool_, idp_issuer, idp_session_id, reason);
+  if (!ids) co_return ids.error();
+  std::vector<std::string> out;
+  out.reserve(ids->size());
+  for (auto& id : *ids) out.push_back(std::move(id.value));
+  co_return out;
 }
 
 boost::asio::awaitable<Result<auth::UserRecord>> PgUserDirectory::upsert_on_sign_in(
@@ -109,6 +123,7 @@ boost::asio::awaitable<void> PgAuditSink::record(auth::AuditEvent event) {
   e.session_id = nonempty<db::SessionId>(std::move(event.session_id));
   if (!event.ip.empty()) e.ip = std::move(event.ip);
   if (!event.request_id.empty()) e.request_id = std::move(event.request_id);
+  for (const auto& [key, value] : event.counts) e.details[key] = value;
   auto r = co_await db::append_audit_event(pool_, e);
   if (!r) {
     log::error("audit.write_failed").str("action", e.action).str("code", r.error().code)

@@ -22,6 +22,8 @@ class PgSessionStore final : public auth::SessionStore {
   boost::asio::awaitable<Status> revoke(std::string session_id, std::string user_id,
                                         std::string reason) override;
   boost::asio::awaitable<Result<auth::RevokedSnapshot>> revoked_snapshot() override;
+  boost::asio::awaitable<Result<std::vector<std::string>>> revoke_idp_session(
+      std::string idp_issuer, std::string idp_session_id, std::string reason) override;
 
  private:
   db::Pool& pool_;

@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "core/public_error.hpp"
 #include "http/cookies.hpp"
 #include "observability/log.hpp"
 
@@ -22,9 +23,9 @@ std::string json_quote(std::string_view s) {
   return out;
 }
 
-http::Response json_error(int status, std::string_view code, std::string_view message) {
-  return json_response(status, "{\"error\":{\"code\":" + json_quote(code) +
-                                   ",\"message\":" + json_quote(message) + "}}");
+http::Response error_response(const Error& e) {
+  const PublicError face = public_error(e);
+  return json_response(face.status, error_json(face.code, face.message));
 }
 
 http::Response html_response(int status, std::string body) {

@@ -5,12 +5,15 @@
 #include <string>
 #include <string_view>
 
+#include "core/result.hpp"
 #include "http/message.hpp"
 
 namespace parley::app {
 
 http::Response json_response(int status, std::string body);
-http::Response json_error(int status, std::string_view code, std::string_view message);
+// The one JSON rendering of an error (core/public_error.hpp decides the
+// status, public code and message; the detail stays out).
+http::Response error_response(const Error& e);
 http::Response html_response(int status, std::string body);
 // Location must already be safe (built by us); CR/LF is refused by Headers.
 http::Response redirect(std::string_view location);

@@ -18,6 +18,8 @@ constexpr std::array kRoutes = {
     Route{Method::get, "/api/auth/session", Policy::public_, &h::session},
     Route{Method::get, "/api/auth/csrf", Policy::public_, &h::csrf},
     Route{Method::get, "/api/auth/error", Policy::public_, &h::sign_in_error},
+    // OpenID Front-Channel Logout 1.0: the IdP loads it in a hidden iframe.
+    Route{Method::get, "/api/auth/frontchannel-logout", Policy::public_, &h::frontchannel_logout},
     // Conversations (chat_handlers.cpp).
     Route{Method::get, "/api/conversations", Policy::session, &h::list_conversations},
     Route{Method::post, "/api/conversations", Policy::session_csrf, &h::create_conversation},

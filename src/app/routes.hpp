@@ -19,7 +19,8 @@ enum class Policy {
   page,          // signed-in page: signed out -> redirect to sign-in
   session,       // signed-in API: signed out -> 401 JSON
   session_csrf,  // signed-in API, unsafe method: + same-origin Origin + CSRF token
-  origin_csrf,   // like session_csrf, but also accepted when signed out (sign-out)
+  origin_csrf,   // anyone, unsafe method: same-origin Origin always, and the CSRF token
+                 // while a session is alive (sign-out also works with an expired one)
 };
 std::string_view to_string(Policy p);
 

@@ -11,6 +11,12 @@ std::string content_security_policy(const config::Config& cfg) {
          idp_origin + "; frame-ancestors 'none'";
 }
 
+std::string frontchannel_logout_csp(const config::Config& cfg) {
+  std::string idp_origin = "'none'";
+  if (auto o = config::parse_origin(cfg.entra.issuer, true)) idp_origin = o->text;
+  return "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors " + idp_origin;
+}
+
 http::Headers security_headers(const config::Config& cfg) {
   http::Headers h;
   (void)h.set("Content-Security-Policy", content_security_policy(cfg));
@@ -23,6 +29,14 @@ http::Headers security_headers(const config::Config& cfg) {
     (void)h.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   }
   return h;
+}
+
+void add_security_headers(http::Headers& h, const http::Headers& set) {
+  h.add_missing(set);
+  if (auto csp = h.get("Content-Security-Policy");
+      csp && csp->find("frame-ancestors 'none'") == std::string_view::npos) {
+    h.erase("X-Frame-Options");
+  }
 }
 
 }  // namespace parley::app

@@ -64,7 +64,12 @@ class RevocationSync {
                   [this](std::string_view, std::string_view payload) {
                     sessions_.on_notification(payload);
                   },
-                  [this] { asio::co_spawn(io_, resync(), asio::detached); }) {}
+                  [this] {
+                    // Notifications sent while the listener was away are
+                    // lost; deleted rows are in no snapshot: re-read them.
+                    sessions_.forget_cached_sessions();
+                    asio::co_spawn(io_, resync(), asio::detached);
+                  }) {}
 
   asio::awaitable<Status> start() {
     auto st = co_await resync_once();
@@ -137,6 +142,17 @@ void register_server_metrics(metrics::Registry& registry, const http::Server& se
                  [&server] { return static_cast<double>(server.stats().connections_active); });
 }
 
+// Sign-in failures over the audit budget are summarised in one row a minute.
+asio::awaitable<void> flush_suppressed_audit_every_minute(asio::steady_timer& timer,
+                                                          auth::SignInService& sign_in) {
+  for (;;) {
+    timer.expires_after(std::chrono::minutes(1));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    co_await sign_in.flush_suppressed_audit();
+  }
+}
+
 // Every streamed answer holds two sockets (browser + upstream): the usual
 // soft limit of 1024 descriptors would cap a replica near 500 streams.
 void raise_descriptor_limit() {
@@ -171,7 +187,8 @@ int run_serve(const config::Config& cfg) {
   PgUserDirectory users(pool);
   PgReplayGuard replay(pool);
   PgAuditSink audit(pool);
-  auth::SessionService sessions(session_store, session_sealer, random, clock, cfg.session_max_age);
+  auth::SessionService sessions(session_store, session_sealer, random, clock,
+                                {cfg.session_max_age, cfg.session_absolute_max_age});
 
   auth::OidcClientOptions oidc_options;
   oidc_options.issuer = cfg.entra.issuer;
@@ -186,8 +203,13 @@ int run_serve(const config::Config& cfg) {
   sign_in_options.issuer = cfg.entra.issuer;
   sign_in_options.allowed_tenants = cfg.entra.allowed_tenants;
   sign_in_options.silent_sso = cfg.silent_sso;
+  sign_in_options.throttle.burst = static_cast<double>(cfg.callback_failures_per_minute);
+  sign_in_options.throttle.refill_per_second =
+      static_cast<double>(cfg.callback_failures_per_minute) / 60.0;
   auth::SignInService sign_in(oidc, sessions, users, replay, audit, transaction_sealer, random,
                               clock, sign_in_options);
+  sign_in.register_metrics(registry);
+  asio::steady_timer audit_flush_timer(io);
 
   auto chat_model = make_chat_model(io, *http_client, cfg, random, clock);
   chat::ChatOptions chat_options;
@@ -211,6 +233,7 @@ int run_serve(const config::Config& cfg) {
   // The same set on the app's responses and on those the server writes itself.
   const http::Headers response_security_headers = security_headers(cfg);
   services.security_headers = response_security_headers;
+  services.frontchannel_logout_csp = frontchannel_logout_csp(cfg);
   services.readiness = [&pool]() -> asio::awaitable<Readiness> {
     auto status = co_await db::migration_status(pool);
     if (!status) co_return Readiness{false, std::string(status.error().code)};
@@ -257,6 +280,8 @@ int run_serve(const config::Config& cfg) {
     co_await server.drained();
     if (metrics_server) co_await metrics_server->drained();
     chat_service.shutdown();
+    audit_flush_timer.cancel();
+    co_await sign_in.flush_suppressed_audit();
     revocation_sync.stop();
     pool.close();
     log::info("server.stopped");
@@ -305,6 +330,8 @@ int run_serve(const config::Config& cfg) {
             .str("endpoint", cfg.azure.endpoint).str("deployment", cfg.azure.deployment)
             .str("api_version", cfg.azure.api_version);
         log::flush();
+        asio::co_spawn(io, flush_suppressed_audit_every_minute(audit_flush_timer, sign_in),
+                       asio::detached);
         // Warm the discovery document and keys; sign-in retries on failure.
         if (auto st = co_await oidc.refresh_jwks(); !st) {
           log::warn("oidc.warmup_failed").str("code", st.error().code).str("detail", st.error().detail);

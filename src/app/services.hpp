@@ -39,6 +39,8 @@ struct Services {
   std::string session_cookie_name;      // parley.session or __Host-parley.session
   std::string transaction_cookie_name;  // parley.oidc or __Host-parley.oidc
   http::Headers security_headers;       // security_headers(config), on every response
+  // The front-channel logout page's CSP: the issuer's origin may frame it.
+  std::string frontchannel_logout_csp;
   bool https = false;
 };
 

@@ -4,8 +4,10 @@
 // organizations/common). Runs after jose::verify(); pure, `now` is an input.
 
 #include <boost/json/object.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -33,7 +35,23 @@ struct IdentityClaims {
   std::string name;                // may be empty
   std::vector<std::string> roles;  // app roles; empty when absent
   std::int64_t expires_at = 0;     // exp
+  // The identity provider's session (OpenID Front-Channel Logout 1.0 §3:
+  // the `sid` claim) and the token's issuer: the front-channel logout of
+  // that IdP session ends the Parley sessions made from it. Empty when the
+  // token has no (usable) sid — Entra sends it as an optional ID-token claim.
+  std::string idp_session_id;
+  std::string issuer;
 };
+
+// Longest `sid` kept; longer or oddly shaped ones are ignored (no front-channel
+// logout for that session) rather than refusing the sign-in.
+inline constexpr std::size_t kMaxIdpSessionIdSize = 128;
+bool is_acceptable_idp_session_id(std::string_view sid);
+
+// True when `iss` is an issuer this relying party trusts: exactly the
+// configured one, or a "{tenantid}" template filled with an allowed tenant.
+bool is_trusted_issuer(std::string_view iss, std::string_view configured_issuer,
+                       const std::vector<std::string>& allowed_tenants);
 
 // Codes:
 //  oidc.missing_claim      exp, iat, oid, tid or sub absent or of the wrong

@@ -21,8 +21,14 @@
 
 namespace parley::auth::jose {
 
-// Tokens longer than this are rejected before any decoding (jose.malformed).
-inline constexpr std::size_t kMaxCompactSize = std::size_t{16} * 1024;
+// Bounds on a token's size and shape, checked before any signature work
+// (jose.malformed). An Entra ID token for a user with 250 app roles whose
+// names embed GUIDs is about 20 KB; it arrives in the token endpoint's body,
+// not in a header, so 64 KiB is a safe ceiling. Depth and value count bound
+// the parser's work whatever the size.
+inline constexpr std::size_t kMaxCompactSize = std::size_t{64} * 1024;
+inline constexpr std::size_t kMaxJsonDepth = 8;
+inline constexpr std::size_t kMaxJsonValues = 4096;  // per header or payload, all levels
 // RSA moduli accepted in a JWKS.
 inline constexpr int kMinRsaBits = 2048;
 inline constexpr int kMaxRsaBits = 8192;
@@ -88,7 +94,8 @@ struct Jws {
 
 // Code "jose.malformed": longer than kMaxCompactSize, not exactly three
 // segments, a segment that is not canonical base64url, a header or payload
-// that is not a JSON object.
+// that is not a JSON object, nested deeper than kMaxJsonDepth or holding
+// more than kMaxJsonValues values.
 Result<Jws> parse_compact(std::string_view token);
 
 // Verifies `jws` against `jwks` and returns its claims. Codes, in the order

@@ -4,6 +4,7 @@
 #include <boost/url/parse.hpp>
 
 #include "observability/log.hpp"
+#include "auth/errors.hpp"
 
 namespace parley::auth {
 
@@ -26,7 +27,8 @@ bool acceptable_endpoint(std::string_view url) {
   return host == "localhost" || host == "[::1]" || host.starts_with("127.");
 }
 
-std::string form_encode(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+std::string form_encode(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
   std::string out;
   for (const auto& [k, v] : fields) {
     if (!out.empty()) out += '&';
@@ -42,7 +44,7 @@ std::string form_encode(std::initializer_list<std::pair<std::string_view, std::s
 Result<ProviderMetadata> parse_discovery(std::string_view text) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return make_error("oidc.discovery_invalid", "not a JSON object");
+  if (ec || !v.is_object()) return make_error(errc::oidc::discovery_invalid, "not a JSON object");
   const auto& o = v.as_object();
   ProviderMetadata m;
   m.issuer = string_field(o, "issuer");
@@ -52,11 +54,11 @@ Result<ProviderMetadata> parse_discovery(std::string_view text) {
   m.end_session_endpoint = string_field(o, "end_session_endpoint");
   if (m.issuer.empty() || m.authorization_endpoint.empty() || m.token_endpoint.empty() ||
       m.jwks_uri.empty()) {
-    return make_error("oidc.discovery_invalid", "issuer or an endpoint is missing");
+    return make_error(errc::oidc::discovery_invalid, "issuer or an endpoint is missing");
   }
   for (const std::string* url : {&m.authorization_endpoint, &m.token_endpoint, &m.jwks_uri}) {
     if (!acceptable_endpoint(*url)) {
-      return make_error("oidc.discovery_invalid", "endpoint is not https: " + *url);
+      return make_error(errc::oidc::discovery_invalid, "endpoint is not https: " + *url);
     }
   }
   if (!m.end_session_endpoint.empty() && !acceptable_endpoint(m.end_session_endpoint)) {
@@ -69,29 +71,30 @@ Result<TokenResponse> parse_token_response(int status, std::string_view body) {
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
   if (ec || !v.is_object()) {
-    return make_error("oidc.token_endpoint_failed",
+    return make_error(errc::oidc::token_endpoint_failed,
                       "token endpoint answered " + std::to_string(status) + " without JSON");
   }
   const auto& o = v.as_object();
   if (status < 200 || status > 299) {
     std::string error = string_field(o, "error");
     if (error.empty()) {
-      return make_error("oidc.token_endpoint_failed",
+      return make_error(errc::oidc::token_endpoint_failed,
                         "token endpoint answered " + std::to_string(status));
     }
     // error_description can carry attacker-influenced text: keep the code.
     std::string code_list;
     if (const auto* codes = o.if_contains("error_codes"); codes && codes->is_array()) {
       for (const auto& c : codes->as_array()) {
-        if (c.is_int64()) code_list += (code_list.empty() ? "" : ",") + std::to_string(c.as_int64());
+        if (c.is_int64())
+          code_list += (code_list.empty() ? "" : ",") + std::to_string(c.as_int64());
       }
     }
     if (error.size() > 64) error.resize(64);
-    return make_error("oidc.token_error", error + (code_list.empty() ? "" : " AADSTS" + code_list));
+    return make_error(errc::oidc::token_error, error + (code_list.empty() ? "" : " AADSTS" + code_list));
   }
   TokenResponse t;
   t.id_token = string_field(o, "id_token");
-  if (t.id_token.empty()) return make_error("oidc.missing_id_token", "no id_token in the answer");
+  if (t.id_token.empty()) return make_error(errc::oidc::missing_id_token, "no id_token in the answer");
   return t;
 }
 
@@ -101,35 +104,57 @@ OidcClient::OidcClient(http::HttpClient& http, const Clock& clock, OidcClientOpt
 boost::asio::awaitable<Result<ProviderMetadata>> OidcClient::metadata() {
   const auto now = clock_.now();
   if (metadata_ && now - metadata_fetched_at_ < options_.metadata_max_age) co_return *metadata_;
+  if (metadata_failure_ && now >= metadata_failed_at_ &&
+      now - metadata_failed_at_ < options_.metadata_failure_ttl) {
+    co_return *metadata_failure_;
+  }
+  co_return co_await metadata_flight_.run([this] { return fetch_metadata(); });
+}
+
+boost::asio::awaitable<Result<ProviderMetadata>> OidcClient::fetch_metadata() {
   http::ClientRequest req;
   req.url = options_.issuer + "/.well-known/openid-configuration";
   req.timeout = std::chrono::seconds(10);
   (void)req.headers.set("Accept", "application/json");
+  ++discovery_fetches_;
   auto resp = co_await http_.send(std::move(req));
+  const auto now = clock_.now();
+  auto failed = [&](Error e) -> Result<ProviderMetadata> {
+    if (metadata_) {
+      log::warn("oidc.discovery_refresh_failed").str("code", e.code).str("detail", e.detail);
+      // Keep the last good document; ask again once the failure TTL passed.
+      metadata_fetched_at_ = now - options_.metadata_max_age + options_.metadata_failure_ttl;
+      return *metadata_;
+    }
+    metadata_failure_ = e;
+    metadata_failed_at_ = now;
+    return e;
+  };
   if (!resp || resp->status != 200) {
     const std::string why = resp ? "status " + std::to_string(resp->status)
                                  : std::string(resp.error().code) + " " + resp.error().detail;
-    if (metadata_) {
-      log::warn("oidc.discovery_refresh_failed").str("detail", why);
-      co_return *metadata_;  // keep the last good document
-    }
-    co_return make_error("oidc.discovery_failed", why);
+    co_return failed(make_error(errc::oidc::discovery_failed, why));
   }
   auto parsed = parse_discovery(resp->body);
-  if (!parsed) co_return parsed.error();
+  if (!parsed) co_return failed(parsed.error());
   // The issuer in the document must be the configured one (OIDC Discovery
   // 4.3). A multi-tenant document carries the {tenantid} template instead.
   const bool templated = parsed->issuer.find("{tenantid}") != std::string::npos;
   if (!templated && parsed->issuer != options_.issuer) {
-    co_return make_error("oidc.issuer_mismatch",
-                         "discovery issuer " + parsed->issuer + " != " + options_.issuer);
+    co_return failed(make_error(errc::oidc::issuer_mismatch,
+                                "discovery issuer " + parsed->issuer + " != " + options_.issuer));
   }
   metadata_ = *parsed;
   metadata_fetched_at_ = now;
+  metadata_failure_.reset();
   co_return *metadata_;
 }
 
 boost::asio::awaitable<Status> OidcClient::refresh_jwks() {
+  co_return co_await jwks_flight_.run([this] { return fetch_jwks(); });
+}
+
+boost::asio::awaitable<Status> OidcClient::fetch_jwks() {
   auto meta = co_await metadata();
   if (!meta) co_return meta.error();
   http::ClientRequest req;
@@ -141,12 +166,32 @@ boost::asio::awaitable<Status> OidcClient::refresh_jwks() {
   if (!resp || resp->status != 200) {
     const std::string why = resp ? "status " + std::to_string(resp->status)
                                  : std::string(resp.error().code) + " " + resp.error().detail;
-    co_return make_error("oidc.jwks_unavailable", why);
+    co_return make_error(errc::oidc::jwks_unavailable, why);
   }
   auto keys = jose::parse_jwks(resp->body);
-  if (!keys) co_return make_error("oidc.jwks_unavailable", keys.error().detail);
-  jwks_ = std::move(*keys);
+  if (!keys) co_return make_error(errc::oidc::jwks_unavailable, keys.error().detail);
+  jwks_ = merge_keys(std::move(*keys));
+  jwks_fetched_at_ = clock_.now();
   co_return Status{};
+}
+
+jose::Jwks OidcClient::merge_keys(jose::Jwks fetched) {
+  std::unordered_map<std::string, int> absences;
+  if (jwks_) {
+    for (const auto& old : jwks_->entries()) {
+      if (fetched.find(old.kid) != nullptr) continue;  // still published: the IdP's copy wins
+      const auto it = key_absences_.find(old.kid);
+      const int missing = (it == key_absences_.end() ? 0 : it->second) + 1;
+      if (missing >= 2) {
+        log::info("oidc.key_retired").str("kid", old.kid);
+        continue;
+      }
+      absences[old.kid] = missing;
+      fetched.add(old.kid, old.key);
+    }
+  }
+  key_absences_ = std::move(absences);
+  return fetched;
 }
 
 boost::asio::awaitable<Result<json::object>> OidcClient::verify_signature(std::string id_token) {
@@ -155,14 +200,23 @@ boost::asio::awaitable<Result<json::object>> OidcClient::verify_signature(std::s
   if (!jwks_) {
     auto st = co_await refresh_jwks();
     if (!st) co_return st.error();
+  } else if (clock_.now() - jwks_fetched_at_ >= options_.jwks_max_age) {
+    // Daily, so that keys the IdP retired are dropped (two fetches later)
+    // even when no new kid ever asks for a refresh. A failure keeps the keys.
+    jwks_fetched_at_ = clock_.now();
+    if (auto st = co_await refresh_jwks(); !st) {
+      log::warn("oidc.jwks_refresh_failed").str("detail", st.error().detail);
+    }
   }
   auto claims = jose::verify(*jws, *jwks_);
-  if (!claims && claims.error().code == "jose.unknown_kid") {
+  if (!claims && claims.error().is(errc::jose::unknown_kid)) {
     const auto now = clock_.now();
     const bool may_refresh = !unknown_kid_refresh_at_ ||
                              now - *unknown_kid_refresh_at_ >= options_.jwks_min_refresh_interval;
-    if (may_refresh) {
-      unknown_kid_refresh_at_ = now;  // failures count too: an attacker's kids cost one fetch a minute
+    // A refresh already running (another sign-in's new kid) is joined, not refused.
+    if (may_refresh || jwks_flight_.running()) {
+      // Failures count too: an attacker's kids cost one fetch per interval.
+      if (!jwks_flight_.running()) unknown_kid_refresh_at_ = now;
       auto st = co_await refresh_jwks();
       if (!st) {
         log::warn("oidc.jwks_refresh_failed").str("detail", st.error().detail);
@@ -175,8 +229,8 @@ boost::asio::awaitable<Result<json::object>> OidcClient::verify_signature(std::s
 }
 
 boost::asio::awaitable<Result<TokenResponse>> OidcClient::exchange_code(std::string code,
-                                                                         std::string code_verifier,
-                                                                         std::string redirect_uri) {
+                                                                        std::string code_verifier,
+                                                                        std::string redirect_uri) {
   auto meta = co_await metadata();
   if (!meta) co_return meta.error();
   http::ClientRequest req;
@@ -194,7 +248,7 @@ boost::asio::awaitable<Result<TokenResponse>> OidcClient::exchange_code(std::str
                           {"scope", "openid profile email"}});
   auto resp = co_await http_.send(std::move(req));
   if (!resp) {
-    co_return make_error("oidc.token_endpoint_failed",
+    co_return make_error(errc::oidc::token_endpoint_failed,
                          std::string(resp.error().code) + " " + resp.error().detail);
   }
   co_return parse_token_response(resp->status, resp->body);

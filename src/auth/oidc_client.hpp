@@ -5,9 +5,16 @@
 // Strand affinity: all members run on the server's single io_context thread;
 // the caches need no locks.
 //
+// Discovery: cached for a day; a failed fetch is remembered for a few
+// seconds and fetches run one at a time, so a flood of sign-ins while Entra
+// is down makes at most one outbound request per few seconds.
+//
 // JWKS policy (DESIGN.md security rules): keys are cached; a token whose kid
-// is unknown triggers at most one refresh per minute; when the JWKS endpoint
-// fails, the cached keys keep working.
+// is unknown triggers at most one refresh per 5 minutes (Microsoft's
+// recommendation); refreshes run one at a time; when the JWKS endpoint fails,
+// the cached keys keep working; a key is dropped only once it is absent from
+// two consecutive successful fetches (a transient or partial answer does not
+// break sign-in).
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
@@ -16,11 +23,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "auth/jose.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "core/secret.hpp"
+#include "core/single_flight.hpp"
 #include "http/client.hpp"
 
 namespace parley::auth {
@@ -52,8 +61,11 @@ struct OidcClientOptions {
   std::string issuer;  // AUTH_MICROSOFT_ENTRA_ID_ISSUER
   std::string client_id;
   Secret client_secret;
-  std::chrono::seconds jwks_min_refresh_interval{60};
+  std::chrono::seconds jwks_min_refresh_interval{300};
   std::chrono::seconds metadata_max_age{24 * 3600};
+  std::chrono::seconds jwks_max_age{24 * 3600};
+  // How long a failed discovery fetch is answered from memory.
+  std::chrono::seconds metadata_failure_ttl{5};
 };
 
 class OidcClient {
@@ -79,18 +91,32 @@ class OidcClient {
 
   std::size_t cached_key_count() const { return jwks_ ? jwks_->size() : 0; }
   std::int64_t jwks_fetches() const { return jwks_fetches_; }
+  std::int64_t discovery_fetches() const { return discovery_fetches_; }
 
  private:
+  boost::asio::awaitable<Result<ProviderMetadata>> fetch_metadata();
+  boost::asio::awaitable<Status> fetch_jwks();
+  // The keys to trust after a successful fetch of `fetched`: those, plus the
+  // ones trusted before that are missing from fewer than two fetches in a row.
+  jose::Jwks merge_keys(jose::Jwks fetched);
+
   http::HttpClient& http_;
   const Clock& clock_;
   OidcClientOptions options_;
   std::optional<ProviderMetadata> metadata_;
   std::chrono::system_clock::time_point metadata_fetched_at_{};
+  std::optional<Error> metadata_failure_;
+  std::chrono::system_clock::time_point metadata_failed_at_{};
+  SingleFlight<ProviderMetadata> metadata_flight_;
+  SingleFlight<void> jwks_flight_;
   std::optional<jose::Jwks> jwks_;
+  std::chrono::system_clock::time_point jwks_fetched_at_{};
+  std::unordered_map<std::string, int> key_absences_;  // kid -> successful fetches missing it
   // When an unknown kid last caused a refresh: the rate limit applies to
   // those refreshes only (start-up warm-up and first fetch do not count).
   std::optional<std::chrono::system_clock::time_point> unknown_kid_refresh_at_;
   std::int64_t jwks_fetches_ = 0;
+  std::int64_t discovery_fetches_ = 0;
 };
 
 }  // namespace parley::auth

@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/base64url.hpp"
+#include "auth/errors.hpp"
 
 namespace parley::auth {
 
@@ -59,14 +60,14 @@ std::string seal_transaction(const OidcTransaction& tx, const Sealer& sealer, Ra
 Result<OidcTransaction> open_transaction(std::string_view value, const Sealer& sealer,
                                          std::int64_t now, std::int64_t max_age) {
   auto plain = sealer.open(value);
-  if (!plain) return make_error("oidc.transaction_invalid", std::string(plain.error().code));
+  if (!plain) return make_error(errc::oidc::transaction_invalid, std::string(plain.error().code));
   boost::system::error_code ec;
   json::value doc = json::parse(*plain, ec);
-  if (ec || !doc.is_object()) return make_error("oidc.transaction_invalid", "not an object");
+  if (ec || !doc.is_object()) return make_error(errc::oidc::transaction_invalid, "not an object");
   const json::object& o = doc.get_object();
   const json::value* version = o.if_contains("v");
   if (!version || !version->is_int64() || version->get_int64() != 1) {
-    return make_error("oidc.transaction_invalid", "version");
+    return make_error(errc::oidc::transaction_invalid, "version");
   }
   OidcTransaction tx;
   const json::value* t = o.if_contains("t");
@@ -74,15 +75,15 @@ Result<OidcTransaction> open_transaction(std::string_view value, const Sealer& s
   if (!read_string(o, "s", tx.state) || !read_string(o, "n", tx.nonce) ||
       !read_string(o, "p", tx.code_verifier) || !read_string(o, "c", tx.callback_url) || !t ||
       !t->is_int64() || !q || !q->is_bool()) {
-    return make_error("oidc.transaction_invalid", "fields");
+    return make_error(errc::oidc::transaction_invalid, "fields");
   }
   tx.created_at = t->get_int64();
   tx.silent = q->get_bool();
   if (tx.state.empty() || tx.nonce.empty() || tx.code_verifier.empty()) {
-    return make_error("oidc.transaction_invalid", "empty field");
+    return make_error(errc::oidc::transaction_invalid, "empty field");
   }
-  if (tx.created_at > now + kMaxFutureSkew) return make_error("oidc.transaction_invalid", "future");
-  if (now >= tx.created_at + max_age) return make_error("oidc.transaction_expired");
+  if (tx.created_at > now + kMaxFutureSkew) return make_error(errc::oidc::transaction_invalid, "future");
+  if (now >= tx.created_at + max_age) return make_error(errc::oidc::transaction_expired);
   return tx;
 }
 

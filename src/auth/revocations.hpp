@@ -1,7 +1,7 @@
 #pragma once
 // Which sessions have ended: revoked session ids and disabled users, kept in
 // memory in every process so that checking a request costs no query. Fed by
-// LISTEN/NOTIFY ("session:<id>", "user:<id>") and replaced wholesale by the
+// LISTEN/NOTIFY ("session:<id>", "user:<id>", "user_enabled:<id>") and replaced wholesale by the
 // periodic resync (which covers notifications lost while the listener was
 // reconnecting). Strand affinity: the server's io_context thread.
 
@@ -24,6 +24,9 @@ class RevocationSet {
  public:
   void revoke_session(std::string_view session_id) { sessions_.emplace(session_id); }
   void disable_user(std::string_view user_id) { users_.emplace(user_id); }
+  void enable_user(std::string_view user_id) {
+    if (auto it = users_.find(user_id); it != users_.end()) users_.erase(it);
+  }
   bool is_revoked(std::string_view session_id, std::string_view user_id) const {
     return sessions_.contains(session_id) || users_.contains(user_id);
   }
@@ -39,6 +42,10 @@ class RevocationSet {
     }
     if (payload.starts_with("user:")) {
       disable_user(payload.substr(5));
+      return true;
+    }
+    if (payload.starts_with("user_enabled:")) {
+      enable_user(payload.substr(13));
       return true;
     }
     return false;

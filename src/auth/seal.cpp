@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "core/base64url.hpp"
+#include "auth/errors.hpp"
 
 namespace parley::auth {
 
@@ -113,12 +114,12 @@ std::string Sealer::seal(std::string_view plaintext, Random& random) const {
 }
 
 Result<std::string> Sealer::open(std::string_view sealed) const {
-  if (sealed.size() > kMaxSealedSize) return make_error("seal.malformed", "too long");
+  if (sealed.size() > kMaxSealedSize) return make_error(errc::seal::malformed, "too long");
   auto raw = base64url_decode(sealed);
-  if (!raw) return make_error("seal.malformed", "not base64url");
-  if (raw->size() < kOverhead) return make_error("seal.malformed", "too short");
+  if (!raw) return make_error(errc::seal::malformed, "not base64url");
+  if (raw->size() < kOverhead) return make_error(errc::seal::malformed, "too short");
   const auto* in = bytes(*raw);
-  if (in[0] != kVersion) return make_error("seal.malformed", "unknown version");
+  if (in[0] != kVersion) return make_error(errc::seal::malformed, "unknown version");
   const unsigned char* nonce = in + kHeaderSize;
   const unsigned char* ct = nonce + kNonceSize;
   const std::size_t ct_size = raw->size() - kOverhead;
@@ -143,8 +144,8 @@ Result<std::string> Sealer::open(std::string_view sealed) const {
     if (EVP_DecryptFinal_ex(ctx.get(), pt + len, &len) == 1) return plain;
     OPENSSL_cleanse(plain.data(), plain.size());
   }
-  if (!known) return make_error("seal.unknown_key");
-  return make_error("seal.bad_tag");
+  if (!known) return make_error(errc::seal::unknown_key);
+  return make_error(errc::seal::bad_tag);
 }
 
 }  // namespace parley::auth

@@ -1,4 +1,5 @@
 #include "auth/session_cookie.hpp"
+#include "auth/errors.hpp"
 
 #include <cstring>
 
@@ -44,18 +45,18 @@ std::string uuid_string(const Uuid& id) {
 }
 
 Result<Uuid> parse_uuid(std::string_view text) {
-  if (text.size() != 36) return make_error("uuid.invalid", "length");
+  if (text.size() != 36) return make_error(errc::uuid::invalid, "length");
   Uuid out{};
   std::size_t byte = 0;
   for (std::size_t i = 0; i < text.size();) {
     if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (text[i] != '-') return make_error("uuid.invalid", "hyphen");
+      if (text[i] != '-') return make_error(errc::uuid::invalid, "hyphen");
       ++i;
       continue;
     }
     const int hi = hex_value(text[i]);
     const int lo = hex_value(text[i + 1]);
-    if (hi < 0 || lo < 0) return make_error("uuid.invalid", "hex");
+    if (hi < 0 || lo < 0) return make_error(errc::uuid::invalid, "hex");
     out[byte++] = static_cast<unsigned char>(hi << 4 | lo);
     i += 2;
   }
@@ -76,17 +77,17 @@ std::string seal_session(const SessionCookie& cookie, const Sealer& sealer, Rand
 Result<SessionCookie> open_session(std::string_view cookie_value, const Sealer& sealer,
                                    std::int64_t now) {
   auto plain = sealer.open(cookie_value);
-  if (!plain) return make_error("session.bad_seal", std::string(plain.error().code));
-  if (plain->size() != kRecordSize) return make_error("session.malformed", "size");
+  if (!plain) return make_error(errc::session::bad_seal, std::string(plain.error().code));
+  if (plain->size() != kRecordSize) return make_error(errc::session::malformed, "size");
   const auto* rec = reinterpret_cast<const unsigned char*>(plain->data());
-  if (rec[0] != kRecordVersion) return make_error("session.malformed", "version");
+  if (rec[0] != kRecordVersion) return make_error(errc::session::malformed, "version");
   SessionCookie c;
   std::memcpy(c.session_id.data(), rec + 1, 16);
   std::memcpy(c.user_id.data(), rec + 17, 16);
   c.issued_at = static_cast<std::int64_t>(get_u64(rec + 33));
   c.expires_at = static_cast<std::int64_t>(get_u64(rec + 41));
-  if (c.issued_at > c.expires_at) return make_error("session.malformed", "issued after expiry");
-  if (c.expires_at <= now) return make_error("session.expired");
+  if (c.issued_at > c.expires_at) return make_error(errc::session::malformed, "issued after expiry");
+  if (c.expires_at <= now) return make_error(errc::session::expired);
   return c;
 }
 

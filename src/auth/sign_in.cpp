@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "auth/errors.hpp"
 #include "auth/oidc_transaction.hpp"
 #include "auth/redirect.hpp"
 #include "core/base64url.hpp"
@@ -38,21 +39,22 @@ bool is_interaction_needed(std::string_view error) {
 
 }  // namespace
 
-std::string public_reason_for(std::string_view code) {
-  if (code == "oidc.access_denied") return "access_denied";
-  if (code == "oidc.transaction_missing" || code == "oidc.transaction_invalid" ||
-      code == "oidc.transaction_expired" || code == "oidc.state_mismatch" ||
-      code == "oidc.replayed_callback" || code == "oidc.missing_code") {
-    return "session_expired";
-  }
-  if (code == "oidc.discovery_failed" || code == "oidc.discovery_invalid" ||
-      code == "oidc.token_endpoint_failed" || code == "oidc.jwks_unavailable") {
+std::string public_reason_for(const Error& e) {
+  namespace oidc = errc::oidc;
+  if (e.is(oidc::access_denied)) return "access_denied";
+  if (e.is(oidc::user_disabled)) return "account_disabled";
+  if (e.is(oidc::tenant_not_allowed) || e.is(oidc::wrong_tenant)) return "tenant_not_allowed";
+  if (e.is(oidc::throttled)) return "too_many_attempts";
+  if (e.is(oidc::discovery_failed) || e.is(oidc::discovery_invalid) ||
+      e.is(oidc::token_endpoint_failed) || e.is(oidc::jwks_unavailable) ||
+      e.is(errc::jose::jwks_invalid) || e.is(errc::single_flight::abandoned)) {
     return "provider_unavailable";
   }
-  if (code == "oidc.user_disabled") return "account_disabled";
-  if (code == "oidc.tenant_not_allowed" || code == "oidc.wrong_tenant") return "tenant_not_allowed";
-  if (code.starts_with("jose.") || code.starts_with("oidc.")) return "invalid_token";
-  return "unavailable";
+  switch (e.kind) {
+    case Kind::bad_request: return "session_expired";  // the transaction, state or code
+    case Kind::unauthorized: return "invalid_token";   // a token rule (jose.*, oidc.*)
+    default: return "unavailable";
+  }
 }
 
 SignInService::SignInService(OidcClient& oidc, SessionService& sessions, UserDirectory& users,
@@ -67,7 +69,24 @@ SignInService::SignInService(OidcClient& oidc, SessionService& sessions, UserDir
       transaction_sealer_(transaction_sealer),
       random_(random),
       clock_(clock),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      throttle_(options_.throttle) {}
+
+void SignInService::register_metrics(metrics::Registry& registry) {
+  metrics_ = &registry;
+  throttled_ = &registry.counter("parley_auth_callbacks_throttled_total",
+                                 "Sign-in callbacks refused unprocessed: the client IP had too "
+                                 "many failures");
+  audit_suppressed_ = &registry.counter("parley_auth_failures_unaudited_total",
+                                        "Sign-in failures over the per-minute audit budget "
+                                        "(summarised in one audit row a minute)");
+  for (std::string_view reason : {"access_denied", "session_expired", "provider_unavailable",
+                                  "account_disabled", "tenant_not_allowed", "invalid_token",
+                                  "unavailable"}) {
+    (void)registry.counter("parley_auth_sign_in_failures_total", "Sign-in failures by reason",
+                           "reason=\"" + std::string(reason) + "\"");
+  }
+}
 
 boost::asio::awaitable<Result<SignInStart>> SignInService::begin(std::string callback_url,
                                                                   std::optional<bool> silent) {
@@ -90,62 +109,93 @@ boost::asio::awaitable<Result<SignInStart>> SignInService::begin(std::string cal
   co_return SignInStart{std::move(url), seal_transaction(tx, transaction_sealer_, random_)};
 }
 
-boost::asio::awaitable<SignInOutcome> SignInService::fail(std::string code,
+boost::asio::awaitable<SignInOutcome> SignInService::fail(Error error,
                                                           const CallbackParams& params) {
+  const std::string code(error.code);
+  const auto now = clock_.now();
   log::warn("auth.sign_in_rejected").str("reason", code).str("request_id", params.request_id);
+  throttle_.failed(params.ip, now);
+  SignInOutcome out;
+  out.kind = SignInOutcome::Kind::failed;
+  out.public_reason = public_reason_for(error);
+  if (metrics_) {
+    metrics_->counter("parley_auth_sign_in_failures_total", "Sign-in failures by reason",
+                      "reason=\"" + out.public_reason + "\"")
+        .inc();
+  }
+  if (throttle_.may_audit(now)) {
+    AuditEvent ev;
+    ev.action = "sign_in";
+    ev.outcome = "failure";
+    ev.reason = code;
+    ev.ip = params.ip;
+    ev.request_id = params.request_id;
+    co_await audit_.record(std::move(ev));
+  } else if (audit_suppressed_) {
+    audit_suppressed_->inc();
+  }
+  out.error_code = code;
+  co_return out;
+}
+
+boost::asio::awaitable<void> SignInService::flush_suppressed_audit() {
+  const std::int64_t suppressed = throttle_.take_suppressed();
+  if (suppressed == 0) co_return;
   AuditEvent ev;
   ev.action = "sign_in";
   ev.outcome = "failure";
-  ev.reason = code;
-  ev.ip = params.ip;
-  ev.request_id = params.request_id;
+  ev.reason = "suppressed";
+  ev.counts.emplace_back("count", suppressed);
   co_await audit_.record(std::move(ev));
-  SignInOutcome out;
-  out.kind = SignInOutcome::Kind::failed;
-  out.public_reason = public_reason_for(code);
-  out.error_code = std::move(code);
-  co_return out;
 }
 
 boost::asio::awaitable<SignInOutcome> SignInService::complete(CallbackParams params) {
   const std::int64_t now = clock_.now_seconds();
+  if (!throttle_.admit(params.ip, clock_.now())) {
+    if (throttled_) throttled_->inc();
+    SignInOutcome out;
+    out.kind = SignInOutcome::Kind::throttled;
+    out.error_code = errc::oidc::throttled.name;
+    out.public_reason = public_reason_for(errc::oidc::throttled);
+    co_return out;
+  }
   // The transaction cookie binds the callback to the browser that started
   // the sign-in (a callback delivered to another browser has none).
-  if (!params.transaction_cookie) co_return co_await fail("oidc.transaction_missing", params);
+  if (!params.transaction_cookie) co_return co_await fail(errc::oidc::transaction_missing, params);
   auto tx = open_transaction(*params.transaction_cookie, transaction_sealer_, now,
                              options_.transaction_max_age);
-  if (!tx) co_return co_await fail(std::string(tx.error().code), params);
+  if (!tx) co_return co_await fail(tx.error(), params);
   if (!params.state || !constant_time_equal(*params.state, tx->state)) {
-    co_return co_await fail("oidc.state_mismatch", params);
+    co_return co_await fail(errc::oidc::state_mismatch, params);
   }
   // state is single-use, on every replica.
   auto first = co_await replay_.first_use(sha256_b64(tx->state),
                                           tx->created_at + options_.transaction_max_age);
-  if (!first) co_return co_await fail(std::string(first.error().code), params);
-  if (!*first) co_return co_await fail("oidc.replayed_callback", params);
+  if (!first) co_return co_await fail(first.error(), params);
+  if (!*first) co_return co_await fail(errc::oidc::replayed_callback, params);
 
   if (params.error) {
     if (tx->silent && is_interaction_needed(*params.error)) {
       auto restart = co_await begin(tx->callback_url, false);
-      if (!restart) co_return co_await fail(std::string(restart.error().code), params);
+      if (!restart) co_return co_await fail(restart.error(), params);
       SignInOutcome out;
       out.kind = SignInOutcome::Kind::restart;
       out.restart = std::move(*restart);
       co_return out;
     }
-    co_return co_await fail(*params.error == "access_denied" ? "oidc.access_denied"
-                                                             : "oidc.provider_error",
+    co_return co_await fail(*params.error == "access_denied" ? errc::oidc::access_denied
+                                                             : errc::oidc::provider_error,
                             params);
   }
-  if (!params.code || params.code->empty()) co_return co_await fail("oidc.missing_code", params);
+  if (!params.code || params.code->empty()) co_return co_await fail(errc::oidc::missing_code, params);
 
   auto tokens = co_await oidc_.exchange_code(*params.code, tx->code_verifier, options_.redirect_uri);
   if (!tokens) {
     log::warn("auth.token_exchange_failed").str("detail", tokens.error().detail);
-    co_return co_await fail(std::string(tokens.error().code), params);
+    co_return co_await fail(tokens.error(), params);
   }
   auto claims = co_await oidc_.verify_signature(tokens->id_token);
-  if (!claims) co_return co_await fail(std::string(claims.error().code), params);
+  if (!claims) co_return co_await fail(claims.error(), params);
 
   IdTokenRules rules;
   auto meta = co_await oidc_.metadata();
@@ -155,19 +205,26 @@ boost::asio::awaitable<SignInOutcome> SignInService::complete(CallbackParams par
   rules.expected_nonce = tx->nonce;
   rules.now = now;
   auto identity = validate_id_token_claims(*claims, rules);
-  if (!identity) co_return co_await fail(std::string(identity.error().code), params);
+  if (!identity) co_return co_await fail(identity.error(), params);
 
   SessionUser user;
   user.name = identity->name;
   user.email = identity->email;
   user.roles = identity->roles;
   auto record = co_await users_.upsert_on_sign_in(*identity);
-  if (!record) co_return co_await fail(std::string(record.error().code), params);
-  if (record->disabled) co_return co_await fail("oidc.user_disabled", params);
+  if (!record) co_return co_await fail(record.error(), params);
+  if (record->disabled) co_return co_await fail(errc::oidc::user_disabled, params);
   user.id = record->id;
 
-  auto session = co_await sessions_.create(std::move(user), params.user_agent, params.ip);
-  if (!session) co_return co_await fail(std::string(session.error().code), params);
+  SessionOrigin origin{params.user_agent, params.ip, identity->idp_session_id, identity->issuer};
+  auto session = co_await sessions_.create(std::move(user), std::move(origin));
+  if (!session) co_return co_await fail(session.error(), params);
+  if (params.replaces) {
+    auto st = co_await sessions_.revoke(params.replaces->session_id, params.replaces->user_id,
+                                        "replaced");
+    // Ended here already; other replicas learn it from the row (or its expiry).
+    if (!st) log::warn("auth.replaced_session_revoke_failed").str("code", st.error().code);
+  }
 
   AuditEvent ev;
   ev.action = "sign_in";

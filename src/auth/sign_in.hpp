@@ -16,9 +16,11 @@
 #include "auth/oidc_client.hpp"
 #include "auth/seal.hpp"
 #include "auth/session_service.hpp"
+#include "auth/sign_in_throttle.hpp"
 #include "core/clock.hpp"
 #include "core/random.hpp"
 #include "core/result.hpp"
+#include "observability/metrics.hpp"
 
 namespace parley::auth {
 
@@ -50,6 +52,7 @@ struct AuditEvent {
   std::string session_id;
   std::string ip;
   std::string request_id;
+  std::vector<std::pair<std::string, std::int64_t>> counts;  // details, e.g. {"count", 42}
 };
 
 class AuditSink {
@@ -67,6 +70,7 @@ struct SignInOptions {
   std::vector<std::string> allowed_tenants;
   bool silent_sso = false;
   std::int64_t transaction_max_age = 600;
+  SignInThrottleLimits throttle;
 };
 
 struct SignInStart {
@@ -74,21 +78,31 @@ struct SignInStart {
   std::string transaction_cookie;
 };
 
+struct SessionRef {
+  std::string session_id;
+  std::string user_id;
+};
+
 struct CallbackParams {
   std::optional<std::string> code, state, error;
   std::optional<std::string> transaction_cookie;
   std::string user_agent, ip, request_id;
+  // The live session this browser already had: a successful sign-in
+  // revokes it (one session per browser; the old one must not linger).
+  std::optional<SessionRef> replaces;
 };
 
 struct SignInOutcome {
-  enum class Kind { signed_in, restart, failed } kind = Kind::failed;
+  // throttled: the client IP used up its failures; nothing was done (no
+  // query, no token request, no audit row): answer 429.
+  enum class Kind { signed_in, restart, failed, throttled } kind = Kind::failed;
   // signed_in
   CreatedSession session;
   std::string callback_path;
   // restart (silent SSO fell back to an interactive sign-in)
   SignInStart restart;
   // failed: the internal code (audit, logs) and the public reason for the page
-  std::string error_code;
+  std::string error_code;  // the dotted name, for logs
   std::string public_reason;
 };
 
@@ -107,8 +121,16 @@ class SignInService {
   // post_logout_redirect_uri = AUTH_URL/signed-out), or the local page.
   boost::asio::awaitable<std::string> end_session_url();
 
+  // Writes the one audit row that stands for the failures the per-minute
+  // audit budget left out (if any). Called every minute.
+  boost::asio::awaitable<void> flush_suppressed_audit();
+
+  // Counters in /metrics: callback failures by public reason, refused
+  // (throttled) callbacks, failures left out of the audit trail.
+  void register_metrics(metrics::Registry& registry);
+
  private:
-  boost::asio::awaitable<SignInOutcome> fail(std::string code, const CallbackParams& params);
+  boost::asio::awaitable<SignInOutcome> fail(Error error, const CallbackParams& params);
 
   OidcClient& oidc_;
   SessionService& sessions_;
@@ -119,10 +141,14 @@ class SignInService {
   Random& random_;
   const Clock& clock_;
   SignInOptions options_;
+  SignInThrottle throttle_;
+  metrics::Registry* metrics_ = nullptr;
+  metrics::Counter* throttled_ = nullptr;
+  metrics::Counter* audit_suppressed_ = nullptr;
 };
 
 // Maps an internal sign-in error code to the public reason shown on the
 // error page (app/html.cpp has the texts).
-std::string public_reason_for(std::string_view code);
+std::string public_reason_for(const Error& e);
 
 }  // namespace parley::auth

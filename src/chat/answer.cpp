@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -51,6 +52,7 @@ struct Turn {
   Ending ending = Ending::none;
   std::optional<Error> error;
   bool client_gone = false;
+  bool write_failed = false;  // the client really left (client_gone alone may be a shutdown)
   SteadyClock::time_point started = SteadyClock::now();
   std::optional<SteadyClock::duration> first_token;
 
@@ -115,6 +117,7 @@ asio::awaitable<void> pump(Turn& t, llm::ModelRequest request) {
       unsaved += delta.size();
       if (!co_await t.out.write(delta_frame(delta))) {
         t.client_gone = true;
+        t.write_failed = true;
         t.stream->cancel();
         t.ending = Ending::stopped;
         co_return;
@@ -189,6 +192,23 @@ std::string_view status_of(Ending e) {
   return "failed";
 }
 
+// The final write is what the user keeps: a busy or restarting database
+// (every pooled connection taken, a failover) is waited out for a few
+// seconds rather than leaving the row to the sweep as "interrupted".
+asio::awaitable<Status> finish_with_retries(AnswerSink& sink, const db::FinalAnswer& answer) {
+  constexpr int kAttempts = 5;
+  auto delay = std::chrono::milliseconds(250);
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (int attempt = 1;; ++attempt) {
+    auto st = co_await sink.finish(answer);
+    if (st || st.error().kind != Kind::unavailable || attempt == kAttempts) co_return st;
+    log::warn("chat.finish_retry").str("code", st.error().code).num("attempt", attempt);
+    timer.expires_after(delay);
+    (void)co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    delay *= 2;
+  }
+}
+
 }  // namespace
 
 asio::awaitable<AnswerOutcome> stream_answer(llm::ChatModel& model, llm::ModelRequest request,
@@ -199,6 +219,7 @@ asio::awaitable<AnswerOutcome> stream_answer(llm::ChatModel& model, llm::ModelRe
   Turn t(model, out, sink, stop, timing);
   if (!co_await out.write(start_frame(ids.user_message_id, ids.assistant_message_id))) {
     t.client_gone = true;
+    t.write_failed = true;
   }
   co_await (pump(t, std::move(request)) || watch(t));
   t.note_gone();
@@ -229,13 +250,18 @@ asio::awaitable<AnswerOutcome> stream_answer(llm::ChatModel& model, llm::ModelRe
     shown = public_error(t.error.value_or(Error("llm.upstream_error")));
     final_answer.error_code = shown->code;
   }
-  if (auto st = co_await sink->finish(final_answer); !st) {
+  if (auto st = co_await finish_with_retries(*sink, final_answer); !st) {
     log::error("chat.finish_failed")
         .str("code", st.error().code)
         .str("message_id", ids.assistant_message_id);
   }
 
-  if (!t.client_gone && !out.client_gone()) {
+  // A server shutdown (a rolling restart) reads as client_gone() too but
+  // still lets us write: the browser then gets the final event with what was
+  // stored (`done` complete, or stopped with the text so far) instead of a
+  // stream that just ends. To a client that really left, the write fails
+  // without effect.
+  if (!t.write_failed) {
     std::string tail;
     if (title) tail += title_frame(*title);
     if (shown) {

@@ -8,6 +8,7 @@
 #include "core/base64url.hpp"
 #include "http/sse.hpp"
 #include "llm/request.hpp"
+#include "chat/errors.hpp"
 
 namespace parley::chat {
 
@@ -41,25 +42,25 @@ std::size_t prefix_bytes(std::string_view s, std::size_t n) {
 Result<json::object> parse_object(std::string_view body) {
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
-  if (ec) return Error("chat.invalid_json", "The body is not valid JSON");
-  if (!v.is_object()) return Error("chat.invalid_json", "The body must be a JSON object");
+  if (ec) return make_public_error(errc::chat::invalid_json, "The body is not valid JSON");
+  if (!v.is_object()) return make_public_error(errc::chat::invalid_json, "The body must be a JSON object");
   return std::move(v.as_object());
 }
 
 Result<std::string> title_field(const json::object& o) {
   const json::value* t = o.if_contains("title");
-  if (t == nullptr) return Error("chat.bad_request", "title is required");
-  if (!t->is_string()) return Error("chat.bad_request", "title must be a string");
+  if (t == nullptr) return make_public_error(errc::chat::bad_request, "title is required");
+  if (!t->is_string()) return make_public_error(errc::chat::bad_request, "title must be a string");
   std::string_view s(t->as_string());
-  if (!valid_utf8(s)) return Error("chat.bad_request", "title must be valid UTF-8");
+  if (!valid_utf8(s)) return make_public_error(errc::chat::bad_request, "title must be valid UTF-8");
   s = trim(s);
-  if (s.empty()) return Error("chat.bad_request", "title must not be empty");
+  if (s.empty()) return make_public_error(errc::chat::bad_request, "title must not be empty");
   if (llm::utf8_length(s) > kMaxTitleChars) {
-    return Error("chat.bad_request", "title must be at most 200 characters");
+    return make_public_error(errc::chat::bad_request, "title must be at most 200 characters");
   }
   for (char c : s) {
     if (c == '\n' || c == '\r' || c == '\0') {
-      return Error("chat.bad_request", "title must be one line");
+      return make_public_error(errc::chat::bad_request, "title must be one line");
     }
   }
   return std::string(s);
@@ -145,34 +146,34 @@ Result<std::string> parse_message_body(std::string_view body) {
   auto o = parse_object(body);
   if (!o) return o.error();
   const json::value* c = o->if_contains("content");
-  if (c == nullptr) return Error("chat.bad_request", "content is required");
-  if (!c->is_string()) return Error("chat.bad_request", "content must be a string");
+  if (c == nullptr) return make_public_error(errc::chat::bad_request, "content is required");
+  if (!c->is_string()) return make_public_error(errc::chat::bad_request, "content must be a string");
   std::string_view s(c->as_string());
   if (s.size() > kMaxContentBytes) {
-    return Error("chat.too_large", "content must be at most 32 KB");
+    return make_public_error(errc::chat::too_large, "content must be at most 32 KB");
   }
-  if (!valid_utf8(s)) return Error("chat.bad_request", "content must be valid UTF-8");
+  if (!valid_utf8(s)) return make_public_error(errc::chat::bad_request, "content must be valid UTF-8");
   // PostgreSQL text cannot store U+0000: refused rather than silently cut.
   if (s.find('\0') != std::string_view::npos) {
-    return Error("chat.bad_request", "content must not contain the NUL character (U+0000)");
+    return make_public_error(errc::chat::bad_request, "content must not contain the NUL character (U+0000)");
   }
-  if (trim(s).empty()) return Error("chat.bad_request", "content must not be empty");
+  if (trim(s).empty()) return make_public_error(errc::chat::bad_request, "content must not be empty");
   return std::string(s);
 }
 
 Result<int> parse_limit(const std::optional<std::string>& text) {
   if (!text) return kDefaultPageSize;
   if (text->empty() || text->size() > 3) {
-    return Error("chat.bad_request", "limit must be an integer from 1 to 100");
+    return make_public_error(errc::chat::bad_request, "limit must be an integer from 1 to 100");
   }
   int v = 0;
   for (char c : *text) {
     if (c < '0' || c > '9')
-      return Error("chat.bad_request", "limit must be an integer from 1 to 100");
+      return make_public_error(errc::chat::bad_request, "limit must be an integer from 1 to 100");
     v = v * 10 + (c - '0');
   }
   if (v < 1 || v > kMaxPageSize) {
-    return Error("chat.bad_request", "limit must be an integer from 1 to 100");
+    return make_public_error(errc::chat::bad_request, "limit must be an integer from 1 to 100");
   }
   return v;
 }

@@ -11,6 +11,7 @@
 #include "llm/request.hpp"
 #include "observability/log.hpp"
 #include "observability/metrics.hpp"
+#include "chat/errors.hpp"
 
 namespace parley::chat {
 
@@ -137,7 +138,7 @@ asio::awaitable<Result<ConversationPage>> ChatService::list(db::UserId user,
     auto key = decode_cursor(*cursor);
     // The shape check lets through times that do not exist ("2026-02-30"),
     // which would fail the statement: cursors we never issued either way.
-    if (!key || !db::iso8601_utc_millis(key->updated_at)) co_return Error("chat.bad_cursor");
+    if (!key || !db::iso8601_utc_millis(key->updated_at)) co_return Error(errc::chat::bad_cursor);
     after = db::PageKey{std::move(key->updated_at), db::ConversationId{std::move(key->id)}};
   }
   // One extra row tells whether another page exists.

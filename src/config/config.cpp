@@ -318,6 +318,17 @@ Result<Config> load_config(const Env& env) {
     if (!age) return age.error();
     c.session_max_age = *age;
   }
+  if (auto v = get(env, "AUTH_SESSION_ABSOLUTE_MAX_AGE")) {
+    auto age =
+        parse_int<std::int64_t>("AUTH_SESSION_ABSOLUTE_MAX_AGE", *v, 60, 90LL * 24 * 3600);
+    if (!age) return age.error();
+    c.session_absolute_max_age = *age;
+  }
+  if (auto v = get(env, "AUTH_CALLBACK_FAILURES_PER_MINUTE")) {
+    auto n = parse_int<std::int64_t>("AUTH_CALLBACK_FAILURES_PER_MINUTE", *v, 1, 1'000'000);
+    if (!n) return n.error();
+    c.callback_failures_per_minute = *n;
+  }
   if (auto v = get(env, "AUTH_SILENT_SSO")) {
     auto b = parse_bool("AUTH_SILENT_SSO", *v);
     if (!b) return b.error();

@@ -64,7 +64,12 @@ struct Config {
   std::vector<Secret> auth_secrets;  // AUTH_SECRET first, then AUTH_SECRET_1, _2, ...
   Origin auth_url;
   bool trust_host = false;
-  std::int64_t session_max_age = 28800;
+  std::int64_t session_max_age = 28800;  // sliding: renewed while active
+  // Hard limit from sign-in, whatever the activity (renewal stays inside it).
+  std::int64_t session_absolute_max_age = 86400;
+  // Failed sign-in callbacks one client IP may cause per minute before its
+  // callbacks are refused unprocessed (decision 0004).
+  std::int64_t callback_failures_per_minute = 60;
   bool silent_sso = false;
   EntraConfig entra;
   AzureOpenAiConfig azure;

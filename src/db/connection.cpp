@@ -14,6 +14,7 @@
 
 #include "db/connection_impl.hpp"
 #include "observability/log.hpp"
+#include "db/errors.hpp"
 
 namespace parley::db {
 
@@ -36,7 +37,7 @@ Result<std::vector<const char*>> parameter_values(const Params& params) {
   for (std::size_t i = 0; i < params.size(); ++i) {
     const auto& v = params[i].value();
     if (v && v->find('\0') != std::string::npos) {
-      return Error("db.bad_parameter",
+      return Error(errc::db::bad_parameter,
                    "parameter $" + std::to_string(i + 1) + " contains a NUL character");
     }
     values[i] = v ? v->c_str() : nullptr;
@@ -109,13 +110,13 @@ asio::awaitable<bool> Connection::Impl::wait(Want want) {
 Error Connection::Impl::lost(std::string detail) {
   is_broken = true;
   if (detail.empty()) detail = trimmed(PQerrorMessage(conn));
-  return Error("db.unavailable", std::move(detail));
+  return Error(errc::db::unavailable, std::move(detail));
 }
 
 Error Connection::Impl::interrupted() {
   is_broken = true;
-  if (cancelled) return Error("db.unavailable", "cancelled");
-  return Error("db.timeout", "operation exceeded its deadline");
+  if (cancelled) return Error(errc::db::unavailable, "cancelled");
+  return Error(errc::db::timeout, "operation exceeded its deadline");
 }
 
 Error Connection::Impl::result_error(PGresult* r) {
@@ -126,9 +127,9 @@ Error Connection::Impl::result_error(PGresult* r) {
   if (state.empty() || detail::is_connection_sqlstate(state)) {
     if (PQstatus(conn) == CONNECTION_BAD || !state.empty()) return lost(std::move(detail));
   }
-  if (state == "23505") return Error("db.unique_violation", std::move(detail));
-  if (state == "40001") return Error("db.serialization", std::move(detail));
-  return Error("db.query", std::move(detail));
+  if (state == "23505") return Error(errc::db::unique_violation, std::move(detail));
+  if (state == "40001") return Error(errc::db::serialization, std::move(detail));
+  return Error(errc::db::query, std::move(detail));
 }
 
 asio::awaitable<Result<Rows>> Connection::Impl::finish() {
@@ -174,7 +175,7 @@ Connection::~Connection() = default;
 asio::awaitable<Result<std::unique_ptr<Connection>>> Connection::connect(
     asio::io_context& io, std::string url, std::chrono::milliseconds timeout) {
   PGconn* raw = PQconnectStart(url.c_str());
-  if (!raw) co_return Error("db.unavailable", "libpq could not allocate a connection");
+  if (!raw) co_return Error(errc::db::unavailable, "libpq could not allocate a connection");
   auto impl = std::make_unique<Impl>(io, raw);
   if (PQstatus(raw) == CONNECTION_BAD) co_return impl->lost();
   PQsetNoticeProcessor(raw, on_notice, nullptr);
@@ -194,7 +195,7 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> Connection::connect(
     if (!co_await impl->wait(st == PGRES_POLLING_READING ? Want::read : Want::write)) {
       impl->disarm();
       impl->is_broken = true;
-      co_return Error("db.unavailable", "connect timed out");
+      co_return Error(errc::db::unavailable, "connect timed out");
     }
     st = PQconnectPoll(raw);
   }

@@ -1,6 +1,7 @@
 #include "db/conversations_repo.hpp"
 
 #include "db/pool.hpp"
+#include "db/errors.hpp"
 
 namespace parley::db {
 
@@ -131,14 +132,14 @@ asio::awaitable<Result<Conversation>> create_conversation(Pool& pool, const User
   Params params{user.value, title};
   auto rows = co_await pool.prepared(kCreate, std::move(params));
   if (!rows) co_return rows.error();
-  if (rows->rows() != 1) co_return Error("db.query", "insert returned no row");
+  if (rows->rows() != 1) co_return Error(errc::db::query, "insert returned no row");
   co_return read_conversation(*rows, 0);
 }
 
 asio::awaitable<Result<ConversationList>> list_conversations(Pool& pool, const UserId& user,
                                                              const std::optional<PageKey>& after,
                                                              int limit) {
-  Result<Rows> rows = Error("db.query");
+  Result<Rows> rows = Error(errc::db::query);
   if (after) {
     Params params{user.value, limit, after->updated_at, after->id.value};
     rows = co_await pool.read(kListAfter, std::move(params));

@@ -1,6 +1,8 @@
 #include "db/messages_repo.hpp"
 
 #include "db/pool.hpp"
+#include "chat/errors.hpp"
+#include "db/errors.hpp"
 
 namespace parley::db {
 
@@ -101,14 +103,14 @@ asio::awaitable<Result<std::pair<bool, bool>>> lock_for_turn(Lease& lease, const
   Params lock_params{user.value, conversation.value};
   auto locked = co_await lease.prepared(kLockConversation, std::move(lock_params));
   if (!locked) co_return locked.error();
-  if (locked->empty()) co_return Error("chat.not_found");
+  if (locked->empty()) co_return Error(errc::chat::not_found);
   const bool default_title = locked->boolean(0, 0);
   const bool first_answer = locked->boolean(0, 1);
   Params busy_params{user.value, conversation.value,
                      static_cast<std::int64_t>(kStreamLease.count())};
   auto busy = co_await lease.prepared(kBusy, std::move(busy_params));
   if (!busy) co_return busy.error();
-  if (!busy->empty()) co_return Error("chat.conflict");
+  if (!busy->empty()) co_return Error(errc::chat::conflict);
   co_return std::pair{default_title, first_answer};
 }
 
@@ -142,7 +144,7 @@ asio::awaitable<Result<TurnStart>> turn_body(Lease& lease, const UserId& user,
   Params insert_params{user.value, conversation.value, content, owner};
   auto inserted = co_await lease.prepared(kInsertTurn, std::move(insert_params));
   if (!inserted) co_return inserted.error();
-  if (inserted->rows() != 1) co_return Error("db.query", "turn insert returned no row");
+  if (inserted->rows() != 1) co_return Error(errc::db::query, "turn insert returned no row");
   t.user_message_id = MessageId{std::string(inserted->text(0, 0))};
   t.assistant_message_id = MessageId{std::string(inserted->text(0, 1))};
   t.assistant_created_at = std::string(inserted->text(0, 2));
@@ -161,7 +163,7 @@ asio::awaitable<Result<TurnStart>> regenerate_body(Lease& lease, const UserId& u
   for (int r = 0; r < rows->rows(); ++r) {
     if (rows->text(r, 1) == "user") last_user = r;
   }
-  if (last_user < 0) co_return Error("chat.nothing_to_regenerate");
+  if (last_user < 0) co_return Error(errc::chat::nothing_to_regenerate);
   TurnStart t;
   t.default_title = locked->first;
   t.user_message_id = MessageId{std::string(rows->text(last_user, 0))};
@@ -182,7 +184,7 @@ asio::awaitable<Result<TurnStart>> regenerate_body(Lease& lease, const UserId& u
   Params insert_params{user.value, conversation.value, owner, user_created_at};
   auto inserted = co_await lease.prepared(kInsertAnswer, std::move(insert_params));
   if (!inserted) co_return inserted.error();
-  if (inserted->rows() != 1) co_return Error("db.query", "answer insert returned no row");
+  if (inserted->rows() != 1) co_return Error(errc::db::query, "answer insert returned no row");
   t.assistant_message_id = MessageId{std::string(inserted->text(0, 0))};
   t.assistant_created_at = std::string(inserted->text(0, 1));
   co_return t;

@@ -9,6 +9,7 @@
 
 #include "db/pool.hpp"
 #include "observability/log.hpp"
+#include "db/errors.hpp"
 
 namespace parley::db {
 
@@ -43,7 +44,7 @@ asio::awaitable<Status> migrate_locked(Lease& lease, std::span<const Migration> 
   for (const Migration& m : migrations) {
     auto it = applied.find(m.version);
     if (it != applied.end() && it->second != migration_checksum(m.sql)) {
-      co_return Error("db.migration_checksum",
+      co_return Error(errc::db::migration_checksum,
                       std::string(m.name) + " changed after it was applied");
     }
   }

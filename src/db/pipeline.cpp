@@ -13,6 +13,7 @@
 #include <string>
 
 #include "db/connection_impl.hpp"
+#include "db/errors.hpp"
 
 namespace parley::db {
 
@@ -211,7 +212,7 @@ struct Pipeline::State : std::enable_shared_from_this<State> {
       case PGRES_PIPELINE_ABORTED:
         PQclear(r);
         front.error =
-            Error("db.pipeline_aborted", "skipped: an earlier statement in the same batch failed");
+            Error(errc::db::pipeline_aborted, "skipped: an earlier statement in the same batch failed");
         return;
       case PGRES_FATAL_ERROR: {
         Error e = link().result_error(r);
@@ -237,7 +238,7 @@ struct Pipeline::State : std::enable_shared_from_this<State> {
     }
     if (!p) return;
     if (!done.error) return settle(*p, done.rows ? std::move(*done.rows) : Rows());
-    if (p->prepare_error && done.error->code == "db.pipeline_aborted") {
+    if (p->prepare_error && done.error->is(errc::db::pipeline_aborted)) {
       return settle(*p, *p->prepare_error);
     }
     settle(*p, *done.error);
@@ -255,13 +256,13 @@ Pipeline::Pipeline(std::shared_ptr<State> state) : state_(std::move(state)) {}
 Pipeline::~Pipeline() { close(); }
 
 void Pipeline::close() {
-  if (!state_->broken) state_->fail_all(Error("db.unavailable", "pipeline closed"));
+  if (!state_->broken) state_->fail_all(Error(errc::db::unavailable, "pipeline closed"));
 }
 
 Result<std::shared_ptr<Pipeline>> Pipeline::start(std::unique_ptr<Connection> connection) {
   Connection::Impl& link = *connection->impl_;
   if (link.is_broken || PQstatus(link.conn) != CONNECTION_OK) {
-    return Error("db.unavailable", "connection is broken");
+    return Error(errc::db::unavailable, "connection is broken");
   }
   if (PQenterPipelineMode(link.conn) != 1) return link.lost();
   auto state = std::make_shared<State>(std::move(connection));
@@ -271,13 +272,13 @@ Result<std::shared_ptr<Pipeline>> Pipeline::start(std::unique_ptr<Connection> co
 asio::awaitable<Result<Rows>> Pipeline::prepared(const Statement& statement, const Params& params,
                                                  std::chrono::milliseconds timeout) {
   std::shared_ptr<State> s = state_;  // `this` may go while we wait
-  if (s->broken) co_return Error("db.unavailable", "pipeline is broken");
+  if (s->broken) co_return Error(errc::db::unavailable, "pipeline is broken");
   auto values = detail::parameter_values(params);
   if (!values) co_return values.error();
   Pending pending(s->link().io);
   if (!s->send(statement, *values, pending)) {
     if (pending.outcome) co_return std::move(*pending.outcome);
-    co_return Error("db.unavailable", "libpq refused the statement");
+    co_return Error(errc::db::unavailable, "libpq refused the statement");
   }
   // The outcome may already be here: co_spawn runs the reader inline up to
   // its first suspension, and a connection that died while idle fails at
@@ -288,8 +289,8 @@ asio::awaitable<Result<Rows>> Pipeline::prepared(const Statement& statement, con
     if (pending.outcome) break;
     if (ec != asio::error::operation_aborted) {
       // Everything queued behind this statement is stuck as well.
-      s->fail_all(Error("db.unavailable", "pipeline reset: an earlier statement timed out"));
-      co_return Error("db.timeout", "statement exceeded its deadline");
+      s->fail_all(Error(errc::db::unavailable, "pipeline reset: an earlier statement timed out"));
+      co_return Error(errc::db::timeout, "statement exceeded its deadline");
     }
   }
   co_return std::move(*pending.outcome);

@@ -11,6 +11,7 @@
 
 #include "db/pipeline.hpp"
 #include "observability/log.hpp"
+#include "db/errors.hpp"
 
 namespace parley::db {
 
@@ -194,7 +195,7 @@ void Pool::close() { state_->close(); }
 
 asio::awaitable<Result<Lease>> Pool::acquire() {
   std::shared_ptr<detail::PoolState> s = state_;  // outlives the Pool if need be
-  if (s->closed) co_return Error("db.unavailable", "pool closed");
+  if (s->closed) co_return Error(errc::db::unavailable, "pool closed");
 
   std::unique_ptr<Connection> connection;
   bool may_open = false;
@@ -216,9 +217,9 @@ asio::awaitable<Result<Lease>> Pool::acquire() {
       (void)co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
       if (!w.granted) {
         std::erase(s->waiters, &w);
-        co_return Error("db.pool_timeout", "no connection free within acquire_timeout");
+        co_return Error(errc::db::pool_timeout, "no connection free within acquire_timeout");
       }
-      if (w.closed) co_return Error("db.unavailable", "pool closed");
+      if (w.closed) co_return Error(errc::db::unavailable, "pool closed");
       connection = std::move(w.connection);
       may_open = w.slot;
       if (connection && !connection->healthy()) {
@@ -237,7 +238,7 @@ asio::awaitable<Result<Lease>> Pool::acquire() {
     connection = std::move(*opened);
     if (s->closed) {
       --s->open;
-      co_return Error("db.unavailable", "pool closed");
+      co_return Error(errc::db::unavailable, "pool closed");
     }
   }
   co_return Lease(s, std::move(connection), s->options.query_timeout);
@@ -281,9 +282,9 @@ asio::awaitable<Result<Rows>> Pool::read(const Statement& statement, Params para
       if (!pipeline) break;
       auto rows = co_await pipeline->prepared(statement, params, s->options.query_timeout);
       if (rows) co_return rows;
-      const std::string_view code = rows.error().code;
-      if (code == "db.pipeline_aborted") continue;
-      if (code == "db.unavailable" && attempt == 0 && !s->closed) continue;
+      const Error& e = rows.error();
+      if (e.is(errc::db::pipeline_aborted)) continue;
+      if (e.is(errc::db::unavailable) && attempt == 0 && !s->closed) continue;
       co_return rows;
     }
   }

@@ -21,15 +21,19 @@ class Pool;
 struct NewSession {
   SessionId id;
   UserId user_id;
+  std::int64_t created_at = 0;
   std::int64_t expires_at = 0;
   std::string user_agent;
   std::string ip;
+  std::string idp_session_id;  // empty: none (stored as NULL)
+  std::string idp_issuer;
 };
 
 // A session joined with its user, as the session cache needs it.
 struct SessionRecord {
   SessionId id;
   UserId user_id;
+  std::int64_t created_at = 0;
   std::int64_t expires_at = 0;
   std::optional<std::int64_t> revoked_at;
   std::optional<std::string> email;
@@ -63,6 +67,13 @@ boost::asio::awaitable<Result<bool>> revoke_session(Pool& pool, const SessionId&
 // Revokes every live session of a user; returns how many.
 boost::asio::awaitable<Result<std::int64_t>> revoke_user_sessions(Pool& pool, const UserId& user,
                                                                   std::string_view reason);
+
+// Revokes every live session made from this identity-provider session
+// (front-channel logout); `idp_issuer` empty matches any issuer. Returns the
+// revoked ids (the database notifies each).
+boost::asio::awaitable<Result<std::vector<SessionId>>> revoke_idp_session(
+    Pool& pool, std::string_view idp_issuer, std::string_view idp_session_id,
+    std::string_view reason);
 
 // Everything a process must refuse, for the periodic and post-reconnect resync.
 boost::asio::awaitable<Result<RevokedIds>> revoked_ids(Pool& pool);

@@ -1,6 +1,7 @@
 #include "db/users_repo.hpp"
 
 #include "db/pool.hpp"
+#include "db/errors.hpp"
 
 namespace parley::db {
 
@@ -53,7 +54,7 @@ asio::awaitable<Result<UserRecord>> upsert_user_on_signin(Pool& pool,
                 Param::text_array(identity.roles)};
   auto rows = co_await pool.prepared(kUpsert, std::move(params));
   if (!rows) co_return rows.error();
-  if (rows->rows() != 1) co_return Error("db.query", "upsert returned no row");
+  if (rows->rows() != 1) co_return Error(errc::db::query, "upsert returned no row");
   co_return read_user(*rows, 0);
 }
 

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "http/message.hpp"
+#include "http/errors.hpp"
 
 namespace parley::http {
 
@@ -56,15 +57,15 @@ std::optional<std::string_view> find_cookie(std::string_view header, std::string
 }
 
 Result<std::string> serialize(const SetCookie& c) {
-  if (!is_token(c.name)) return make_error("cookie.invalid", "cookie name is not a token");
+  if (!is_token(c.name)) return make_error(errc::cookie::invalid, "cookie name is not a token");
   if (!is_cookie_value(c.value))
-    return make_error("cookie.invalid", "cookie value has forbidden characters");
+    return make_error(errc::cookie::invalid, "cookie value has forbidden characters");
   if (has_ctl(c.path) || c.path.find(';') != std::string::npos) {
-    return make_error("cookie.invalid", "cookie path has forbidden characters");
+    return make_error(errc::cookie::invalid, "cookie path has forbidden characters");
   }
   if (!c.same_site.empty() && c.same_site != "Strict" && c.same_site != "Lax" &&
       c.same_site != "None") {
-    return make_error("cookie.invalid", "SameSite must be Strict, Lax or None");
+    return make_error(errc::cookie::invalid, "SameSite must be Strict, Lax or None");
   }
   std::string out;
   out.reserve(c.name.size() + c.value.size() + 80);

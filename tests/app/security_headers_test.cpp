@@ -33,16 +33,27 @@ TEST(SecurityHeaders, HstsOnlyWhenAuthUrlIsHttps) {
   EXPECT_EQ(h.get("Strict-Transport-Security").value_or(""), "max-age=63072000; includeSubDomains");
 }
 
-TEST(SecurityHeaders, AddMissingKeepsWhatAResponseSetItself) {
+TEST(SecurityHeaders, AResponseThatMayBeFramedKeepsItsCspAndGetsNoFrameOptions) {
+  const auto cfg = config_for("http://127.0.0.1:3000");
   http::Response r;
-  ASSERT_TRUE(r.headers.set("Content-Security-Policy", "frame-ancestors https://idp.example"));
-  r.headers.add_missing(security_headers(config_for("http://127.0.0.1:3000")));
+  ASSERT_TRUE(r.headers.set("Content-Security-Policy", frontchannel_logout_csp(cfg)));
+  add_security_headers(r.headers, security_headers(cfg));
   EXPECT_EQ(r.headers.get("Content-Security-Policy").value_or(""),
-            "frame-ancestors https://idp.example");
-  EXPECT_EQ(r.headers.get("X-Frame-Options").value_or(""), "DENY");
+            "default-src 'none'; base-uri 'none'; form-action 'none'; "
+            "frame-ancestors https://login.microsoftonline.com");
+  EXPECT_FALSE(r.headers.get("X-Frame-Options")) << "DENY would override frame-ancestors";
+  EXPECT_EQ(r.headers.get("X-Content-Type-Options").value_or(""), "nosniff");
   std::size_t csp = 0;
   for (const auto& [name, value] : r.headers.fields()) csp += name == "Content-Security-Policy";
   EXPECT_EQ(csp, 1u);
+}
+
+TEST(SecurityHeaders, AnOrdinaryResponseGetsTheWholeSet) {
+  const auto cfg = config_for("http://127.0.0.1:3000");
+  http::Response r;
+  add_security_headers(r.headers, security_headers(cfg));
+  EXPECT_EQ(r.headers.get("Content-Security-Policy"), security_headers(cfg).get("Content-Security-Policy"));
+  EXPECT_EQ(r.headers.get("X-Frame-Options").value_or(""), "DENY");
 }
 
 }  // namespace

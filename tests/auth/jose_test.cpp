@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <boost/json/parse.hpp>
+#include <cstdio>
 #include <boost/json/serialize.hpp>
 #include <string>
 #include <vector>
@@ -415,6 +416,50 @@ TEST(JwksParse, TheFirstKeyOfADuplicatedKidWins) {
   EXPECT_EQ(code_of(parse_and_verify(
                 test::sign_compact(header("RS256", "dup"), claims(), shared_key(1)), *jwks)),
             "jose.bad_signature");
+}
+
+// An Entra ID token of a user with 250 app roles whose names embed GUIDs
+// ("Project.<guid>.Member") is about 20 KB: legitimate, and accepted.
+TEST(JwsVerify, AcceptsATwentyKilobyteTokenWith250GuidRoles) {
+  json::object c = claims();
+  json::array roles;
+  for (int i = 0; i < 250; ++i) {
+    char guid[40];
+    std::snprintf(guid, sizeof guid, "%08x-1f2e-4d3c-8b4a-%012x", 0x5a000000 + i, 0x77 * i);
+    roles.emplace_back("Project." + std::string(guid) + ".Member");
+  }
+  c["roles"] = roles;
+  const std::string token = test::sign_compact(header("RS256", "k0"), c, shared_key(0));
+  ASSERT_GT(token.size(), 16u * 1024) << "the size that was refused before";
+  ASSERT_LE(token.size(), kMaxCompactSize);
+  auto verified = parse_and_verify(token, three_key_jwks());
+  ASSERT_TRUE(verified) << code_of(verified);
+  EXPECT_EQ(verified->at("roles").as_array().size(), 250u);
+}
+
+TEST(JwsParse, RejectsAPayloadWithMoreValuesThanTheBound) {
+  // Small values, well under the size bound: the count bounds the work.
+  std::string many = "{\"a\":[";
+  for (std::size_t i = 0; i < kMaxJsonValues; ++i) many += i ? ",0" : "0";
+  many += "]}";
+  const std::string token = base64url_encode(R"({"alg":"RS256","kid":"k0"})") + "." +
+                            base64url_encode(many) + "." + base64url_encode("sig");
+  ASSERT_LT(token.size(), kMaxCompactSize);
+  auto r = parse_compact(token);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "jose.malformed");
+  EXPECT_EQ(r.error().detail, "payload holds too many values");
+}
+
+TEST(JwsParse, AcceptsNestingUpToTheDepthBoundAndRefusesDeeper) {
+  const auto token_with_depth = [](std::size_t depth) {
+    // The payload object is level 1.
+    std::string nested = std::string(depth - 1, '[') + std::string(depth - 1, ']');
+    return base64url_encode(R"({"alg":"RS256","kid":"k0"})") + "." +
+           base64url_encode("{\"a\":" + nested + "}") + "." + base64url_encode("sig");
+  };
+  EXPECT_TRUE(parse_compact(token_with_depth(kMaxJsonDepth)));
+  EXPECT_FALSE(parse_compact(token_with_depth(kMaxJsonDepth + 1)));
 }
 
 TEST(JwsParse, RejectsDeeplyNestedJson) {

@@ -21,6 +21,8 @@ T run(boost::asio::awaitable<T> op) {
   return f.get();
 }
 
+constexpr SessionLifetimes kLifetimes{28800, 86400};
+
 class MemoryStore final : public SessionStore {
  public:
   struct Row {
@@ -46,6 +48,7 @@ class MemoryStore final : public SessionStore {
     if (it == rows.end() || it->second.row.user_id != uid) co_return std::optional<StoredSession>{};
     StoredSession s;
     s.user = user;
+    s.created_at = it->second.row.created_at;
     s.expires_at = it->second.row.expires_at;
     s.revoked = it->second.revoked;
     co_return std::optional<StoredSession>(s);
@@ -57,6 +60,18 @@ class MemoryStore final : public SessionStore {
   boost::asio::awaitable<Status> revoke(std::string sid, std::string, std::string) override {
     rows[sid].revoked = true;
     co_return Status{};
+  }
+  boost::asio::awaitable<Result<std::vector<std::string>>> revoke_idp_session(
+      std::string issuer, std::string sid, std::string) override {
+    std::vector<std::string> ended;
+    for (auto& [id, r] : rows) {
+      if (!r.revoked && r.row.origin.idp_session_id == sid &&
+          (issuer.empty() || r.row.origin.idp_issuer == issuer)) {
+        r.revoked = true;
+        ended.push_back(id);
+      }
+    }
+    co_return ended;
   }
   boost::asio::awaitable<Result<RevokedSnapshot>> revoked_snapshot() override {
     RevokedSnapshot s;
@@ -74,10 +89,10 @@ class SessionServiceTest : public ::testing::Test {
   OpenSslRandom random;
   FakeClock clock{1'800'000'000};
   MemoryStore store;
-  SessionService service{store, sealer, random, clock, 28800};
+  SessionService service{store, sealer, random, clock, kLifetimes};
 
   CreatedSession create() {
-    auto created = run(service.create(store.user, "ua", "127.0.0.1"));
+    auto created = run(service.create(store.user, {"ua", "127.0.0.1", "idp-sid-1", "https://idp/v2.0"}));
     EXPECT_TRUE(created);
     return *created;
   }
@@ -93,7 +108,7 @@ TEST_F(SessionServiceTest, CreatedCookieResolvesWithoutAQueryWhileCached) {
   EXPECT_EQ(store.rows.size(), 1u);
   auto active = resolve(s.cookie_value);
   ASSERT_TRUE(active);
-  EXPECT_EQ(active->user.email, "ada@example.com");
+  EXPECT_EQ(active->user->email, "ada@example.com");
   EXPECT_EQ(active->session_id, s.session_id);
   EXPECT_FALSE(active->renewed_cookie);
   EXPECT_EQ(store.loads, 0);
@@ -101,7 +116,7 @@ TEST_F(SessionServiceTest, CreatedCookieResolvesWithoutAQueryWhileCached) {
 
 TEST_F(SessionServiceTest, AnotherProcessLoadsTheRowOnceThenCaches) {
   CreatedSession s = create();
-  SessionService other{store, sealer, random, clock, 28800};
+  SessionService other{store, sealer, random, clock, kLifetimes};
   ASSERT_TRUE(*run(other.resolve(s.cookie_value)));
   ASSERT_TRUE(*run(other.resolve(s.cookie_value)));
   EXPECT_EQ(store.loads, 1);
@@ -131,7 +146,7 @@ TEST_F(SessionServiceTest, CookieIsResealedAfterHalfItsLifetime) {
 TEST_F(SessionServiceTest, RevokedHereIsSignedOutAtOnce) {
   CreatedSession s = create();
   auto active = resolve(s.cookie_value);
-  ASSERT_TRUE(run(service.revoke(active->session_id, active->user.id, "sign_out")));
+  ASSERT_TRUE(run(service.revoke(active->session_id, active->user->id, "sign_out")));
   EXPECT_FALSE(resolve(s.cookie_value));
   EXPECT_TRUE(store.rows[s.session_id].revoked);
 }
@@ -148,9 +163,18 @@ TEST_F(SessionServiceTest, NotificationsEndCachedSessionsOfOtherProcesses) {
   EXPECT_FALSE(resolve(t.cookie_value));
 }
 
+TEST_F(SessionServiceTest, AUserEnabledAgainIsAcceptedAtOnce) {
+  CreatedSession s = create();
+  service.on_notification("user:" + store.user.id);
+  EXPECT_FALSE(resolve(s.cookie_value));
+  service.on_notification("user_enabled:" + store.user.id);
+  CreatedSession again = create();
+  EXPECT_TRUE(resolve(again.cookie_value)) << "no wait for the next resync";
+}
+
 TEST_F(SessionServiceTest, ResyncCatchesRevocationsMissedByTheListener) {
   CreatedSession s = create();
-  SessionService other{store, sealer, random, clock, 28800};
+  SessionService other{store, sealer, random, clock, kLifetimes};
   ASSERT_TRUE(*run(other.resolve(s.cookie_value)));
   store.rows[s.session_id].revoked = true;  // notification lost
   other.replace_revocations(*run(store.revoked_snapshot()));
@@ -159,20 +183,95 @@ TEST_F(SessionServiceTest, ResyncCatchesRevocationsMissedByTheListener) {
 
 TEST_F(SessionServiceTest, UnknownRowAndRevokedRowAreSignedOut) {
   CreatedSession s = create();
-  SessionService other{store, sealer, random, clock, 28800};
+  SessionService other{store, sealer, random, clock, kLifetimes};
   store.rows.clear();
   EXPECT_FALSE(*run(other.resolve(s.cookie_value)));
 }
 
 TEST_F(SessionServiceTest, StoreOutageOnACacheMissIsAnErrorNotASignOut) {
   CreatedSession s = create();
-  SessionService other{store, sealer, random, clock, 28800};
+  SessionService other{store, sealer, random, clock, kLifetimes};
   store.down = true;
   auto r = run(other.resolve(s.cookie_value));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "db.unavailable");
   // Cached sessions keep working during the outage.
   EXPECT_TRUE(resolve(s.cookie_value));
+}
+
+TEST_F(SessionServiceTest, AbsoluteLifetimeEndsAnActiveSessionWhateverTheActivity) {
+  CreatedSession s = create();
+  EXPECT_EQ(store.rows[s.session_id].row.created_at, clock.now_seconds());
+  const std::int64_t absolute_end = clock.now_seconds() + 86400;
+  std::string cookie = s.cookie_value;
+  // Active every 4 hours: the sliding renewal keeps it alive ...
+  for (int hour = 4; hour < 24; hour += 4) {
+    clock.advance(std::chrono::hours(4));
+    auto active = resolve(cookie);
+    ASSERT_TRUE(active) << "hour " << hour;
+    EXPECT_LE(active->expires_at, absolute_end) << "renewal stays inside the absolute lifetime";
+    if (active->renewed_cookie) cookie = *active->renewed_cookie;
+  }
+  EXPECT_EQ(store.rows[s.session_id].row.expires_at, absolute_end);
+  // ... but not past 24 hours after sign-in, here or in another process.
+  clock.set(absolute_end - 1);
+  EXPECT_TRUE(resolve(cookie));
+  clock.set(absolute_end);
+  EXPECT_FALSE(resolve(cookie));
+  SessionService other{store, sealer, random, clock, kLifetimes};
+  EXPECT_FALSE(*run(other.resolve(cookie)));
+}
+
+TEST_F(SessionServiceTest, AnotherProcessCountsTheAbsoluteLifetimeFromTheRowsSignInTime) {
+  SessionService short_lived{store, sealer, random, clock, {28800, 3600}};
+  CreatedSession s = *run(short_lived.create(store.user, {"ua", "127.0.0.1", "", ""}));
+  EXPECT_EQ(s.expires_at, clock.now_seconds() + 3600) << "the cookie ends with the absolute limit";
+  clock.advance(std::chrono::minutes(59));
+  SessionService other{store, sealer, random, clock, {28800, 3600}};
+  auto active = *run(other.resolve(s.cookie_value));
+  ASSERT_TRUE(active);
+  EXPECT_FALSE(active->renewed_cookie) << "nothing to renew: the absolute end is sooner";
+  clock.advance(std::chrono::minutes(1));
+  EXPECT_FALSE(*run(other.resolve(s.cookie_value)));
+}
+
+TEST_F(SessionServiceTest, ADeletedRowEndsACachedSessionAndIsNotQueriedAgain) {
+  CreatedSession s = create();
+  SessionService other{store, sealer, random, clock, kLifetimes};
+  ASSERT_TRUE(*run(other.resolve(s.cookie_value)));
+  store.rows.erase(s.session_id);
+  other.on_notification("session:" + s.session_id);  // the delete trigger's notification
+  EXPECT_FALSE(*run(other.resolve(s.cookie_value)));
+  const int loads = store.loads;
+  EXPECT_FALSE(*run(other.resolve(s.cookie_value)));
+  EXPECT_EQ(store.loads, loads);
+}
+
+TEST_F(SessionServiceTest, AfterTheListenerReconnectsCachedSessionsAreReadAgain) {
+  CreatedSession s = create();
+  SessionService other{store, sealer, random, clock, kLifetimes};
+  ASSERT_TRUE(*run(other.resolve(s.cookie_value)));
+  store.rows.erase(s.session_id);  // deleted while the listener was away: no notification
+  EXPECT_TRUE(*run(other.resolve(s.cookie_value))) << "still cached";
+  other.forget_cached_sessions();
+  other.replace_revocations(*run(store.revoked_snapshot()));
+  EXPECT_FALSE(*run(other.resolve(s.cookie_value)));
+}
+
+TEST_F(SessionServiceTest, FrontChannelLogoutEndsTheSessionsOfThatIdpSessionOnly) {
+  CreatedSession a = create();
+  CreatedSession b = create();  // the same IdP session (another tab's sign-in)
+  CreatedSession other = *run(
+      service.create(store.user, {"ua", "127.0.0.1", "idp-sid-2", "https://idp/v2.0"}));
+  ASSERT_TRUE(resolve(a.cookie_value) && resolve(b.cookie_value) && resolve(other.cookie_value));
+
+  EXPECT_EQ(*run(service.end_idp_session("https://other-idp/v2.0", "idp-sid-1")), 0u)
+      << "an issuer given must match";
+  EXPECT_EQ(*run(service.end_idp_session("", "idp-sid-1")), 2u);
+  EXPECT_FALSE(resolve(a.cookie_value)) << "ended here at once, cache or not";
+  EXPECT_FALSE(resolve(b.cookie_value));
+  EXPECT_TRUE(resolve(other.cookie_value));
+  EXPECT_EQ(*run(service.end_idp_session("https://idp/v2.0", "idp-sid-1")), 0u) << "idempotent";
 }
 
 TEST_F(SessionServiceTest, GarbageCookiesAreSignedOut) {

@@ -44,6 +44,8 @@ TEST(Config, LoadsAValidEnvironmentWithDefaults) {
   EXPECT_EQ(c->port, 3000);
   EXPECT_EQ(c->host, "0.0.0.0");
   EXPECT_EQ(c->session_max_age, 28800);
+  EXPECT_EQ(c->session_absolute_max_age, 86400);
+  EXPECT_EQ(c->callback_failures_per_minute, 60);
   EXPECT_EQ(c->auth_url.text, "http://localhost:3000");
   EXPECT_FALSE(c->auth_url.https());
   EXPECT_EQ(c->entra.tenant, "tid-1");
@@ -79,6 +81,9 @@ TEST(Config, RejectsMalformedValues) {
                             Case{"AUTH_MICROSOFT_ENTRA_ID_ISSUER", "https://login.example/"},
                             Case{"AUTH_MICROSOFT_ENTRA_ID_ISSUER", "http://idp.example.com/t/v2.0"},
                             Case{"AUTH_SESSION_MAX_AGE", "-1"}, Case{"AUTH_TRUST_HOST", "yes"},
+                            Case{"AUTH_SESSION_ABSOLUTE_MAX_AGE", "59"},
+                            Case{"AUTH_SESSION_ABSOLUTE_MAX_AGE", "1h"},
+                            Case{"AUTH_CALLBACK_FAILURES_PER_MINUTE", "0"},
                             Case{"LOG_LEVEL", "verbose"}, Case{"AZURE_OPENAI_AUTH", "magic"},
                             Case{"AUTH_SECRET_1", "short"}}) {
     Vars vars = valid_env();
@@ -112,6 +117,16 @@ TEST(Config, MetricsPortIsOptionalInRangeAndNotThePort) {
   auto any = load_config(env_of(vars));
   ASSERT_TRUE(any) << any.error().detail;
   EXPECT_EQ(any->metrics_port, 0);
+}
+
+TEST(Config, SessionLifetimesAcceptSixtySecondsForTests) {
+  Vars vars = valid_env();
+  vars["AUTH_SESSION_MAX_AGE"] = "60";
+  vars["AUTH_SESSION_ABSOLUTE_MAX_AGE"] = "60";
+  auto c = load_config(env_of(vars));
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->session_max_age, 60);
+  EXPECT_EQ(c->session_absolute_max_age, 60);
 }
 
 TEST(Config, CollectsRotatedSecretsInOrder) {

@@ -201,14 +201,14 @@ TEST(DbPipeline, ADeadlineBreaksThePipelineAndFailsWhatWaitsBehindIt) {
   asio::io_context io;
   auto pipeline = start_pipeline(io, pg.url());
   std::vector<Outcome> outcomes(2);
-  Params slow{"3"};
+  Params slow{"30"};
   Params quick{"behind"};
   asio::co_spawn(io, submit(*pipeline, kSleep, slow, &outcomes[0], 200ms), asio::detached);
   asio::co_spawn(io, submit(*pipeline, kEcho, quick, &outcomes[1], 10s), asio::detached);
   const auto started = std::chrono::steady_clock::now();
   ASSERT_TRUE(run_until(
-      io, [&] { return all_done(outcomes); }, 10s));
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+      io, [&] { return all_done(outcomes); }, 20s));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 20s) << "the deadline, not the 30 s sleep";
   ASSERT_FALSE(outcomes[0].rows);
   EXPECT_EQ(outcomes[0].rows.error().code, "db.timeout");
   ASSERT_FALSE(outcomes[1].rows);
@@ -334,7 +334,7 @@ TEST_F(DbPoolRead, ADatabaseRestartIsAnsweredAtOnce) {
   auto rows = run_sync(io_, pool_->read(kDouble, params));
   ASSERT_TRUE(rows) << describe(rows);
   EXPECT_EQ(rows->int64(0, 0), 42);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s) << "not the 15 s statement deadline";
 }
 
 class DbPoolReadUnpipelined : public DbPoolRead {

@@ -50,6 +50,14 @@ class DbRepos : public ::testing::Test {
     std::snprintf(buf, sizeof buf, "%08x-%04x-4000-8000-%012d", base, ++counter & 0xffff, n);
     return buf;
   }
+  static NewSession session(const SessionId& id, const UserId& user) {
+    NewSession s;
+    s.id = id;
+    s.user_id = user;
+    s.created_at = now();
+    s.expires_at = now() + 3600;
+    return s;
+  }
   static std::int64_t now() {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch()).count();
@@ -90,7 +98,8 @@ TEST_F(DbRepos, UpsertKeysUsersOnTenantAndObjectIdNotEmail) {
 TEST_F(DbRepos, SessionsCreateLoadExtendRevoke) {
   auto u = sign_in("tid-1", "oid-sess", "s@example.com", "S", {"user"});
   const SessionId sid{uuid(1001)};
-  NewSession ns{sid, u.id, now() + 3600, "curl/8", "127.0.0.1"};
+  NewSession ns{sid,      u.id,        now() - 60, now() + 3600, "curl/8",
+                "127.0.0.1", "idp-sid-1", "https://idp.example/t/v2.0"};
   ASSERT_TRUE(run_sync(io_, create_session(pool_, ns)));
   // Same id again: unique violation.
   auto again = run_sync(io_, create_session(pool_, ns));
@@ -103,6 +112,7 @@ TEST_F(DbRepos, SessionsCreateLoadExtendRevoke) {
   EXPECT_EQ((*loaded)->email, "s@example.com");
   EXPECT_EQ((*loaded)->roles, std::vector<std::string>{"user"});
   EXPECT_EQ((*loaded)->expires_at, ns.expires_at);
+  EXPECT_EQ((*loaded)->created_at, ns.created_at) << "the absolute lifetime counts from here";
   EXPECT_FALSE((*loaded)->revoked_at);
 
   // Scoped by user: another user id finds nothing.
@@ -130,13 +140,44 @@ TEST_F(DbRepos, SessionsCreateLoadExtendRevoke) {
   EXPECT_NE(std::find(ids->sessions.begin(), ids->sessions.end(), sid), ids->sessions.end());
 }
 
+TEST_F(DbRepos, SessionsOfOneIdpSessionAreRevokedTogetherAndOnlyThem) {
+  auto u = sign_in("tid-1", "oid-fcl", "f@example.com", "F");
+  const std::string issuer = "https://idp.example/t/v2.0";
+  const SessionId a{uuid(3001)}, b{uuid(3002)}, other{uuid(3003)}, none{uuid(3004)};
+  for (const auto& [id, sid] : {std::pair{a, "idp-a"}, std::pair{b, "idp-a"},
+                                std::pair{other, "idp-b"}, std::pair{none, ""}}) {
+    NewSession ns = session(id, u.id);
+    ns.idp_session_id = sid;
+    ns.idp_issuer = issuer;
+    ASSERT_TRUE(run_sync(io_, create_session(pool_, ns)));
+  }
+  auto wrong_issuer = run_sync(io_, revoke_idp_session(pool_, "https://other/v2.0", "idp-a", "x"));
+  ASSERT_TRUE(wrong_issuer);
+  EXPECT_TRUE(wrong_issuer->empty());
+  auto ended = run_sync(io_, revoke_idp_session(pool_, "", "idp-a", "frontchannel_logout"));
+  ASSERT_TRUE(ended) << ended.error().detail;
+  std::vector<SessionId> got = *ended;
+  std::sort(got.begin(), got.end(), [](const auto& x, const auto& y) { return x.value < y.value; });
+  EXPECT_EQ(got, (std::vector<SessionId>{a, b}));
+  auto again = run_sync(io_, revoke_idp_session(pool_, issuer, "idp-a", "frontchannel_logout"));
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->empty()) << "already revoked: nothing twice";
+  auto other_row = run_sync(io_, load_session(pool_, other, u.id));
+  ASSERT_TRUE(other_row && other_row->has_value());
+  EXPECT_FALSE((*other_row)->revoked_at);
+  auto nulls = run_sync(io_, pool_.query("SELECT count(*) FROM sessions WHERE idp_session_id IS"
+                                         " NULL AND id = '" + none.value + "'"));
+  ASSERT_TRUE(nulls);
+  EXPECT_EQ(nulls->text(0, 0), "1") << "no sid is stored as NULL, never matched";
+}
+
 TEST_F(DbRepos, DisablingAUserInSqlRevokesSessionsAndNotifies) {
   const std::string oid = "oid-disable-" + uuid(0);
   auto u = sign_in("tid-1", oid, "d@example.com", "D");
   const SessionId s1{uuid(2001)};
   const SessionId s2{uuid(2002)};
-  ASSERT_TRUE(run_sync(io_, create_session(pool_, NewSession{s1, u.id, now() + 3600, "", ""})));
-  ASSERT_TRUE(run_sync(io_, create_session(pool_, NewSession{s2, u.id, now() + 3600, "", ""})));
+  ASSERT_TRUE(run_sync(io_, create_session(pool_, session(s1, u.id))));
+  ASSERT_TRUE(run_sync(io_, create_session(pool_, session(s2, u.id))));
 
   std::vector<std::string> payloads;
   Listener listener(io_, schema_url(), {"parley_revocations"},

@@ -373,7 +373,7 @@ TEST_F(HttpClientTest, SendTimesOutWhenServerNeverAnswers) {
   auto r = send(*c, req);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "http_client.timeout");
-  EXPECT_LT(Clock::now() - start, 2s);
+  EXPECT_LT(Clock::now() - start, 8s) << "the request's timeout, not the 10 s default";
 }
 
 TEST_F(HttpClientTest, ConnectRefusedIsConnectError) {
@@ -393,12 +393,11 @@ TEST_F(HttpClientTest, ConnectRefusedIsConnectError) {
 
 TEST_F(HttpClientTest, RefusesPlainHttpToNonLoopbackBeforeConnecting) {
   auto c = client();
-  auto start = Clock::now();
-  // 192.0.2.1 is TEST-NET-1: a connect attempt would hang until the timeout.
+  // 192.0.2.1 is TEST-NET-1: a connect attempt would end in
+  // http_client.connect or http_client.timeout, never insecure_url.
   auto r = send(*c, get("http://192.0.2.1/.well-known/openid-configuration"));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "http_client.insecure_url");
-  EXPECT_LT(Clock::now() - start, 100ms);
   auto r2 = send(*c, get("http://login.example.com/x"));
   ASSERT_FALSE(r2);
   EXPECT_EQ(r2.error().code, "http_client.insecure_url");
@@ -466,7 +465,7 @@ TEST_F(HttpClientTest, StreamFirstByteTimeout) {
   auto start = Clock::now();
   auto log = run(io, open_and_read_all(c.get(), server.url("/"), t));
   EXPECT_EQ(log, "open:http_client.timeout");
-  EXPECT_LT(Clock::now() - start, 2s);
+  EXPECT_LT(Clock::now() - start, 30s) << "the first-byte timeout, not the 60 s default";
 }
 
 TEST_F(HttpClientTest, StreamIdleTimeoutMidStream) {
@@ -492,7 +491,6 @@ awaitable<void> cancel_later(ClientStream* stream, Clock::duration after, Clock:
 struct CancelOutcome {
   std::string first;
   std::string code;
-  Clock::duration took{};
   bool fixture_saw_close = false;
 };
 
@@ -510,7 +508,6 @@ awaitable<CancelOutcome> cancel_stalled(HttpClient* c, std::string url, Seen* se
   asio::co_spawn(co_await asio::this_coro::executor, cancel_later(&stream, 50ms, &cancelled_at),
                  asio::detached);
   auto r = co_await stream.read_some();
-  out.took = Clock::now() - cancelled_at;
   out.code = r ? "no error" : std::string(r.error().code);
   auto again = co_await stream.read_some();
   if (again || again.error().code != "http_client.cancelled") out.code += " (then not cancelled)";
@@ -533,8 +530,9 @@ TEST_F(HttpClientTest, CancelEndsStalledStreamPromptlyAndClosesConnection) {
   auto c = client();
   auto out = run(io, cancel_stalled(c.get(), server.url("/"), &seen));
   EXPECT_EQ(out.first, "data");
+  // The stalled read ends by the cancel (an idle timeout would say
+  // http_client.timeout, after 60 s).
   EXPECT_EQ(out.code, "http_client.cancelled");
-  EXPECT_LT(out.took, 200ms);
   EXPECT_TRUE(out.fixture_saw_close);
 }
 
@@ -545,10 +543,9 @@ awaitable<std::string> read_with_operator_cancel(HttpClient* c, std::string url)
   auto first = co_await (*opened)->read_some();
   asio::steady_timer t(co_await asio::this_coro::executor);
   t.expires_after(50ms);
-  auto start = Clock::now();
+  // The server stalls: without the cancellation the operator would wait forever.
   auto which = co_await ((*opened)->read_some() || t.async_wait(asio::use_awaitable));
   if (which.index() != 1) co_return "read finished first";
-  if (Clock::now() - start > 500ms) co_return "slow";
   auto after = co_await (*opened)->read_some();
   co_return after ? std::string("no error") : std::string(after.error().code);
 }

@@ -466,7 +466,7 @@ TEST_F(HttpServer, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
   ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_TRUE(c.read_response());
   const auto t0 = Steady::now();
-  EXPECT_TRUE(c.closed_within(4s));
+  EXPECT_TRUE(c.closed_within(10s));
   EXPECT_GE(Steady::now() - t0, 900ms);
   EXPECT_TRUE(eventually([this] { return stats().connections_active == 0; }));
 }
@@ -477,10 +477,10 @@ TEST_F(HttpServer, PartialRequestTimesOutWith408) {
   start(echo_handler(), opts);
   RawClient c(port_);
   ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost: x\r\n"));
-  auto r = c.read_response(false, 4s);
+  auto r = c.read_response(false, 10s);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 408);
-  EXPECT_TRUE(c.closed_within(4s));
+  EXPECT_TRUE(c.closed_within(10s));
 }
 
 // Every response the server writes itself carries ServerOptions::error_headers
@@ -541,7 +541,7 @@ TEST_F(HttpServer, SilentNewConnectionIsClosedAfterReadTimeout) {
   opts.read_timeout = 1s;
   start(echo_handler(), opts);
   RawClient c(port_);
-  EXPECT_TRUE(c.closed_within(4s));
+  EXPECT_TRUE(c.closed_within(10s));
   EXPECT_TRUE(c.buffered().empty());
 }
 
@@ -605,29 +605,30 @@ TEST_F(HttpServer, StreamingDeliversChunksIncrementally) {
   EXPECT_TRUE(c.read_until("\r\n\r\n"));
 }
 
-TEST_F(HttpServer, StreamingHandlerSeesClientDisconnectWithinOneSecond) {
+// The parked handler only finishes when it learns that the client went away
+// (nothing else wakes it): finishing at all is the rule. The bounds are
+// generous so that a loaded machine cannot fail it.
+TEST_F(HttpServer, StreamingHandlerSeesClientDisconnect) {
   StreamProbe probe;
   start(streaming_handler(probe));
   RawClient c(port_);
   ASSERT_TRUE(c.send("GET /park HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_TRUE(c.read_until("data: first\n\n\r\n"));
-  const auto t0 = Steady::now();
   c.close();
-  ASSERT_TRUE(eventually([&] { return probe.finished.load(); }, 1s));
-  EXPECT_LT(Steady::now() - t0, 1s);
+  ASSERT_TRUE(eventually([&] { return probe.finished.load(); }, 10s));
   EXPECT_TRUE(probe.saw_gone);
   EXPECT_FALSE(probe.second_write_ok);
   EXPECT_TRUE(eventually([this] { return stats().connections_active == 0; }));
 }
 
-TEST_F(HttpServer, StreamingHandlerSeesClientResetWithinOneSecond) {
+TEST_F(HttpServer, StreamingHandlerSeesClientReset) {
   StreamProbe probe;
   start(streaming_handler(probe));
   RawClient c(port_);
   ASSERT_TRUE(c.send("GET /park HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_TRUE(c.read_until("data: first\n\n\r\n"));
   c.reset();
-  ASSERT_TRUE(eventually([&] { return probe.finished.load(); }, 1s));
+  ASSERT_TRUE(eventually([&] { return probe.finished.load(); }, 10s));
   EXPECT_TRUE(probe.saw_gone);
 }
 
@@ -659,7 +660,8 @@ TEST_F(HttpServer, GracefulShutdownFinishesInFlightAndRefusesNewConnections) {
         }(*server_, drained),
         asio::detached);
   });
-  EXPECT_TRUE(idle.closed_within(1s));  // idle keep-alive connection closed at once
+  // Closed at once (else it would stay until the 75 s idle timeout).
+  EXPECT_TRUE(idle.closed_within(10s));
   RawClient late(port_);
   EXPECT_FALSE(late.connected());
   EXPECT_FALSE(drained);
@@ -681,7 +683,7 @@ TEST_F(HttpServer, ShutdownTellsStreamingHandlersToWindDown) {
   ASSERT_TRUE(c.send("GET /park HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_TRUE(c.read_until("data: first\n\n\r\n"));
   on_io([this] { server_->start_shutdown(); });
-  ASSERT_TRUE(eventually([&] { return probe.finished.load(); }, 1s));
+  ASSERT_TRUE(eventually([&] { return probe.finished.load(); }, 10s));
   EXPECT_TRUE(probe.saw_gone);
   EXPECT_TRUE(probe.second_write_ok);  // still allowed to say goodbye
   EXPECT_TRUE(c.read_until("late\r\n"));
@@ -692,7 +694,7 @@ TEST_F(HttpServer, ShutdownTellsStreamingHandlersToWindDown) {
 TEST_F(HttpServer, ShutdownGraceClosesStragglers) {
   start(
       [](Request&) -> asio::awaitable<Response> {
-        co_await sleep_for(2s);
+        co_await sleep_for(60s);  // only the grace can end it
         co_return Response{};
       },
       [] {
@@ -715,9 +717,9 @@ TEST_F(HttpServer, ShutdownGraceClosesStragglers) {
         }(*server_, drained),
         asio::detached);
   });
-  EXPECT_TRUE(eventually([&] { return drained.load(); }, 3s));
+  EXPECT_TRUE(eventually([&] { return drained.load(); }, 20s));
   EXPECT_GE(Steady::now() - t0, 900ms);
-  EXPECT_TRUE(c.closed_within(1s));
+  EXPECT_TRUE(c.closed_within(10s));
 }
 
 TEST_F(HttpServer, AccessLogHasPathWithoutQueryAndNoSecrets) {

@@ -56,7 +56,7 @@ TEST_F(E2E, SigtermFinishesInFlightWorkAndExitsZero) {
   Parley p(o);
   Browser b(p.port());
   EXPECT_EQ(b.get("/readyz").status, 200);
-  EXPECT_EQ(p.process().terminate(10s), 0);
+  EXPECT_EQ(p.process().terminate(10s), 0) << p.log();
   EXPECT_NE(p.log().find("server.stopped"), std::string::npos);
 }
 

@@ -75,8 +75,15 @@ TEST_F(E2E, SessionCookieIsHttpOnlyLaxAndSmallEvenWith250Roles) {
   EXPECT_NE(session_cookie.find("HttpOnly"), std::string::npos);
   EXPECT_NE(session_cookie.find("SameSite=Lax"), std::string::npos);
   EXPECT_NE(session_cookie.find("Path=/"), std::string::npos);
+  // Their ID token is about 20 KB (250 "Project.<guid>.Member" roles): it is
+  // accepted, the roles are stored and the session shows them.
   const json::value session = json::parse(session_json(b));
-  EXPECT_EQ(session.at("user").at("roles").as_array().size(), 250u);
+  const auto& roles = session.at("user").at("roles").as_array();
+  ASSERT_EQ(roles.size(), 250u);
+  EXPECT_EQ(roles[0].as_string(), "Project.3f000001-7c1d-4e2f-9a3b-000000001001.Member");
+  EXPECT_EQ(roles[249].as_string(), "Project.3f0000fa-7c1d-4e2f-9a3b-0000000010fa.Member");
+  const std::string id(session.at("user").at("id").as_string());
+  EXPECT_EQ(sql_scalar("select cardinality(roles) from users where id = '" + id + "'"), "250");
 }
 
 TEST_F(E2E, SameTenantAndObjectIdIsTheSameUserAndRolesAreRefreshed) {
@@ -268,9 +275,9 @@ TEST_F(E2E, MalformedSessionCookiesAreTreatedAsSignedOut) {
 
 TEST_F(E2E, UnauthenticatedApiCallsGet401JsonNotARedirect) {
   Browser b = browser();
-  HttpResult r = b.post("/api/auth/signout", "", "application/x-www-form-urlencoded",
-                        {{"Origin", b.origin()}});
-  EXPECT_EQ(r.status, 403);
+  HttpResult r = b.get("/api/conversations");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("\"unauthorized\""), std::string::npos);
   HttpResult missing = b.get("/api/nothing-here");
   EXPECT_EQ(missing.status, 404);
   EXPECT_NE(missing.body.find("\"code\""), std::string::npos);
@@ -319,6 +326,127 @@ TEST_F(E2E, SignOutEndsTheSessionAndReturnsThroughTheIdpToSignedOut) {
   Browser thief = browser();
   EXPECT_EQ(thief.get("/api/auth/session", {{"Cookie", "parley.session=" + old_cookie}}).body, "null");
   EXPECT_NE(sql_scalar("select count(*) from audit_events where action = 'sign_out'"), "0");
+}
+
+TEST_F(E2E, SignOutWithAnEndedSessionClearsTheCookieAndStillReachesEntra) {
+  // A shared PC: the session expired or was revoked while the page stayed
+  // open. Signing out must still end the Entra session.
+  Browser b = browser();
+  ASSERT_EQ(sign_in(b, kAda).callback.location(), "/");
+  const std::string token(json::parse(b.get("/api/auth/csrf").body).at("csrfToken").as_string());
+  const std::string user_id(json::parse(session_json(b)).at("user").at("id").as_string());
+  sql_exec("UPDATE sessions SET revoked_at = now(), revoke_reason = 'test' WHERE user_id = '" +
+           user_id + "'");
+  ASSERT_TRUE(eventually([&] { return session_json(b) == "null"; }, std::chrono::seconds(2)));
+  ASSERT_TRUE(b.cookie("parley.session").has_value()) << "the browser still holds the cookie";
+
+  HttpResult out = b.post("/api/auth/signout", "csrfToken=" + url_encode(token),
+                          "application/x-www-form-urlencoded", {{"Origin", b.origin()}});
+  ASSERT_EQ(out.status, 302) << out.body;
+  EXPECT_TRUE(out.location().starts_with(idp().base())) << out.location();
+  EXPECT_NE(out.location().find("post_logout_redirect_uri="), std::string::npos);
+  EXPECT_FALSE(b.cookie("parley.session").has_value()) << "the cookie is cleared";
+
+  // Without any cookie or token too; but a foreign or missing Origin is refused.
+  Browser fresh = browser();
+  EXPECT_EQ(fresh.post("/api/auth/signout", "", "application/x-www-form-urlencoded",
+                       {{"Origin", fresh.origin()}}).status,
+            302);
+  EXPECT_EQ(fresh.post("/api/auth/signout", "", "application/x-www-form-urlencoded",
+                       {{"Origin", "https://evil.example"}}).status,
+            403);
+  EXPECT_EQ(fresh.post("/api/auth/signout", "", "application/x-www-form-urlencoded").status, 403);
+}
+
+TEST_F(E2E, SigningInAgainInTheSameBrowserRevokesTheReplacedSession) {
+  const std::string replaced =
+      "select count(*) from sessions s join users u on u.id = s.user_id"
+      " where u.email = 'ada@example.com' and s.revoke_reason = 'replaced'";
+  const int before = std::stoi(sql_scalar(replaced));
+  Browser b = browser();
+  ASSERT_EQ(sign_in(b, kAda).callback.location(), "/");
+  const std::string first = *b.cookie("parley.session");
+  ASSERT_EQ(sign_in(b, kGrace).callback.location(), "/");
+  const std::string second = *b.cookie("parley.session");
+  ASSERT_NE(first, second);
+  EXPECT_EQ(json::parse(session_json(b)).at("user").at("email").as_string(), kGrace);
+  Browser kept = browser();
+  EXPECT_EQ(kept.get("/api/auth/session", {{"Cookie", "parley.session=" + first}}).body, "null")
+      << "the replaced session no longer works, even if a client kept its cookie";
+  EXPECT_EQ(std::stoi(sql_scalar(replaced)), before + 1);
+}
+
+// A flood of bogus callbacks from one client IP (as the ingress reports it):
+// with no transaction cookie, with a forged one, and with a genuine one and a
+// garbage code. Past the per-IP allowance the callbacks are refused
+// unprocessed: no audit row each, no token request, a rate in /metrics.
+TEST_F(E2E, ACallbackFloodNeitherGrowsTheAuditTrailNorReachesTheTokenEndpoint) {
+  Parley guarded({.port = third_port(),
+                  .database_url = database_url(),
+                  .issuer = idp().issuer(),
+                  .env = {{"AUTH_TRUST_HOST", "true"},
+                          {"AUTH_CALLBACK_FAILURES_PER_MINUTE", ""}}});  // the default: 60
+  const std::map<std::string, std::string> attacker = {{"X-Forwarded-For", "198.51.100.7"}};
+  const std::string failures =
+      "select count(*) from audit_events where action = 'sign_in' and outcome = 'failure'";
+  const int audited_before = std::stoi(sql_scalar(failures));
+  ASSERT_EQ(idp().control("/_mock/stats/reset"), 200);
+
+  Browser b(guarded.port());
+  int throttled = 0;
+  int admitted_genuine = 0;
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 300; ++i) {
+    HttpResult r;
+    if (i % 3 == 0) {
+      r = b.get("/api/auth/callback/microsoft-entra-id?code=x&state=y", attacker);
+    } else if (i % 3 == 1) {
+      r = b.get("/api/auth/callback/microsoft-entra-id?code=x&state=y",
+                {{"X-Forwarded-For", "198.51.100.7"}, {"Cookie", "parley.oidc=forged" +
+                                                                   std::to_string(i)}});
+    } else {
+      // A genuine transaction (state and cookie from /signin) with a garbage code.
+      HttpResult start = b.get("/api/auth/signin/microsoft-entra-id", attacker);
+      const std::string location = start.location();
+      const auto at = location.find("&state=");
+      const std::string state =
+          location.substr(at + 7, location.find('&', at + 7) - (at + 7));
+      r = b.get("/api/auth/callback/microsoft-entra-id?code=garbage&state=" + state, attacker);
+    }
+    ASSERT_TRUE(r.status == 302 || r.status == 429) << r.status;
+    if (r.status == 429) {
+      ++throttled;
+      EXPECT_EQ(r.header("retry-after"), "60");
+      EXPECT_NE(r.body.find("Too many sign-in attempts"), std::string::npos);
+    } else if (i % 3 == 2) {
+      ++admitted_genuine;
+    }
+  }
+  // The allowance: 60 at once, then one a second (the rule, whatever the
+  // machine's speed: the elapsed time bounds the refill).
+  const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::steady_clock::now() - started).count();
+  const int admitted = 300 - throttled;
+  EXPECT_LE(admitted, 60 + elapsed + 1);
+  EXPECT_GT(throttled, 0);
+  const int audited = std::stoi(sql_scalar(failures)) - audited_before;
+  EXPECT_EQ(audited, admitted) << "a refused callback writes no audit row";
+  EXPECT_LE(json::parse(idp().get("/_mock/stats")).at("authorization_code_requests").as_int64(),
+            admitted_genuine)
+      << "a refused callback never reaches the token endpoint";
+  const std::string metrics = b.get("/metrics").body;
+  EXPECT_NE(metrics.find("parley_auth_callbacks_throttled_total " + std::to_string(throttled)),
+            std::string::npos)
+      << metrics;
+
+  // Another client IP signs in undisturbed.
+  const std::map<std::string, std::string> user = {{"X-Forwarded-For", "203.0.113.9"}};
+  HttpResult start = b.get("/api/auth/signin/microsoft-entra-id", user);
+  HttpResult code = b.get(start.location() + "&login_hint=" + url_encode(kAda));
+  HttpResult done = b.get(code.location(), user);
+  EXPECT_EQ(done.status, 302);
+  EXPECT_EQ(done.location(), "/");
+  EXPECT_TRUE(b.cookie("parley.session").has_value());
 }
 
 TEST_F(E2E, CsrfHeaderWorksForJsonClients) {

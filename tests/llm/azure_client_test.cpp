@@ -449,7 +449,7 @@ TEST_F(AzureClient, IdleTimeoutAfterFirstToken) {
   ASSERT_TRUE(got);
   EXPECT_EQ(got->text, "first");
   EXPECT_EQ(got->error, "llm.timeout");
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 20s) << "the idle timeout, not the 60 s default";
   EXPECT_EQ(fake.cancelled_streams(), 1);  // the upstream connection was closed
 }
 
@@ -496,7 +496,7 @@ TEST_F(AzureClient, CancelClosesUpstreamAndPendingNextIsCancelled) {
   EXPECT_EQ(pending_error, "llm.cancelled");
   EXPECT_EQ(after, "llm.cancelled");
   EXPECT_EQ(fake.cancelled_streams(), 1);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 20s) << "the stall never ends by itself";
 }
 
 TEST_F(AzureClient, CompleteSendsNonStreamedRequestAndReturnsContent) {

@@ -24,6 +24,7 @@ using mock_entra::Reply;
 constexpr const char* kUsage =
     "usage: mock-entra-id [--port N] [--host ADDR] [--tenant UUID] [--client-id ID]\n"
     "                     [--client-secret SECRET] [--redirect-uri URI]... [--users FILE.json]\n"
+    "                     [--frontchannel-logout-uri URI]...\n"
     "                     [--app CLIENT_ID:SECRET:role1,role2]... [--access-token-lifetime S]\n"
     "                     [--port-file PATH]\n";
 
@@ -67,6 +68,8 @@ bool parse_args(int argc, char** argv, Options& o, std::string& users_file) {
         o.client_secret = value;
       } else if (arg == "--redirect-uri") {
         o.redirect_uris.push_back(value);
+      } else if (arg == "--frontchannel-logout-uri") {
+        o.frontchannel_logout_uris.push_back(value);
       } else if (arg == "--users") {
         users_file = value;
       } else if (arg == "--port-file") {
@@ -178,7 +181,7 @@ void routes(httplib::Server& svr, Provider& p) {
     send(res, p.token(req.matches[1], params_of(req), req.get_header_value("Authorization")));
   });
   const auto logout = [&p](const httplib::Request& req, httplib::Response& res) {
-    send(res, p.logout(req.matches[1], params_of(req)));
+    send(res, p.logout(req.matches[1], params_of(req), req.get_header_value("Cookie")));
   };
   svr.Get(t + R"(/oauth2/v2\.0/logout)", logout);
   svr.Post(t + R"(/oauth2/v2\.0/logout)", logout);

@@ -210,6 +210,9 @@ std::string cookie_value(const std::string& header, const std::string& name) {
   return {};
 }
 
+// The `sid` claim of every token issued in one SSO session (a GUID, as Entra's).
+std::string sid_of(const std::string& sso) { return uuid_from("sid:" + sso); }
+
 std::string picker_label(const User& u) {
   std::string role;
   if (u.roles.empty()) {
@@ -260,9 +263,12 @@ std::vector<User> default_users() {
        {}},
       {"heavy", "Role Heavy", "heavy@example.com", "8b3c4d5e-2f6a-4b7c-9d8e-0f1a2b3c4d5e", "", {}},
   };
+  // 250 app roles whose names embed GUIDs, as large Entra tenants have them:
+  // an ID token of about 20 KB (it must sign in, and the cookie stays small).
   for (int i = 1; i <= 250; ++i) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "Role.%04d", i);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "Project.%08x-7c1d-4e2f-9a3b-%012x.Member", 0x3f000000 + i,
+                  0x1000 + i);
     users[2].roles.emplace_back(buf);
   }
   return users;
@@ -309,6 +315,16 @@ Provider::Provider(Options options, std::string origin)
   redirect_uris_ = options_.redirect_uris;
   if (redirect_uris_.empty()) {
     redirect_uris_.push_back("http://localhost:3000/api/auth/callback/microsoft-entra-id");
+  }
+  frontchannel_logout_uris_ = options_.frontchannel_logout_uris;
+  if (frontchannel_logout_uris_.empty()) {
+    for (const auto& uri : redirect_uris_) {
+      const std::string fcl = origin_of(uri) + "/api/auth/frontchannel-logout";
+      if (std::find(frontchannel_logout_uris_.begin(), frontchannel_logout_uris_.end(), fcl) ==
+          frontchannel_logout_uris_.end()) {
+        frontchannel_logout_uris_.push_back(fcl);
+      }
+    }
   }
   // RSA key generation dominates start-up: the three keys are made in parallel.
   auto spare = std::async(std::launch::async, &RsaKey::generate);
@@ -579,10 +595,11 @@ Reply Provider::issue_code(const AuthzRequest& a, const User& user, const std::s
     std::lock_guard lock(mutex_);
     const auto now = std::chrono::steady_clock::now();
     std::erase_if(codes_, [&](const auto& kv) { return kv.second.expires < now; });
-    codes_[code] = Code{a.client_id, a.redirect_uri, a.challenge,         a.nonce,
-                        user.id,     a.scope,        now + kCodeLifetime, false};
     if (sso.empty() || !sso_sessions_.contains(sso)) sso = random_token(24);
     sso_sessions_[sso] = user.id;
+    codes_[code] = Code{a.client_id, a.redirect_uri, a.challenge, a.nonce,
+                        user.id,     a.scope,        sid_of(sso), now + kCodeLifetime,
+                        false};
   }
   std::vector<std::pair<std::string, std::string>> q = {{"code", code}};
   if (!a.state.empty()) q.emplace_back("state", a.state);
@@ -618,7 +635,8 @@ const User* Provider::find_user_by_login(const std::string& login) const {
 
 // --- logout ------------------------------------------------------------------
 
-Reply Provider::logout(const std::string& tenant, const Params& query) {
+Reply Provider::logout(const std::string& tenant, const Params& query,
+                       const std::string& cookies) {
   if (!known_tenant(tenant)) return unknown_tenant(tenant, true);
   const std::string target = param(query, "post_logout_redirect_uri");
   Reply r;
@@ -626,9 +644,48 @@ Reply Provider::logout(const std::string& tenant, const Params& query) {
   const bool allowed =
       !origin.empty() && std::any_of(redirect_uris_.begin(), redirect_uris_.end(),
                                      [&](const std::string& u) { return origin_of(u) == origin; });
+  std::string next;
   if (allowed) {
     const std::string state = param(query, "state");
-    r = redirect_to(state.empty() ? target : with_query(target, {{"state", state}}));
+    next = state.empty() ? target : with_query(target, {{"state", state}});
+  }
+  // Like Entra: the browser's SSO session ends, and every app signed in
+  // through it is told so by its front-channel logout URL (?sid= only, no
+  // iss), loaded in hidden iframes before the browser moves on.
+  std::string sid;
+  {
+    std::lock_guard lock(mutex_);
+    const std::string sso = cookie_value(cookies, kSsoCookie);
+    if (!sso.empty() && sso_sessions_.erase(sso) == 1) sid = sid_of(sso);
+  }
+  if (!sid.empty() && !frontchannel_logout_uris_.empty()) {
+    std::string frames;
+    for (const auto& uri : frontchannel_logout_uris_) {
+      frames += "<iframe hidden class=\"fcl\" src=\"" + html_escape(with_query(uri, {{"sid", sid}})) +
+                "\"></iframe>\n";
+    }
+    r = html_page(200, "You signed out of your account",
+                  "<p>Signing you out of your applications…</p>\n" + frames +
+                      (next.empty() ? std::string()
+                                    : "<a id=\"next\" href=\"" + html_escape(next) +
+                                          "\">Continue</a>\n"));
+    // The page waits for the iframes, then continues (inline script, as
+    // Entra's page does; the mock's own CSP allows just that).
+    r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
+                                   [](const auto& h) { return h.first == "Content-Security-Policy"; }),
+                    r.headers.end());
+    r.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'none'; style-src 'unsafe-inline'; script-src "
+                           "'unsafe-inline'; frame-src *; frame-ancestors 'none'");
+    if (!next.empty()) {
+      r.body.insert(r.body.rfind("</body>"),
+                    "<script>(function(){var f=document.querySelectorAll('iframe.fcl'),n=f.length;"
+                    "function go(){location.replace(document.getElementById('next').href)}"
+                    "f.forEach(function(x){x.addEventListener('load',function(){if(--n===0)go()})});"
+                    "setTimeout(go,5000)})();</script>\n");
+    }
+  } else if (!next.empty()) {
+    r = redirect_to(next);
   } else {
     r = html_page(200, "You signed out of your account",
                   "<p>It's a good idea to close all browser windows.</p>");
@@ -766,13 +823,13 @@ Reply Provider::token_authorization_code(const Params& form, const std::string& 
   const json::object knobs = behaviour_section("token_endpoint");
   const auto* omit = knobs.if_contains("omit_id_token");
   if (omit == nullptr || !omit->is_bool() || !omit->as_bool()) {
-    o["id_token"] = mint_id_token(*user, client_id, code.nonce);
+    o["id_token"] = mint_id_token(*user, client_id, code.nonce, code.sid);
   }
   return json_reply(200, o);
 }
 
 std::string Provider::mint_id_token(const User& user, const std::string& client_id,
-                                    const std::string& nonce) {
+                                    const std::string& nonce, const std::string& sid) {
   const json::object b = behaviour_section("id_token");
   const Keys k = keys();
   const std::int64_t now = now_seconds();
@@ -792,6 +849,7 @@ std::string Provider::mint_id_token(const User& user, const std::string& client_
   c["tid"] = user.tid;
   c["nonce"] = nonce;
   if (!user.roles.empty()) c["roles"] = roles_array(user.roles);
+  if (!sid.empty()) c["sid"] = sid;  // Entra's optional ID-token claim
   c["aio"] = random_token(48);
   c["uti"] = random_token(16);
 

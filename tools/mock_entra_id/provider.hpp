@@ -39,6 +39,10 @@ struct Options {
   std::string client_id = "parley-dev-client";
   std::string client_secret = "parley-dev-secret";
   std::vector<std::string> redirect_uris;  // empty: the dev default
+  // Front-channel logout URLs of the registered app, loaded in hidden
+  // iframes by the logout page with ?sid=, as Entra does. Empty: each
+  // redirect URI's origin + /api/auth/frontchannel-logout.
+  std::vector<std::string> frontchannel_logout_uris;
   std::vector<App> apps;
   std::vector<User> users;  // empty: the three default users
   std::string port_file;
@@ -69,7 +73,7 @@ class Provider {
   Reply authorize(const std::string& tenant, const Params& query, const std::string& cookies);
   Reply pick(const std::string& tenant, const Params& form, const std::string& cookies);
   Reply token(const std::string& tenant, const Params& form, const std::string& authorization);
-  Reply logout(const std::string& tenant, const Params& query);
+  Reply logout(const std::string& tenant, const Params& query, const std::string& cookies);
 
   // Control endpoints (docs/MOCKS.md).
   Reply set_behaviour(const std::string& body);
@@ -85,7 +89,7 @@ class Provider {
 
  private:
   struct Code {
-    std::string client_id, redirect_uri, challenge, nonce, user_id, scope;
+    std::string client_id, redirect_uri, challenge, nonce, user_id, scope, sid;
     std::chrono::steady_clock::time_point expires;
     bool used = false;
   };
@@ -108,7 +112,7 @@ class Provider {
   Reply token_client_credentials(const Params& form, const std::string& client_id,
                                  const std::string& secret);
   std::string mint_id_token(const User& user, const std::string& client_id,
-                            const std::string& nonce);
+                            const std::string& nonce, const std::string& sid);
   std::string mint_user_access_token(const User& user, const std::string& client_id,
                                      const std::string& scope);
   const User* find_user(const std::string& id) const;
@@ -120,6 +124,7 @@ class Provider {
   Options options_;
   std::string origin_;
   std::vector<std::string> redirect_uris_;
+  std::vector<std::string> frontchannel_logout_uris_;
 
   mutable std::mutex mutex_;  // guards everything below
   Keys keys_;

@@ -78,10 +78,14 @@ export class Stack {
       PG_EXTRA_OPTS: '-c fsync=off -c synchronous_commit=off -c full_page_writes=off',
       PG_INITDB_OPTS: '--no-sync',
     };
-    this.databaseUrl = execFileSync(path.join(this.root, 'scripts/pg.sh'), ['start', this.pgData, String(pgPort)], {
-      env: pgEnv,
-      encoding: 'utf8',
-    }).trim();
+    this.databaseUrl = execFileSync(
+      path.join(this.root, 'scripts/pg.sh'),
+      ['start', this.pgData, String(pgPort)],
+      {
+        env: pgEnv,
+        encoding: 'utf8',
+      },
+    ).trim();
     this.pgStarted = true;
 
     this.port = await freePort();
@@ -89,18 +93,39 @@ export class Stack {
     const entraPort = await freePort();
     this.entraBase = `http://127.0.0.1:${entraPort}`;
     this.spawn('mock-entra-id', [
-      this.bins.mockEntra, '--port', String(entraPort), '--tenant', TENANT,
-      '--client-id', CLIENT_ID, '--client-secret', CLIENT_SECRET,
-      '--redirect-uri', `${this.origin}/api/auth/callback/microsoft-entra-id`,
+      this.bins.mockEntra,
+      '--port',
+      String(entraPort),
+      '--tenant',
+      TENANT,
+      '--client-id',
+      CLIENT_ID,
+      '--client-secret',
+      CLIENT_SECRET,
+      '--redirect-uri',
+      `${this.origin}/api/auth/callback/microsoft-entra-id`,
     ]);
-    await until('mock-entra-id', async () => (await fetch(`${this.entraBase}/${TENANT}/v2.0/.well-known/openid-configuration`)).ok);
+    await until(
+      'mock-entra-id',
+      async () =>
+        (await fetch(`${this.entraBase}/${TENANT}/v2.0/.well-known/openid-configuration`)).ok,
+    );
 
     this.aoaiBase = 'http://127.0.0.1:9';
     if (this.bins.mockAoai && fs.existsSync(this.bins.mockAoai)) {
       const aoaiPort = await freePort();
       this.aoaiBase = `http://127.0.0.1:${aoaiPort}`;
-      this.spawn('mock-azure-openai', [this.bins.mockAoai, '--port', String(aoaiPort), '--api-key', AOAI_KEY]);
-      await until('mock-azure-openai', async () => (await fetch(`${this.aoaiBase}/_mock/behaviour`)).ok);
+      this.spawn('mock-azure-openai', [
+        this.bins.mockAoai,
+        '--port',
+        String(aoaiPort),
+        '--api-key',
+        AOAI_KEY,
+      ]);
+      await until(
+        'mock-azure-openai',
+        async () => (await fetch(`${this.aoaiBase}/_mock/behaviour`)).ok,
+      );
     }
 
     this.spawn('parley', [this.bins.parley, 'serve'], {
@@ -145,7 +170,9 @@ export class Stack {
     }
     if (this.pgStarted) {
       try {
-        execFileSync(path.join(this.root, 'scripts/pg.sh'), ['stop', this.pgData], { stdio: 'ignore' });
+        execFileSync(path.join(this.root, 'scripts/pg.sh'), ['stop', this.pgData], {
+          stdio: 'ignore',
+        });
       } catch {
         // already stopped
       }

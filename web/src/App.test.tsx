@@ -5,18 +5,23 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from './App';
 import { resetCsrfToken } from './api';
 import { loadMarkdown } from './markdownLoader';
+import { press, typeInto } from './testing';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
-const session = { user: { id: 'u-1', name: 'Ada Lovelace', email: 'ada@example.com', roles: [] }, expires: '2026-12-01T00:00:00.000Z' };
+const session = {
+  user: { id: 'u-1', name: 'Ada Lovelace', email: 'ada@example.com', roles: [] },
+  expires: '2026-12-01T00:00:00.000Z',
+};
 const now = '2026-11-29T10:00:00.000Z';
 
 // A scripted server: the stream is fed by the test, frame by frame.
 let feed: ReadableStreamDefaultController<Uint8Array> | null = null;
 const enc = new TextEncoder();
-const frame = (event: string, data: unknown) => feed!.enqueue(enc.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+const frame = (event: string, data: unknown) =>
+  feed!.enqueue(enc.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
 const requests: Array<{ method: string; url: string; body?: string }> = [];
 
 function server(url: string, init: RequestInit = {}): Response {
@@ -25,10 +30,17 @@ function server(url: string, init: RequestInit = {}): Response {
   if (url === '/api/auth/session') return json(200, session);
   if (url === '/api/auth/csrf') return json(200, { csrfToken: 'tok' });
   if (url === '/api/conversations' && method === 'GET')
-    return json(200, { items: [{ id: 'old', title: 'Older chat', created_at: now, updated_at: now }], next_cursor: null });
-  if (url === '/api/conversations' && method === 'POST') return json(201, { id: 'new1', title: '', created_at: now, updated_at: now });
+    return json(200, {
+      items: [{ id: 'old', title: 'Older chat', created_at: now, updated_at: now }],
+      next_cursor: null,
+    });
+  if (url === '/api/conversations' && method === 'POST')
+    return json(201, { id: 'new1', title: '', created_at: now, updated_at: now });
   if (url === '/api/conversations/new1/messages') {
-    return new Response(new ReadableStream<Uint8Array>({ start: (c) => void (feed = c) }), { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
+    return new Response(new ReadableStream<Uint8Array>({ start: (c) => void (feed = c) }), {
+      status: 200,
+      headers: { 'Content-Type': 'text/event-stream' },
+    });
   }
   if (url === '/api/conversations/new1/stop') return new Response(null, { status: 202 });
   return json(404, { error: { code: 'not_found', message: 'nope' } });
@@ -45,7 +57,10 @@ beforeEach(async () => {
   requests.length = 0;
   feed = null;
   history.replaceState(null, '', '/');
-  vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => server(url, init)));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init?: RequestInit) => server(url, init)),
+  );
   container = document.createElement('div');
   document.body.appendChild(container);
   root = createRoot(container);
@@ -62,26 +77,24 @@ afterEach(async () => {
 
 function typeAndEnter(text: string) {
   const ta = container.querySelector<HTMLTextAreaElement>('#composer-input')!;
-  const setter = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value')!.set!;
-  act(() => {
-    setter.call(ta, text);
-    ta.dispatchEvent(new Event('input', { bubbles: true }));
-  });
-  act(() => {
-    ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
-  });
+  typeInto(ta, text);
+  press(ta, 'Enter');
 }
 
 describe('App', () => {
   it('shows the signed-in user and the conversation list', () => {
     expect(container.querySelector('.avatar')!.textContent).toContain('Account: Ada Lovelace');
-    expect(container.querySelector('[data-testid="conversation-list"]')!.textContent).toContain('Older chat');
+    expect(container.querySelector('[data-testid="conversation-list"]')!.textContent).toContain(
+      'Older chat',
+    );
   });
 
   it('Shift+Enter does not send', () => {
     const ta = container.querySelector<HTMLTextAreaElement>('#composer-input')!;
     act(() => {
-      ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', shiftKey: true, bubbles: true }));
+      ta.dispatchEvent(
+        new KeyboardEvent('keydown', { key: 'Enter', shiftKey: true, bubbles: true }),
+      );
     });
     expect(requests.some((r) => r.method === 'POST')).toBe(false);
   });
@@ -104,7 +117,9 @@ describe('App', () => {
     expect(answer().getAttribute('aria-busy')).toBe('true');
     await act(async () => frame('delta', { text: '**4**.' }));
     await act(async () => frame('title', { title: 'Arithmetic' }));
-    await act(async () => frame('done', { message_id: 'a1', status: 'complete', finish_reason: 'stop', usage: null }));
+    await act(async () =>
+      frame('done', { message_id: 'a1', status: 'complete', finish_reason: 'stop', usage: null }),
+    );
     await act(async () => feed!.close());
     // The markdown chunk loads on its own schedule (a dynamic import that
     // Vitest transforms on first use): wait for it rather than for ticks.
@@ -112,7 +127,9 @@ describe('App', () => {
     await flush();
     expect(answer().querySelector('strong')!.textContent).toBe('4');
     expect(answer().getAttribute('data-status')).toBe('complete');
-    expect(container.querySelector('[data-testid="conversation-list"]')!.textContent).toContain('Arithmetic');
+    expect(container.querySelector('[data-testid="conversation-list"]')!.textContent).toContain(
+      'Arithmetic',
+    );
     expect(container.querySelector('button.stop')).toBeNull();
     expect(container.textContent).toContain('Regenerate');
   });
@@ -125,13 +142,19 @@ describe('App', () => {
     await flush();
     act(() => container.querySelector<HTMLButtonElement>('button.stop')!.click());
     await flush();
-    expect(requests.some((r) => r.url === '/api/conversations/new1/stop' && r.method === 'POST')).toBe(true);
-    await act(async () => frame('done', { message_id: 'a1', status: 'stopped', finish_reason: null, usage: null }));
+    expect(
+      requests.some((r) => r.url === '/api/conversations/new1/stop' && r.method === 'POST'),
+    ).toBe(true);
+    await act(async () =>
+      frame('done', { message_id: 'a1', status: 'stopped', finish_reason: null, usage: null }),
+    );
     await act(async () => feed!.close());
     await flush();
     const answer = container.querySelector('[data-testid="message-assistant"]')!;
     expect(answer.getAttribute('data-status')).toBe('stopped');
     expect(answer.textContent).toContain('Once upon');
-    expect(container.querySelector('[data-testid="notice"]')!.getAttribute('data-kind')).toBe('stopped');
+    expect(container.querySelector('[data-testid="notice"]')!.getAttribute('data-kind')).toBe(
+      'stopped',
+    );
   });
 });

@@ -1,6 +1,13 @@
 import { useCallback, useEffect, useReducer, useState } from 'react';
-import { ApiError, getSession, listConversations, type ConversationItem, type Session } from './api';
+import {
+  ApiError,
+  getSession,
+  listConversations,
+  type ConversationItem,
+  type Session,
+} from './api';
 import { Chat } from './Chat';
+import { handleFailure } from './failure';
 import { MenuIcon } from './icons';
 import { loadMarkdown } from './markdownLoader';
 import { initialList, listReducer } from './listState';
@@ -11,7 +18,9 @@ import { UserMenu } from './UserMenu';
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [sessionError, setSessionError] = useState<string | null>(null);
-  const [conversationId, setConversationId] = useState(() => conversationIdFromPath(location.pathname));
+  const [conversationId, setConversationId] = useState(() =>
+    conversationIdFromPath(location.pathname),
+  );
   const [list, dispatchList] = useReducer(listReducer, initialList);
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [online, setOnline] = useState(() => navigator.onLine);
@@ -29,7 +38,9 @@ export function App() {
         if (s === null) reauthenticate();
         else setSession(s);
       })
-      .catch((e: unknown) => setSessionError(e instanceof ApiError ? e.message : 'Parley could not be reached.'));
+      .catch((e: unknown) =>
+        setSessionError(e instanceof ApiError ? e.message : 'Parley could not be reached.'),
+      );
   }, []);
 
   useEffect(() => {
@@ -54,8 +65,7 @@ export function App() {
         const page = await listConversations(reset ? null : list.cursor);
         dispatchList({ type: 'page', page, reset });
       } catch (e) {
-        if (e instanceof ApiError && e.kind === 'unauthorized') return reauthenticate();
-        dispatchList({ type: 'failed', error: e instanceof Error ? e.message : 'Could not load conversations' });
+        handleFailure(e, (error) => dispatchList({ type: 'failed', error: error.message }));
       }
     },
     [list.loading, list.done, list.cursor],
@@ -91,7 +101,9 @@ export function App() {
       <main className="center-page">
         <h1>Parley</h1>
         <p role="alert">{sessionError}</p>
-        <button type="button" onClick={() => location.reload()}>Try again</button>
+        <button type="button" onClick={() => location.reload()}>
+          Try again
+        </button>
       </main>
     );
   }
@@ -100,7 +112,9 @@ export function App() {
 
   return (
     <div className={'layout' + (sidebarOpen ? ' sidebar-open' : '')}>
-      <a className="skip-link" href="#composer-input">Skip to message input</a>
+      <a className="skip-link" href="#composer-input">
+        Skip to message input
+      </a>
       <Sidebar
         list={list}
         activeId={conversationId}
@@ -135,7 +149,6 @@ export function App() {
           conversationId={conversationId}
           onCreated={onCreated}
           onTouched={onTouched}
-          onRemoved={onRemoved}
         />
       </div>
     </div>

@@ -1,20 +1,33 @@
-import { memo, useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import { ApiError, deleteConversation, renameConversation, type ConversationItem } from './api';
+// The conversation list: newest first, more pages as it scrolls, rename in
+// place and delete after a confirmation.
+import { memo, useEffect, useRef, useState } from 'react';
+import { deleteConversation, renameConversation, type ConversationItem } from './api';
+import { ConfirmDelete } from './ConfirmDelete';
+import { handleFailure } from './failure';
 import { CloseIcon, PencilIcon, TrashIcon } from './icons';
 import type { ListState } from './listState';
+import { RenameField } from './RenameField';
 import { pathFor } from './route';
 
 interface Props {
   list: ListState;
   activeId: string | null;
-  onOpen(id: string | null): void;
-  onLoadMore(): void;
-  onRenamed(item: ConversationItem): void;
-  onRemoved(id: string): void;
-  onClose(): void;
+  onOpen: (id: string | null) => void;
+  onLoadMore: () => void;
+  onRenamed: (item: ConversationItem) => void;
+  onRemoved: (id: string) => void;
+  onClose: () => void;
 }
 
-export const Sidebar = memo(function Sidebar({ list, activeId, onOpen, onLoadMore, onRenamed, onRemoved, onClose }: Props) {
+export const Sidebar = memo(function Sidebar({
+  list,
+  activeId,
+  onOpen,
+  onLoadMore,
+  onRenamed,
+  onRemoved,
+  onClose,
+}: Props) {
   const sentinel = useRef<HTMLLIElement>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<ConversationItem | null>(null);
@@ -38,8 +51,7 @@ export const Sidebar = memo(function Sidebar({ list, activeId, onOpen, onLoadMor
     try {
       onRenamed(await renameConversation(item.id, t));
     } catch (e) {
-      if (e instanceof ApiError && e.kind === 'unauthorized') return location.reload();
-      setError('Could not rename the conversation.');
+      handleFailure(e, () => setError('Could not rename the conversation.'));
     }
   };
 
@@ -49,9 +61,12 @@ export const Sidebar = memo(function Sidebar({ list, activeId, onOpen, onLoadMor
       await deleteConversation(item.id);
       onRemoved(item.id);
     } catch (e) {
-      if (e instanceof ApiError && e.kind === 'not_found') return onRemoved(item.id);
-      if (e instanceof ApiError && e.kind === 'unauthorized') return location.reload();
-      setError('Could not delete the conversation.');
+      handleFailure(e, (error) =>
+        // Already gone (deleted in another tab): the list catches up.
+        error.kind === 'not_found'
+          ? onRemoved(item.id)
+          : setError('Could not delete the conversation.'),
+      );
     }
   };
 
@@ -61,7 +76,12 @@ export const Sidebar = memo(function Sidebar({ list, activeId, onOpen, onLoadMor
         <button type="button" className="primary new-chat" onClick={() => onOpen(null)}>
           + New chat
         </button>
-        <button type="button" className="icon-button sidebar-close" aria-label="Hide conversations" onClick={onClose}>
+        <button
+          type="button"
+          className="icon-button sidebar-close"
+          aria-label="Hide conversations"
+          onClick={onClose}
+        >
           <CloseIcon />
         </button>
       </div>
@@ -77,7 +97,11 @@ export const Sidebar = memo(function Sidebar({ list, activeId, onOpen, onLoadMor
         {list.items.map((item) => (
           <li key={item.id} className={item.id === activeId ? 'active' : undefined}>
             {editing === item.id ? (
-              <RenameField item={item} onDone={(t) => void rename(item, t)} onCancel={() => setEditing(null)} />
+              <RenameField
+                item={item}
+                onDone={(t) => void rename(item, t)}
+                onCancel={() => setEditing(null)}
+              />
             ) : (
               <>
                 <a
@@ -93,10 +117,20 @@ export const Sidebar = memo(function Sidebar({ list, activeId, onOpen, onLoadMor
                   {item.title || 'New chat'}
                 </a>
                 <span className="row-actions">
-                  <button type="button" className="icon-button" aria-label={`Rename ${item.title || 'conversation'}`} onClick={() => setEditing(item.id)}>
+                  <button
+                    type="button"
+                    className="icon-button"
+                    aria-label={`Rename ${item.title || 'conversation'}`}
+                    onClick={() => setEditing(item.id)}
+                  >
                     <PencilIcon />
                   </button>
-                  <button type="button" className="icon-button" aria-label={`Delete ${item.title || 'conversation'}`} onClick={() => setConfirming(item)}>
+                  <button
+                    type="button"
+                    className="icon-button"
+                    aria-label={`Delete ${item.title || 'conversation'}`}
+                    onClick={() => setConfirming(item)}
+                  >
                     <TrashIcon />
                   </button>
                 </span>
@@ -119,74 +153,17 @@ export const Sidebar = memo(function Sidebar({ list, activeId, onOpen, onLoadMor
             )}
           </li>
         )}
-        {list.done && list.items.length === 0 && <li className="muted list-status">No conversations yet</li>}
+        {list.done && list.items.length === 0 && (
+          <li className="muted list-status">No conversations yet</li>
+        )}
       </ul>
       {confirming && (
-        <ConfirmDelete item={confirming} onConfirm={() => void remove(confirming)} onCancel={() => setConfirming(null)} />
+        <ConfirmDelete
+          item={confirming}
+          onConfirm={() => void remove(confirming)}
+          onCancel={() => setConfirming(null)}
+        />
       )}
     </nav>
   );
 });
-
-function RenameField({ item, onDone, onCancel }: { item: ConversationItem; onDone(t: string): void; onCancel(): void }) {
-  const [value, setValue] = useState(item.title);
-  const ref = useRef<HTMLInputElement>(null);
-  const finished = useRef(false);
-  const finish = (f: () => void) => {
-    if (finished.current) return;
-    finished.current = true;
-    f();
-  };
-  useEffect(() => {
-    ref.current?.focus();
-    ref.current?.select();
-  }, []);
-  const onKey = (e: KeyboardEvent) => {
-    if (e.key === 'Enter') {
-      e.preventDefault();
-      finish(() => onDone(value));
-    } else if (e.key === 'Escape') {
-      e.preventDefault();
-      finish(onCancel);
-    }
-  };
-  return (
-    <input
-      ref={ref}
-      className="rename-input"
-      aria-label="Conversation title"
-      value={value}
-      maxLength={200}
-      onChange={(e) => setValue(e.target.value)}
-      onKeyDown={onKey}
-      onBlur={() => finish(() => onDone(value))}
-    />
-  );
-}
-
-function ConfirmDelete({ item, onConfirm, onCancel }: { item: ConversationItem; onConfirm(): void; onCancel(): void }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const d = ref.current;
-    if (d && !d.open) {
-      if (typeof d.showModal === 'function') d.showModal();
-      else d.setAttribute('open', '');
-    }
-  }, []);
-  return (
-    <dialog ref={ref} className="dialog" aria-labelledby="delete-title" onCancel={onCancel}>
-      <h2 id="delete-title">Delete conversation?</h2>
-      <p>
-        “{item.title || 'New chat'}” and all its messages will be deleted. This cannot be undone.
-      </p>
-      <div className="dialog-actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="button" className="danger" onClick={onConfirm}>
-          Delete
-        </button>
-      </div>
-    </dialog>
-  );
-}

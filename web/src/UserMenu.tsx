@@ -27,7 +27,7 @@ export function UserMenu({ user }: { user: User }) {
     .split(/\s+/)
     .filter(Boolean)
     .slice(0, 2)
-    .map((p) => p[0]!.toUpperCase())
+    .map((p) => p[0].toUpperCase())
     .join('');
 
   return (
@@ -62,7 +62,11 @@ export function UserMenu({ user }: { user: User }) {
           <button
             type="button"
             className="sign-out"
-            onClick={() => signOut().catch(() => setError('Sign-out failed. Check your connection and try again.'))}
+            onClick={() =>
+              void signOut().catch(() =>
+                setError('Sign-out failed. Check your connection and try again.'),
+              )
+            }
           >
             Sign out
           </button>

@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, classify, resetCsrfToken, streamAnswer, type StreamEvent } from './api';
+import {
+  ApiError,
+  classify,
+  resetCsrfToken,
+  streamAnswer,
+  toApiError,
+  type StreamEvent,
+} from './api';
 
 function sseResponse(frames: string[], opts: { cut?: boolean } = {}): Response {
   const enc = new TextEncoder();
@@ -24,21 +31,29 @@ afterEach(() => {
 describe('streamAnswer', () => {
   it('POSTs the message with the CSRF token and yields typed events in order', async () => {
     const calls: Array<[string, RequestInit]> = [];
-    vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit) => {
-      calls.push([url, init]);
-      if (url === '/api/auth/csrf') return json(200, { csrfToken: 'tok' });
-      return sseResponse([
-        'event: start\ndata: {"user_message_id":"u","assistant_message_id":"a"}\n\n',
-        'event: delta\ndata: {"text":"Hel"}\n\nevent: del',
-        'ta\ndata: {"text":"lo"}\n\n',
-        'event: title\ndata: {"title":"Greeting"}\n\n',
-        'event: done\ndata: {"message_id":"a","status":"complete","finish_reason":"stop","usage":null}\n\n',
-      ]);
-    }));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init: RequestInit) => {
+        calls.push([url, init]);
+        if (url === '/api/auth/csrf') return json(200, { csrfToken: 'tok' });
+        return sseResponse([
+          'event: start\ndata: {"user_message_id":"u","assistant_message_id":"a"}\n\n',
+          'event: delta\ndata: {"text":"Hel"}\n\nevent: del',
+          'ta\ndata: {"text":"lo"}\n\n',
+          'event: title\ndata: {"title":"Greeting"}\n\n',
+          'event: done\ndata: {"message_id":"a","status":"complete","finish_reason":"stop","usage":null}\n\n',
+        ]);
+      }),
+    );
     const events: StreamEvent[] = [];
     await streamAnswer('c 1', 'hi', (e) => events.push(e));
     expect(events.map((e) => e.type)).toEqual(['start', 'delta', 'delta', 'title', 'done']);
-    expect(events.filter((e) => e.type === 'delta').map((e) => (e as { text: string }).text).join('')).toBe('Hello');
+    expect(
+      events
+        .filter((e) => e.type === 'delta')
+        .map((e) => (e as { text: string }).text)
+        .join(''),
+    ).toBe('Hello');
     const [url, init] = calls[1];
     expect(url).toBe('/api/conversations/c%201/messages');
     expect(init.method).toBe('POST');
@@ -48,17 +63,26 @@ describe('streamAnswer', () => {
 
   it('regenerate posts to /regenerate', async () => {
     const urls: string[] = [];
-    vi.stubGlobal('fetch', vi.fn(async (url: string) => {
-      urls.push(url);
-      return url === '/api/auth/csrf' ? json(200, { csrfToken: 't' }) : sseResponse([]);
-    }));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        urls.push(url);
+        return url === '/api/auth/csrf' ? json(200, { csrfToken: 't' }) : sseResponse([]);
+      }),
+    );
     await streamAnswer('c', null, () => {});
     expect(urls.at(-1)).toBe('/api/conversations/c/regenerate');
   });
 
   it('a JSON error before streaming rejects with its status and code', async () => {
-    vi.stubGlobal('fetch', vi.fn(async (url: string) =>
-      url === '/api/auth/csrf' ? json(200, { csrfToken: 't' }) : json(429, { error: { code: 'rate_limited', message: 'Slow down' } })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) =>
+        url === '/api/auth/csrf'
+          ? json(200, { csrfToken: 't' })
+          : json(429, { error: { code: 'rate_limited', message: 'Slow down' } }),
+      ),
+    );
     const err = await streamAnswer('c', 'x', () => {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).kind).toBe('busy');
@@ -67,19 +91,31 @@ describe('streamAnswer', () => {
 
   it('a stale CSRF token is refreshed once', async () => {
     let n = 0;
-    vi.stubGlobal('fetch', vi.fn(async (url: string) => {
-      if (url === '/api/auth/csrf') return json(200, { csrfToken: 'tok' + n++ });
-      return n === 1 ? json(403, { error: { code: 'csrf', message: 'no' } }) : sseResponse([]);
-    }));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        if (url === '/api/auth/csrf') return json(200, { csrfToken: 'tok' + n++ });
+        return n === 1 ? json(403, { error: { code: 'csrf', message: 'no' } }) : sseResponse([]);
+      }),
+    );
     await expect(streamAnswer('c', 'x', () => {})).resolves.toBeUndefined();
     expect(n).toBe(2);
   });
 
   it('a stream cut mid-way rejects as a network error after the partial events', async () => {
-    vi.stubGlobal('fetch', vi.fn(async (url: string) =>
-      url === '/api/auth/csrf'
-        ? json(200, { csrfToken: 't' })
-        : sseResponse(['event: start\ndata: {"user_message_id":"u","assistant_message_id":"a"}\n\nevent: delta\ndata: {"text":"x"}\n\n'], { cut: true })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) =>
+        url === '/api/auth/csrf'
+          ? json(200, { csrfToken: 't' })
+          : sseResponse(
+              [
+                'event: start\ndata: {"user_message_id":"u","assistant_message_id":"a"}\n\nevent: delta\ndata: {"text":"x"}\n\n',
+              ],
+              { cut: true },
+            ),
+      ),
+    );
     const events: StreamEvent[] = [];
     const err = await streamAnswer('c', 'x', (e) => events.push(e)).catch((e: unknown) => e);
     expect((err as ApiError).kind).toBe('network');
@@ -87,9 +123,12 @@ describe('streamAnswer', () => {
   });
 
   it('fetch failing outright is a network error', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => {
-      throw new TypeError('Failed to fetch');
-    }));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => {
+        throw new TypeError('Failed to fetch');
+      }),
+    );
     const err = await streamAnswer('c', 'x', () => {}).catch((e: unknown) => e);
     expect((err as ApiError).kind).toBe('network');
   });
@@ -106,4 +145,25 @@ describe('classify', () => {
     [0, 'network', 'network'],
     [500, 'internal', 'failed'],
   ])('%i %s -> %s', (status, code, kind) => expect(classify(status, code)).toBe(kind));
+});
+
+describe('toApiError', () => {
+  it('keeps an ApiError as it is', () => {
+    const e = new ApiError(413, 'too_large', 'Too long');
+    expect(toApiError(e)).toBe(e);
+  });
+
+  it.each([
+    ['a TypeError', new TypeError('Failed to fetch')],
+    ['a body that is not JSON', new SyntaxError('Unexpected token <')],
+    ['a thrown string', 'boom'],
+    ['undefined', undefined],
+  ])('%s becomes a network error with status 0', (_name, thrown) => {
+    const e = toApiError(thrown);
+    expect(e).toBeInstanceOf(ApiError);
+    expect(e.status).toBe(0);
+    expect(e.code).toBe('network');
+    expect(e.kind).toBe('network');
+    expect(e.message).toBe(String(thrown));
+  });
 });

@@ -66,6 +66,13 @@ export class ApiError extends Error {
   }
 }
 
+// Any failure of a call as an ApiError. Whatever else a call can throw (a
+// body that is not the JSON it should be, a dropped stream) means no usable
+// answer arrived: kind `network`, so the UI offers Retry.
+export function toApiError(e: unknown): ApiError {
+  return e instanceof ApiError ? e : new ApiError(0, 'network', String(e));
+}
+
 export function classify(status: number, code: string): ErrorKind {
   if (status === 401) return 'unauthorized';
   if (status === 429 || /rate|busy|too_many|429/i.test(code)) return 'busy';
@@ -140,23 +147,27 @@ async function request(
   }
 }
 
+// The body of a successful call, as the contract describes it.
+async function json<T>(response: Promise<Response>): Promise<T> {
+  return (await (await response).json()) as T;
+}
+
 export async function getSession(): Promise<Session | null> {
-  const r = await request('GET', '/api/auth/session');
-  return (await r.json()) as Session | null;
+  return json(request('GET', '/api/auth/session'));
 }
 
 export async function listConversations(cursor?: string | null): Promise<Page> {
   const q = cursor ? '?cursor=' + encodeURIComponent(cursor) : '';
-  return (await request('GET', '/api/conversations' + q)).json();
+  return json(request('GET', '/api/conversations' + q));
 }
 export async function createConversation(title?: string): Promise<ConversationItem> {
-  return (await request('POST', '/api/conversations', title ? { title } : {})).json();
+  return json(request('POST', '/api/conversations', title ? { title } : {}));
 }
 export async function getConversation(id: string): Promise<Conversation> {
-  return (await request('GET', '/api/conversations/' + encodeURIComponent(id))).json();
+  return json(request('GET', '/api/conversations/' + encodeURIComponent(id)));
 }
 export async function renameConversation(id: string, title: string): Promise<ConversationItem> {
-  return (await request('PATCH', '/api/conversations/' + encodeURIComponent(id), { title })).json();
+  return json(request('PATCH', '/api/conversations/' + encodeURIComponent(id), { title }));
 }
 export async function deleteConversation(id: string): Promise<void> {
   await request('DELETE', '/api/conversations/' + encodeURIComponent(id));
@@ -170,7 +181,13 @@ export type StreamEvent =
   | { type: 'start'; user_message_id: string; assistant_message_id: string }
   | { type: 'delta'; text: string }
   | { type: 'title'; title: string }
-  | { type: 'done'; message_id: string; status: MessageStatus; finish_reason: string | null; usage: Usage | null }
+  | {
+      type: 'done';
+      message_id: string;
+      status: MessageStatus;
+      finish_reason: string | null;
+      usage: Usage | null;
+    }
   | { type: 'error'; code: string; message: string; message_id: string | null };
 
 export function toStreamEvent(ev: SseEvent): StreamEvent | null {

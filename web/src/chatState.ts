@@ -59,7 +59,11 @@ function noticeFor(error: ApiError, started: boolean): Notice {
   const kind = error.kind;
   switch (kind) {
     case 'busy':
-      return { kind, text: 'Parley is busy right now. Please try again in a moment.', retry: started ? 'regenerate' : 'resend' };
+      return {
+        kind,
+        text: 'Parley is busy right now. Please try again in a moment.',
+        retry: started ? 'regenerate' : 'resend',
+      };
     case 'filtered':
       return { kind, text: 'The answer was blocked by the content filter.', retry: null };
     case 'network':
@@ -71,7 +75,11 @@ function noticeFor(error: ApiError, started: boolean): Notice {
         retry: started ? 'regenerate' : 'resend',
       };
     case 'conflict':
-      return { kind, text: 'An answer is already being written in this conversation.', retry: 'reload' };
+      return {
+        kind,
+        text: 'An answer is already being written in this conversation.',
+        retry: 'reload',
+      };
     case 'too_large':
       return { kind, text: 'That message is too long.', retry: null };
     case 'not_found':
@@ -79,7 +87,11 @@ function noticeFor(error: ApiError, started: boolean): Notice {
     case 'unauthorized':
       return { kind, text: 'Your session has expired. Signing you in again…', retry: null };
     default:
-      return { kind: 'failed', text: error.message || 'Something went wrong.', retry: started ? 'regenerate' : 'resend' };
+      return {
+        kind: 'failed',
+        text: error.message || 'Something went wrong.',
+        retry: started ? 'regenerate' : 'resend',
+      };
   }
 }
 
@@ -92,7 +104,15 @@ function updateAssistant(messages: Message[], f: (m: Message) => Message): Messa
 }
 
 function placeholder(id: string, role: Message['role'], content: string, now: string): Message {
-  return { id, role, content, status: role === 'assistant' ? 'streaming' : 'complete', model: null, usage: null, created_at: now };
+  return {
+    id,
+    role,
+    content,
+    status: role === 'assistant' ? 'streaming' : 'complete',
+    model: null,
+    usage: null,
+    created_at: now,
+  };
 }
 
 export function chatReducer(s: ChatState, a: ChatAction): ChatState {
@@ -157,8 +177,14 @@ export function chatReducer(s: ChatState, a: ChatAction): ChatState {
       return {
         ...s,
         phase: 'idle',
-        notice: { kind: 'stopped', text: 'Stopped. The partial answer is kept.', retry: 'regenerate' },
-        messages: updateAssistant(s.messages, (m) => (m.status === 'streaming' ? { ...m, status: 'stopped' } : m)),
+        notice: {
+          kind: 'stopped',
+          text: 'Stopped. The partial answer is kept.',
+          retry: 'regenerate',
+        },
+        messages: updateAssistant(s.messages, (m) =>
+          m.status === 'streaming' ? { ...m, status: 'stopped' } : m,
+        ),
       };
     case 'dismiss':
       return { ...s, notice: null };
@@ -170,12 +196,23 @@ export function chatReducer(s: ChatState, a: ChatAction): ChatState {
 function onStream(s: ChatState, ev: StreamEvent, now: string): ChatState {
   switch (ev.type) {
     case 'start': {
-      const messages = s.messages.map((m) => (m.id === TEMP_USER ? { ...m, id: ev.user_message_id } : m));
+      const messages = s.messages.map((m) =>
+        m.id === TEMP_USER ? { ...m, id: ev.user_message_id } : m,
+      );
       messages.push(placeholder(ev.assistant_message_id, 'assistant', '', now));
-      return { ...s, phase: s.phase === 'stopping' ? 'stopping' : 'streaming', started: true, pendingPrompt: null, messages };
+      return {
+        ...s,
+        phase: s.phase === 'stopping' ? 'stopping' : 'streaming',
+        started: true,
+        pendingPrompt: null,
+        messages,
+      };
     }
     case 'delta':
-      return { ...s, messages: updateAssistant(s.messages, (m) => ({ ...m, content: m.content + ev.text })) };
+      return {
+        ...s,
+        messages: updateAssistant(s.messages, (m) => ({ ...m, content: m.content + ev.text })),
+      };
     case 'title':
       return { ...s, title: ev.title };
     case 'done': {
@@ -186,28 +223,54 @@ function onStream(s: ChatState, ev: StreamEvent, now: string): ChatState {
         usage: ev.usage ?? m.usage,
       }));
       let notice: Notice | null = null;
-      if (ev.status === 'stopped') notice = { kind: 'stopped', text: 'Stopped. The partial answer is kept.', retry: 'regenerate' };
-      if (ev.status === 'filtered') notice = { kind: 'filtered', text: 'The answer was stopped by the content filter.', retry: null };
+      if (ev.status === 'stopped')
+        notice = {
+          kind: 'stopped',
+          text: 'Stopped. The partial answer is kept.',
+          retry: 'regenerate',
+        };
+      if (ev.status === 'filtered')
+        notice = {
+          kind: 'filtered',
+          text: 'The answer was stopped by the content filter.',
+          retry: null,
+        };
       return { ...s, phase: 'idle', messages, notice };
     }
     case 'error': {
-      const messages = updateAssistant(s.messages, (m) => ({ ...m, id: ev.message_id || m.id, status: 'failed' }));
-      const kind = /filter/i.test(ev.code) ? 'filtered' : /rate|busy|429/i.test(ev.code) ? 'busy' : 'failed';
+      const messages = updateAssistant(s.messages, (m) => ({
+        ...m,
+        id: ev.message_id || m.id,
+        status: 'failed',
+      }));
+      const kind = /filter/i.test(ev.code)
+        ? 'filtered'
+        : /rate|busy|429/i.test(ev.code)
+          ? 'busy'
+          : 'failed';
       const text =
         kind === 'filtered'
           ? 'The answer was blocked by the content filter.'
           : kind === 'busy'
             ? 'The model is busy right now. Please try again in a moment.'
             : ev.message || 'The answer failed.';
-      return { ...s, phase: 'idle', messages, notice: { kind, text, retry: kind === 'filtered' ? null : 'regenerate' } };
+      return {
+        ...s,
+        phase: 'idle',
+        messages,
+        notice: { kind, text, retry: kind === 'filtered' ? null : 'regenerate' },
+      };
     }
   }
 }
 
 // What Retry does for the current notice.
-export function retryAction(s: ChatState): { type: 'resend'; content: string } | { type: 'regenerate' } | { type: 'reload' } | null {
+export function retryAction(
+  s: ChatState,
+): { type: 'resend'; content: string } | { type: 'regenerate' } | { type: 'reload' } | null {
   if (!s.notice?.retry) return null;
-  if (s.notice.retry === 'resend') return s.pendingPrompt ? { type: 'resend', content: s.pendingPrompt } : null;
+  if (s.notice.retry === 'resend')
+    return s.pendingPrompt ? { type: 'resend', content: s.pendingPrompt } : null;
   return { type: s.notice.retry };
 }
 

@@ -10,7 +10,13 @@ export interface ListState {
   error: string | null;
 }
 
-export const initialList: ListState = { items: [], cursor: null, done: false, loading: false, error: null };
+export const initialList: ListState = {
+  items: [],
+  cursor: null,
+  done: false,
+  loading: false,
+  error: null,
+};
 
 export type ListAction =
   | { type: 'loading' }
@@ -33,7 +39,13 @@ export function listReducer(s: ListState, a: ListAction): ListState {
       const base = a.reset ? [] : s.items;
       const seen = new Set(base.map((i) => i.id));
       const items = [...base, ...a.page.items.filter((i) => !seen.has(i.id))];
-      return { items, cursor: a.page.next_cursor, done: a.page.next_cursor === null, loading: false, error: null };
+      return {
+        items,
+        cursor: a.page.next_cursor,
+        done: a.page.next_cursor === null,
+        loading: false,
+        error: null,
+      };
     }
     case 'failed':
       return { ...s, loading: false, error: a.error };

@@ -4,7 +4,9 @@ import { renderMarkdown } from './markdown';
 
 describe('renderMarkdown', () => {
   it('removes scripts, event handlers and javascript: links', () => {
-    const html = renderMarkdown('<script>alert(1)</script>\n\n<img src=x onerror=alert(1)> <b onclick="x()">b</b>\n\n[x](javascript:alert(1)) <a href="javascript:alert(2)">y</a>');
+    const html = renderMarkdown(
+      '<script>alert(1)</script>\n\n<img src=x onerror=alert(1)> <b onclick="x()">b</b>\n\n[x](javascript:alert(1)) <a href="javascript:alert(2)">y</a>',
+    );
     expect(html).not.toMatch(/<script|onerror|onclick|href="javascript:/i);
     expect(html).toContain('<b>b</b>');
   });

@@ -19,11 +19,29 @@ import typescript from 'highlight.js/lib/languages/typescript';
 import xml from 'highlight.js/lib/languages/xml';
 import yaml from 'highlight.js/lib/languages/yaml';
 
-const languages = { bash, cpp, csharp, css, go, java, javascript, json, python, rust, sql, typescript, xml, yaml };
+const languages = {
+  bash,
+  cpp,
+  csharp,
+  css,
+  go,
+  java,
+  javascript,
+  json,
+  python,
+  rust,
+  sql,
+  typescript,
+  xml,
+  yaml,
+};
 for (const [name, lang] of Object.entries(languages)) hljs.registerLanguage(name, lang);
 
 function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 const marked = new Marked({
@@ -62,7 +80,7 @@ function ensureHooks() {
 
 export function renderMarkdown(source: string): string {
   ensureHooks();
-  const html = marked.parse(source, { async: false }) as string;
+  const html = marked.parse(source, { async: false });
   return DOMPurify.sanitize(html, {
     FORBID_ATTR: ['style'],
     FORBID_TAGS: ['style', 'form', 'input', 'textarea', 'select', 'iframe', 'img'],

@@ -8,17 +8,36 @@ function parseAll(chunks: string[]): SseEvent[] {
 
 describe('SseParser', () => {
   const table: Array<[string, string[], SseEvent[]]> = [
-    ['one event', ['event: delta\ndata: {"text":"a"}\n\n'], [{ event: 'delta', data: '{"text":"a"}' }]],
-    ['split anywhere', ['eve', 'nt: del', 'ta\nda', 'ta: x\n', '\n'], [{ event: 'delta', data: 'x' }]],
+    [
+      'one event',
+      ['event: delta\ndata: {"text":"a"}\n\n'],
+      [{ event: 'delta', data: '{"text":"a"}' }],
+    ],
+    [
+      'split anywhere',
+      ['eve', 'nt: del', 'ta\nda', 'ta: x\n', '\n'],
+      [{ event: 'delta', data: 'x' }],
+    ],
     ['CRLF line ends', ['event: done\r\ndata: 1\r\n\r\n'], [{ event: 'done', data: '1' }]],
     ['CRLF split between chunks', ['data: 1\r', '\n\r', '\n'], [{ event: 'message', data: '1' }]],
     ['bare CR line ends', ['data: 1\r\r'], [{ event: 'message', data: '1' }]],
-    ['multi-line data joins with LF', ['data: a\ndata: b\n\n'], [{ event: 'message', data: 'a\nb' }]],
+    [
+      'multi-line data joins with LF',
+      ['data: a\ndata: b\n\n'],
+      [{ event: 'message', data: 'a\nb' }],
+    ],
     ['comments ignored', [': keep-alive\n\ndata: x\n\n'], [{ event: 'message', data: 'x' }]],
     ['no space after colon', ['event:title\ndata:{}\n\n'], [{ event: 'title', data: '{}' }]],
     ['event without data is not dispatched', ['event: ping\n\n'], []],
     ['unterminated event is held back', ['data: x\n'], []],
-    ['two events in one chunk', ['data: 1\n\ndata: 2\n\n'], [{ event: 'message', data: '1' }, { event: 'message', data: '2' }]],
+    [
+      'two events in one chunk',
+      ['data: 1\n\ndata: 2\n\n'],
+      [
+        { event: 'message', data: '1' },
+        { event: 'message', data: '2' },
+      ],
+    ],
     ['id field kept', ['id: 7\ndata: x\n\n'], [{ event: 'message', data: 'x', id: '7' }]],
   ];
   for (const [name, chunks, want] of table) {
@@ -26,7 +45,10 @@ describe('SseParser', () => {
   }
 
   it('event name resets after each dispatch', () => {
-    expect(parseAll(['event: delta\ndata: 1\n\ndata: 2\n\n']).map((e) => e.event)).toEqual(['delta', 'message']);
+    expect(parseAll(['event: delta\ndata: 1\n\ndata: 2\n\n']).map((e) => e.event)).toEqual([
+      'delta',
+      'message',
+    ]);
   });
 });
 

@@ -1,0 +1,21 @@
+#pragma once
+// Error codes of the HTTP surface itself (routing, policies), with the
+// public faces the API shows.
+
+#include "core/result.hpp"
+
+namespace parley::errc::app {
+
+inline constexpr ErrorCode sign_in_required{Kind::unauthorized, "app.sign_in_required", {},
+                                            "Sign in required"};
+inline constexpr ErrorCode csrf{Kind::forbidden, "app.csrf", "csrf",
+                                "Missing or invalid CSRF token or Origin"};
+inline constexpr ErrorCode no_endpoint{Kind::not_found, "app.no_endpoint", {}, "No such endpoint"};
+inline constexpr ErrorCode no_file{Kind::not_found, "app.no_file", {}, "No such file"};
+inline constexpr ErrorCode method_not_allowed{Kind::bad_request, "app.method_not_allowed",
+                                              "method_not_allowed",
+                                              "Method not allowed on this path", 405};
+inline constexpr ErrorCode sign_out_incomplete{Kind::unavailable, "app.sign_out_incomplete", {},
+                                               "Sign-out could not be completed; please retry"};
+
+}  // namespace parley::errc::app

@@ -1,0 +1,62 @@
+#pragma once
+// Error codes of the auth module: JOSE, OIDC sign-in, sealing, sessions.
+
+#include "core/result.hpp"
+
+namespace parley::errc {
+
+namespace jose {
+inline constexpr ErrorCode alg_not_allowed{Kind::unauthorized, "jose.alg_not_allowed"};
+inline constexpr ErrorCode bad_signature{Kind::unauthorized, "jose.bad_signature"};
+inline constexpr ErrorCode crit_unsupported{Kind::unauthorized, "jose.crit_unsupported"};
+inline constexpr ErrorCode jwks_invalid{Kind::unavailable, "jose.jwks_invalid"};
+inline constexpr ErrorCode malformed{Kind::unauthorized, "jose.malformed"};
+inline constexpr ErrorCode missing_kid{Kind::unauthorized, "jose.missing_kid"};
+inline constexpr ErrorCode unknown_kid{Kind::unauthorized, "jose.unknown_kid"};
+}  // namespace jose
+
+namespace oidc {
+inline constexpr ErrorCode access_denied{Kind::forbidden, "oidc.access_denied"};
+inline constexpr ErrorCode audience_mismatch{Kind::unauthorized, "oidc.audience_mismatch"};
+inline constexpr ErrorCode discovery_failed{Kind::unavailable, "oidc.discovery_failed"};
+inline constexpr ErrorCode discovery_invalid{Kind::unavailable, "oidc.discovery_invalid"};
+inline constexpr ErrorCode expired{Kind::unauthorized, "oidc.expired"};
+inline constexpr ErrorCode issued_in_future{Kind::unauthorized, "oidc.issued_in_future"};
+inline constexpr ErrorCode issuer_mismatch{Kind::unauthorized, "oidc.issuer_mismatch"};
+inline constexpr ErrorCode jwks_unavailable{Kind::unavailable, "oidc.jwks_unavailable"};
+inline constexpr ErrorCode missing_claim{Kind::unauthorized, "oidc.missing_claim"};
+inline constexpr ErrorCode missing_code{Kind::bad_request, "oidc.missing_code"};
+inline constexpr ErrorCode missing_id_token{Kind::unauthorized, "oidc.missing_id_token"};
+inline constexpr ErrorCode nonce_mismatch{Kind::unauthorized, "oidc.nonce_mismatch"};
+inline constexpr ErrorCode not_yet_valid{Kind::unauthorized, "oidc.not_yet_valid"};
+inline constexpr ErrorCode provider_error{Kind::unauthorized, "oidc.provider_error"};
+inline constexpr ErrorCode replayed_callback{Kind::bad_request, "oidc.replayed_callback"};
+inline constexpr ErrorCode state_mismatch{Kind::bad_request, "oidc.state_mismatch"};
+inline constexpr ErrorCode tenant_not_allowed{Kind::forbidden, "oidc.tenant_not_allowed"};
+inline constexpr ErrorCode throttled{Kind::rate_limited, "oidc.throttled"};
+inline constexpr ErrorCode token_endpoint_failed{Kind::unavailable, "oidc.token_endpoint_failed"};
+inline constexpr ErrorCode token_error{Kind::unauthorized, "oidc.token_error"};
+inline constexpr ErrorCode transaction_expired{Kind::bad_request, "oidc.transaction_expired"};
+inline constexpr ErrorCode transaction_invalid{Kind::bad_request, "oidc.transaction_invalid"};
+inline constexpr ErrorCode transaction_missing{Kind::bad_request, "oidc.transaction_missing"};
+inline constexpr ErrorCode user_disabled{Kind::forbidden, "oidc.user_disabled"};
+inline constexpr ErrorCode wrong_tenant{Kind::forbidden, "oidc.wrong_tenant"};
+}  // namespace oidc
+
+namespace seal {
+inline constexpr ErrorCode bad_tag{Kind::unauthorized, "seal.bad_tag"};
+inline constexpr ErrorCode malformed{Kind::unauthorized, "seal.malformed"};
+inline constexpr ErrorCode unknown_key{Kind::unauthorized, "seal.unknown_key"};
+}  // namespace seal
+
+namespace session {
+inline constexpr ErrorCode bad_seal{Kind::unauthorized, "session.bad_seal"};
+inline constexpr ErrorCode expired{Kind::unauthorized, "session.expired"};
+inline constexpr ErrorCode malformed{Kind::unauthorized, "session.malformed"};
+}  // namespace session
+
+namespace uuid {
+inline constexpr ErrorCode invalid{Kind::bad_request, "uuid.invalid"};
+}  // namespace uuid
+
+}  // namespace parley::errc
