@@ -279,6 +279,12 @@ Result<Config> load_config(const Env& env) {
     if (!port) return port.error();
     c.port = static_cast<std::uint16_t>(*port);
   }
+  if (auto v = get(env, "METRICS_PORT")) {
+    auto port = parse_int<int>("METRICS_PORT", *v, 0, 65535);
+    if (!port) return port.error();
+    if (*port != 0 && *port == c.port) return invalid("METRICS_PORT", "must differ from PORT");
+    c.metrics_port = static_cast<std::uint16_t>(*port);
+  }
 
   auto db = load_database_url(env);
   if (!db) return db.error();

@@ -58,6 +58,8 @@ struct AzureOpenAiConfig {
 struct Config {
   std::string host = "0.0.0.0";
   std::uint16_t port = 3000;
+  // METRICS_PORT: /metrics only there (on `host`), and 404 on `port`.
+  std::optional<std::uint16_t> metrics_port;
   Secret database_url;
   std::vector<Secret> auth_secrets;  // AUTH_SECRET first, then AUTH_SECRET_1, _2, ...
   Origin auth_url;

@@ -74,6 +74,12 @@ bool Headers::add(std::string_view name, std::string_view value) {
   return true;
 }
 
+void Headers::add_missing(const Headers& defaults) {
+  for (const auto& [k, v] : defaults.fields_) {
+    if (!get(k)) fields_.emplace_back(k, v);
+  }
+}
+
 void Headers::erase(std::string_view name) {
   std::erase_if(fields_, [&](const Field& f) { return iequals_ascii(f.first, name); });
 }

@@ -34,6 +34,9 @@ class Headers {
   // Appends another field of that name (Set-Cookie). Same refusal rule.
   [[nodiscard]] bool add(std::string_view name, std::string_view value);
   void erase(std::string_view name);
+  // Adds each field of `defaults` whose name is not present here yet (a
+  // value set before wins). `defaults` went through set()/add() itself.
+  void add_missing(const Headers& defaults);
   const std::vector<Field>& fields() const { return fields_; }
   bool empty() const { return fields_.empty(); }
 

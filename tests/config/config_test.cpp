@@ -93,6 +93,32 @@ TEST(Config, RejectsMalformedValues) {
   }
 }
 
+TEST(Config, MetricsPortIsOptionalInRangeAndNotThePort) {
+  Vars vars = valid_env();
+  auto unset = load_config(env_of(vars));
+  ASSERT_TRUE(unset);
+  EXPECT_FALSE(unset->metrics_port);
+  vars["METRICS_PORT"] = "9464";
+  auto set = load_config(env_of(vars));
+  ASSERT_TRUE(set) << set.error().detail;
+  EXPECT_EQ(set->metrics_port, 9464);
+  for (const char* bad : {"http", "70000", "-1", "9464 "}) {
+    vars["METRICS_PORT"] = bad;
+    EXPECT_TRUE(error_of(vars).starts_with("METRICS_PORT: must be")) << bad;
+  }
+  vars["METRICS_PORT"] = "3000";  // PORT's default
+  EXPECT_EQ(error_of(vars), "METRICS_PORT: must differ from PORT");
+  vars["PORT"] = "8080";
+  vars["METRICS_PORT"] = "8080";
+  EXPECT_EQ(error_of(vars), "METRICS_PORT: must differ from PORT");
+  // 0 picks a free port, as PORT=0 does: two different ones.
+  vars["PORT"] = "0";
+  vars["METRICS_PORT"] = "0";
+  auto any = load_config(env_of(vars));
+  ASSERT_TRUE(any) << any.error().detail;
+  EXPECT_EQ(any->metrics_port, 0);
+}
+
 TEST(Config, SessionLifetimesAcceptSixtySecondsForTests) {
   Vars vars = valid_env();
   vars["AUTH_SESSION_MAX_AGE"] = "60";
