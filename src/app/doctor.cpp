@@ -167,8 +167,17 @@ asio::awaitable<void> run_checks(const config::Config& cfg, asio::io_context& io
   out.push_back({"ok", "redirect_uri",
                  cfg.auth_url.text +
                      "/api/auth/callback/microsoft-entra-id (register this as a Web "
-                     "redirect URI; front-channel logout: " +
-                     cfg.auth_url.text + "/signed-out)"});
+                     "redirect URI; front-channel logout URL: " +
+                     cfg.auth_url.text + "/api/auth/frontchannel-logout)"});
+  if (cfg.entra.federated_token_file.empty()) {
+    out.push_back({"ok", "sign_in.client_credential", "client secret"});
+  } else if (auto assertion = read_secret_file(cfg.entra.federated_token_file); !assertion) {
+    out.push_back({"fail", "sign_in.client_credential",
+                   "federated token file: " + assertion.error().detail});
+  } else {
+    out.push_back({"ok", "sign_in.client_credential",
+                   "federated token file " + cfg.entra.federated_token_file});
+  }
 
   const auto tls = check_database_tls(cfg.database_url.expose(), config::process_env());
   out.push_back({tls.status, "database.tls", tls.detail});

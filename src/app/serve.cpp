@@ -194,6 +194,7 @@ int run_serve(const config::Config& cfg) {
   oidc_options.issuer = cfg.entra.issuer;
   oidc_options.client_id = cfg.entra.client_id;
   oidc_options.client_secret = cfg.entra.client_secret;
+  oidc_options.client_assertion_file = cfg.entra.federated_token_file;
   auth::OidcClient oidc(*http_client, clock, oidc_options);
 
   auth::SignInOptions sign_in_options;

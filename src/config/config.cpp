@@ -78,9 +78,20 @@ Result<EntraConfig> load_entra(const Env& env) {
   auto id = require(env, "AUTH_MICROSOFT_ENTRA_ID_ID");
   if (!id) return id.error();
   e.client_id = *id;
-  auto secret = require(env, "AUTH_MICROSOFT_ENTRA_ID_SECRET");
-  if (!secret) return secret.error();
-  e.client_secret = Secret(*secret);
+  // The app proves itself with a secret, or (no secret at all) with a
+  // federated token file as client assertion; never a silent choice.
+  auto token_file = get(env, "AUTH_MICROSOFT_ENTRA_ID_FEDERATED_TOKEN_FILE");
+  if (token_file) {
+    if (get(env, "AUTH_MICROSOFT_ENTRA_ID_SECRET")) {
+      return invalid("AUTH_MICROSOFT_ENTRA_ID_SECRET",
+                     "set it or AUTH_MICROSOFT_ENTRA_ID_FEDERATED_TOKEN_FILE, not both");
+    }
+    e.federated_token_file = *token_file;
+  } else {
+    auto secret = require(env, "AUTH_MICROSOFT_ENTRA_ID_SECRET");
+    if (!secret) return secret.error();
+    e.client_secret = Secret(*secret);
+  }
   auto issuer = require(env, "AUTH_MICROSOFT_ENTRA_ID_ISSUER");
   if (!issuer) return issuer.error();
   e.issuer = strip_trailing_slash(*issuer);

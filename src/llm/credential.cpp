@@ -4,8 +4,6 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <charconv>
-#include <fstream>
-#include <sstream>
 
 #include "http/message.hpp"
 #include "observability/log.hpp"
@@ -240,20 +238,14 @@ class WorkloadIdentitySource final : public EntraSource {
   std::string_view name() const override { return "workload-identity"; }
   awaitable<Result<AccessToken>> fetch() override {
     // Re-read on every request: Kubernetes rotates the projected token.
-    std::ifstream in(file_, std::ios::binary);
-    if (!in) {
-      co_return make_error("llm.credential", "cannot read AZURE_FEDERATED_TOKEN_FILE " + file_);
-    }
-    std::ostringstream content;
-    content << in.rdbuf();
-    Secret assertion(std::string(trim(content.str())));
-    if (assertion.empty()) {
-      co_return make_error("llm.credential", "AZURE_FEDERATED_TOKEN_FILE is empty: " + file_);
+    auto assertion = read_secret_file(file_);
+    if (!assertion) {
+      co_return make_error("llm.credential", "AZURE_FEDERATED_TOKEN_FILE: " + assertion.error().detail);
     }
     co_return co_await post(common_fields() + "&" +
                             form_field("client_assertion_type",
                                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
-                            "&" + form_field("client_assertion", assertion.expose()));
+                            "&" + form_field("client_assertion", assertion->expose()));
   }
 
  private:

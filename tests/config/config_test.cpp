@@ -119,6 +119,25 @@ TEST(Config, MetricsPortIsOptionalInRangeAndNotThePort) {
   EXPECT_EQ(any->metrics_port, 0);
 }
 
+TEST(Config, SignInUsesASecretOrAFederatedTokenFileNeverBoth) {
+  Vars vars = valid_env();
+  auto with_secret = load_config(env_of(vars));
+  ASSERT_TRUE(with_secret);
+  EXPECT_EQ(with_secret->entra.client_secret.expose(), "secret");
+  EXPECT_TRUE(with_secret->entra.federated_token_file.empty());
+
+  vars["AUTH_MICROSOFT_ENTRA_ID_FEDERATED_TOKEN_FILE"] = "/var/run/secrets/azure/tokens/token";
+  EXPECT_EQ(error_of(vars),
+            "AUTH_MICROSOFT_ENTRA_ID_SECRET: set it or "
+            "AUTH_MICROSOFT_ENTRA_ID_FEDERATED_TOKEN_FILE, not both");
+
+  vars.erase(vars.find(std::string_view("AUTH_MICROSOFT_ENTRA_ID_SECRET")));
+  auto federated = load_config(env_of(vars));
+  ASSERT_TRUE(federated) << federated.error().detail;
+  EXPECT_TRUE(federated->entra.client_secret.empty());
+  EXPECT_EQ(federated->entra.federated_token_file, "/var/run/secrets/azure/tokens/token");
+}
+
 TEST(Config, SessionLifetimesAcceptSixtySecondsForTests) {
   Vars vars = valid_env();
   vars["AUTH_SESSION_MAX_AGE"] = "60";
