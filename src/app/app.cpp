@@ -6,6 +6,7 @@
 #include "app/html.hpp"
 #include "app/errors.hpp"
 #include "app/responses.hpp"
+#include "app/security_headers.hpp"
 #include "http/cookies.hpp"
 #include "observability/log.hpp"
 
@@ -91,18 +92,7 @@ void App::finish(http::Response& r, const RequestContext& ctx, bool is_api) cons
                services_.sessions->max_age(), services_.https);
   }
   auto& h = r.headers;
-  if (!h.get("Content-Security-Policy")) (void)h.set("Content-Security-Policy", services_.content_security_policy);
-  (void)h.set("X-Content-Type-Options", "nosniff");
-  // no-referrer would make browsers send "Origin: null" and break sign-out.
-  (void)h.set("Referrer-Policy", "strict-origin-when-cross-origin");
-  // For browsers without CSP frame-ancestors; the one page the IdP may frame
-  // (front-channel logout) says so in its own CSP and gets none.
-  if (auto csp = h.get("Content-Security-Policy");
-      !csp || csp->find("frame-ancestors 'none'") != std::string_view::npos) {
-    (void)h.set("X-Frame-Options", "DENY");
-  }
-  (void)h.set("Cross-Origin-Opener-Policy", "same-origin");
-  if (services_.https) (void)h.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+  add_security_headers(h, services_.security_headers);
   if (!h.get("Cache-Control")) (void)h.set("Cache-Control", is_api || r.status >= 300 ? "no-store" : "no-cache");
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/commands.hpp"
+#include "app/database_tls.hpp"
 #include "app/responses.hpp"
 #include "auth/jose.hpp"
 #include "auth/oidc_client.hpp"
@@ -47,7 +48,9 @@ std::optional<std::int64_t> parse_http_date(std::string_view text) {
 }
 
 // Lends a credential to the probe model without giving it away (the token
-// check and the deployment probe share one cached token).
+// check and the deployment probe share one cached token). A 401 is reported
+// as is (Credential::on_unauthorized's default): the token is fresh and the
+// probe makes no retries.
 class BorrowedCredential final : public llm::Credential {
  public:
   explicit BorrowedCredential(llm::Credential& inner) : inner_(inner) {}
@@ -164,8 +167,20 @@ asio::awaitable<void> run_checks(const config::Config& cfg, asio::io_context& io
   out.push_back({"ok", "redirect_uri",
                  cfg.auth_url.text +
                      "/api/auth/callback/microsoft-entra-id (register this as a Web "
-                     "redirect URI; front-channel logout: " +
-                     cfg.auth_url.text + "/signed-out)"});
+                     "redirect URI; front-channel logout URL: " +
+                     cfg.auth_url.text + "/api/auth/frontchannel-logout)"});
+  if (cfg.entra.federated_token_file.empty()) {
+    out.push_back({"ok", "sign_in.client_credential", "client secret"});
+  } else if (auto assertion = read_secret_file(cfg.entra.federated_token_file); !assertion) {
+    out.push_back({"fail", "sign_in.client_credential",
+                   "federated token file: " + assertion.error().detail});
+  } else {
+    out.push_back({"ok", "sign_in.client_credential",
+                   "federated token file " + cfg.entra.federated_token_file});
+  }
+
+  const auto tls = check_database_tls(cfg.database_url.expose(), config::process_env());
+  out.push_back({tls.status, "database.tls", tls.detail});
 
   db::PoolOptions pool_options;
   pool_options.url = std::string(cfg.database_url.expose());

@@ -15,10 +15,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 
 #include "app/app.hpp"
 #include "app/commands.hpp"
+#include "app/metrics_endpoint.hpp"
 #include "app/pg_stores.hpp"
+#include "app/security_headers.hpp"
 #include "auth/csrf.hpp"
 #include "auth/oidc_client.hpp"
 #include "auth/seal.hpp"
@@ -49,22 +52,6 @@ const char* version() { return "0.1.0"; }
 namespace {
 
 constexpr auto kResyncInterval = 30s;
-
-std::string content_security_policy(const config::Config& c) {
-  // form-action must allow the IdP: Chromium applies it to the redirect
-  // that follows the sign-out form POST.
-  std::string idp_origin;
-  if (auto o = config::parse_origin(c.entra.issuer, true)) idp_origin = " " + o->text;
-  return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-         "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-         "form-action 'self'" + idp_origin + "; frame-ancestors 'none'";
-}
-
-std::string frontchannel_logout_csp(const config::Config& c) {
-  std::string idp_origin = "'none'";
-  if (auto o = config::parse_origin(c.entra.issuer, true)) idp_origin = o->text;
-  return "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors " + idp_origin;
-}
 
 // Keeps the process's revocation set in step with the database: pushes by
 // LISTEN/NOTIFY, and a full resync at start, after every listener
@@ -208,6 +195,7 @@ int run_serve(const config::Config& cfg) {
   oidc_options.issuer = cfg.entra.issuer;
   oidc_options.client_id = cfg.entra.client_id;
   oidc_options.client_secret = cfg.entra.client_secret;
+  oidc_options.client_assertion_file = cfg.entra.federated_token_file;
   auth::OidcClient oidc(*http_client, clock, oidc_options);
 
   auth::SignInOptions sign_in_options;
@@ -255,7 +243,9 @@ int run_serve(const config::Config& cfg) {
   services.https = cfg.auth_url.https();
   services.session_cookie_name = services.https ? "__Host-parley.session" : "parley.session";
   services.transaction_cookie_name = services.https ? "__Host-parley.oidc" : "parley.oidc";
-  services.content_security_policy = content_security_policy(cfg);
+  // The same set on the app's responses and on those the server writes itself.
+  const http::Headers response_security_headers = security_headers(cfg);
+  services.security_headers = response_security_headers;
   services.frontchannel_logout_csp = frontchannel_logout_csp(cfg);
   services.readiness = [&pool]() -> asio::awaitable<Readiness> {
     auto status = co_await db::migration_status(pool);
@@ -276,9 +266,21 @@ int run_serve(const config::Config& cfg) {
   http::ServerOptions server_options;
   server_options.host = cfg.host;
   server_options.port = cfg.port;
+  server_options.error_headers = response_security_headers;
   http::Server server(io, server_options,
                       [&app](http::Request& req) { return app.handle(req); }, random);
   register_server_metrics(registry, server);
+  // METRICS_PORT: a second listener on the same address serving /metrics only.
+  std::optional<http::Server> metrics_server;
+  if (cfg.metrics_port) {
+    http::ServerOptions metrics_options;
+    metrics_options.host = cfg.host;
+    metrics_options.port = *cfg.metrics_port;
+    metrics_options.error_headers = response_security_headers;
+    metrics_options.log_flush_interval = 0ms;  // the main server flushes
+    metrics_server.emplace(io, metrics_options,
+                           metrics_only_handler(registry, response_security_headers), random);
+  }
 
   RevocationSync revocation_sync(io, pool, sessions, session_store);
   int exit_code = 0;
@@ -287,7 +289,9 @@ int run_serve(const config::Config& cfg) {
   auto shutdown = [&]() -> asio::awaitable<void> {
     log::info("server.shutting_down");
     server.start_shutdown();
+    if (metrics_server) metrics_server->start_shutdown();
     co_await server.drained();
+    if (metrics_server) co_await metrics_server->drained();
     chat_service.shutdown();
     audit_flush_timer.cancel();
     co_await sign_in.flush_suppressed_audit();
@@ -317,6 +321,18 @@ int run_serve(const config::Config& cfg) {
           exit_code = 1;
           io.stop();
           co_return;
+        }
+        if (metrics_server) {
+          auto metrics_port = metrics_server->listen();
+          if (!metrics_port) {
+            log::error("server.listen_failed")
+                .str("listener", "metrics")
+                .str("detail", metrics_port.error().detail);
+            exit_code = 1;
+            io.stop();
+            co_return;
+          }
+          log::info("metrics.listening").str("host", cfg.host).num("port", *metrics_port);
         }
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - started).count();

@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/random.hpp"
+#include "http/message.hpp"
 #include "observability/metrics.hpp"
 
 namespace parley::app {
@@ -39,8 +40,8 @@ struct Services {
   // Derived once from config.
   std::string session_cookie_name;      // parley.session or __Host-parley.session
   std::string transaction_cookie_name;  // parley.oidc or __Host-parley.oidc
-  std::string content_security_policy;
-  // The front-channel logout page's: the issuer's origin may frame it.
+  http::Headers security_headers;       // security_headers(config), on every response
+  // The front-channel logout page's CSP: the issuer's origin may frame it.
   std::string frontchannel_logout_csp;
   bool https = false;
 };

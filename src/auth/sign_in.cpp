@@ -47,6 +47,7 @@ std::string public_reason_for(const Error& e) {
   if (e.is(oidc::throttled)) return "too_many_attempts";
   if (e.is(oidc::discovery_failed) || e.is(oidc::discovery_invalid) ||
       e.is(oidc::token_endpoint_failed) || e.is(oidc::jwks_unavailable) ||
+      e.is(oidc::client_assertion_unavailable) ||
       e.is(errc::jose::jwks_invalid) || e.is(errc::single_flight::abandoned)) {
     return "provider_unavailable";
   }

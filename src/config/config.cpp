@@ -78,9 +78,20 @@ Result<EntraConfig> load_entra(const Env& env) {
   auto id = require(env, "AUTH_MICROSOFT_ENTRA_ID_ID");
   if (!id) return id.error();
   e.client_id = *id;
-  auto secret = require(env, "AUTH_MICROSOFT_ENTRA_ID_SECRET");
-  if (!secret) return secret.error();
-  e.client_secret = Secret(*secret);
+  // The app proves itself with a secret, or (no secret at all) with a
+  // federated token file as client assertion; never a silent choice.
+  auto token_file = get(env, "AUTH_MICROSOFT_ENTRA_ID_FEDERATED_TOKEN_FILE");
+  if (token_file) {
+    if (get(env, "AUTH_MICROSOFT_ENTRA_ID_SECRET")) {
+      return invalid("AUTH_MICROSOFT_ENTRA_ID_SECRET",
+                     "set it or AUTH_MICROSOFT_ENTRA_ID_FEDERATED_TOKEN_FILE, not both");
+    }
+    e.federated_token_file = *token_file;
+  } else {
+    auto secret = require(env, "AUTH_MICROSOFT_ENTRA_ID_SECRET");
+    if (!secret) return secret.error();
+    e.client_secret = Secret(*secret);
+  }
   auto issuer = require(env, "AUTH_MICROSOFT_ENTRA_ID_ISSUER");
   if (!issuer) return issuer.error();
   e.issuer = strip_trailing_slash(*issuer);
@@ -278,6 +289,12 @@ Result<Config> load_config(const Env& env) {
     auto port = parse_int<int>("PORT", *v, 0, 65535);
     if (!port) return port.error();
     c.port = static_cast<std::uint16_t>(*port);
+  }
+  if (auto v = get(env, "METRICS_PORT")) {
+    auto port = parse_int<int>("METRICS_PORT", *v, 0, 65535);
+    if (!port) return port.error();
+    if (*port != 0 && *port == c.port) return invalid("METRICS_PORT", "must differ from PORT");
+    c.metrics_port = static_cast<std::uint16_t>(*port);
   }
 
   auto db = load_database_url(env);

@@ -30,7 +30,8 @@ struct Origin {
 
 struct EntraConfig {
   std::string client_id;
-  Secret client_secret;
+  Secret client_secret;               // AUTH_MICROSOFT_ENTRA_ID_SECRET, or
+  std::string federated_token_file;   // ..._FEDERATED_TOKEN_FILE (client assertion)
   std::string issuer;          // as configured, e.g. https://login.microsoftonline.com/<tid>/v2.0
   std::string tenant;          // the path segment: a tenant id, "organizations" or "common"
   bool multi_tenant = false;   // tenant is organizations/common
@@ -58,6 +59,8 @@ struct AzureOpenAiConfig {
 struct Config {
   std::string host = "0.0.0.0";
   std::uint16_t port = 3000;
+  // METRICS_PORT: /metrics only there (on `host`), and 404 on `port`.
+  std::optional<std::uint16_t> metrics_port;
   Secret database_url;
   std::vector<Secret> auth_secrets;  // AUTH_SECRET first, then AUTH_SECRET_1, _2, ...
   Origin auth_url;

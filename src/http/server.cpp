@@ -129,12 +129,20 @@ std::string error_body(const ErrorReply& e) {
   return body;
 }
 
-Response error_response(const ErrorReply& e) {
+// Content-Type, Cache-Control, then the configured error_headers.
+Headers error_headers(const Headers& extra) {
+  Headers h;
+  (void)h.set("Content-Type", "application/json");
+  (void)h.set("Cache-Control", "no-store");
+  h.add_missing(extra);
+  return h;
+}
+
+Response error_response(const ErrorReply& e, const Headers& extra) {
   Response r;
   r.status = e.status;
   r.body = error_body(e);
-  (void)r.headers.set("Content-Type", "application/json");
-  (void)r.headers.set("Cache-Control", "no-store");
+  r.headers = error_headers(extra);
   return r;
 }
 
@@ -444,10 +452,8 @@ asio::awaitable<void> Connection::reject(const ErrorReply& e, std::string_view m
   const unsigned char* id = srv->take_id_bytes();
   const std::string request_id = to_hex(id, 16);
   const std::string body = error_body(e);
-  Headers h;
-  (void)h.set("Content-Type", "application/json");
-  (void)h.set("Cache-Control", "no-store");
-  build_head(e.status, h, request_id, false, false, body.size(), false);
+  build_head(e.status, error_headers(srv->opts.error_headers), request_id, false, false,
+             body.size(), false);
   bytes_written = 0;
   const bool ok = co_await write_all(head, body);
   // No path: a request that failed to parse has none we could trust.
@@ -554,7 +560,7 @@ asio::awaitable<bool> Connection::handle(bhttp::request_parser<bhttp::string_bod
   Response res;
   if (req.method == Method::other) {
     // TRACE, CONNECT, WebDAV and unknown tokens never reach handlers.
-    res = error_response(kMethodNotAllowed);
+    res = error_response(kMethodNotAllowed, srv->opts.error_headers);
     (void)res.headers.set("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
   } else
     try {
@@ -563,16 +569,16 @@ asio::awaitable<bool> Connection::handle(bhttp::request_parser<bhttp::string_bod
       log::error("http.handler_exception")
           .str("request_id", req.request_id)
           .str("detail", e.what());
-      res = error_response(kInternal);
+      res = error_response(kInternal, srv->opts.error_headers);
     } catch (...) {
       log::error("http.handler_exception")
           .str("request_id", req.request_id)
           .str("detail", "unknown");
-      res = error_response(kInternal);
+      res = error_response(kInternal, srv->opts.error_headers);
     }
   if (res.status < 200 || res.status > 599) {
     log::error("http.bad_status").str("request_id", req.request_id).num("status", res.status);
-    res = error_response(kInternal);
+    res = error_response(kInternal, srv->opts.error_headers);
   }
 
   if (srv->shutting_down || closed) keep_alive = false;

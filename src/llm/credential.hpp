@@ -12,6 +12,13 @@
 // are served that token at once. A failed refresh while the old token is
 // still valid keeps serving it (warning logged).
 //
+// A token the resource refuses (401: revoked, or rotated keys) is dropped
+// through on_unauthorized() and the next header() fetches a new one, with the
+// same single flight: N answers refused with the same stale token cause one
+// token request. A token obtained after such a rejection is not dropped again
+// for 30 s (a second 401 then is a real failure, and a persistent 401 costs at
+// most one token request per 30 s, not one per answer).
+//
 // Errors: "llm.credential" (no token could be obtained). The detail names the
 // token endpoint status, the OAuth error and the AADSTS code when present;
 // it never carries secrets, assertions or tokens.
@@ -50,6 +57,15 @@ class Credential {
  public:
   virtual ~Credential() = default;
   virtual boost::asio::awaitable<Result<AuthHeader>> header() = 0;
+  // The resource answered 401 to a request carrying `rejected` (from
+  // header()). True when calling header() again may give a different
+  // credential worth one more attempt; false when it would not (api-key, or
+  // the token obtained after the last rejection is refused too). Never
+  // blocks; the token request, if any, happens in the next header().
+  virtual bool on_unauthorized(const AuthHeader& rejected) {
+    (void)rejected;
+    return false;
+  }
   // "api-key", "client-secret", "workload-identity", "managed-identity"
   // (for the start-up log and `doctor`).
   virtual std::string_view name() const = 0;

@@ -125,6 +125,49 @@ TEST(Config, AdministrationAndLimits) {
     const std::string err = error_of(bad);
     EXPECT_TRUE(err.starts_with(std::string(var) + ":")) << var << "=" << value << " -> " << err;
   }
+TEST(Config, MetricsPortIsOptionalInRangeAndNotThePort) {
+  Vars vars = valid_env();
+  auto unset = load_config(env_of(vars));
+  ASSERT_TRUE(unset);
+  EXPECT_FALSE(unset->metrics_port);
+  vars["METRICS_PORT"] = "9464";
+  auto set = load_config(env_of(vars));
+  ASSERT_TRUE(set) << set.error().detail;
+  EXPECT_EQ(set->metrics_port, 9464);
+  for (const char* bad : {"http", "70000", "-1", "9464 "}) {
+    vars["METRICS_PORT"] = bad;
+    EXPECT_TRUE(error_of(vars).starts_with("METRICS_PORT: must be")) << bad;
+  }
+  vars["METRICS_PORT"] = "3000";  // PORT's default
+  EXPECT_EQ(error_of(vars), "METRICS_PORT: must differ from PORT");
+  vars["PORT"] = "8080";
+  vars["METRICS_PORT"] = "8080";
+  EXPECT_EQ(error_of(vars), "METRICS_PORT: must differ from PORT");
+  // 0 picks a free port, as PORT=0 does: two different ones.
+  vars["PORT"] = "0";
+  vars["METRICS_PORT"] = "0";
+  auto any = load_config(env_of(vars));
+  ASSERT_TRUE(any) << any.error().detail;
+  EXPECT_EQ(any->metrics_port, 0);
+}
+
+TEST(Config, SignInUsesASecretOrAFederatedTokenFileNeverBoth) {
+  Vars vars = valid_env();
+  auto with_secret = load_config(env_of(vars));
+  ASSERT_TRUE(with_secret);
+  EXPECT_EQ(with_secret->entra.client_secret.expose(), "secret");
+  EXPECT_TRUE(with_secret->entra.federated_token_file.empty());
+
+  vars["AUTH_MICROSOFT_ENTRA_ID_FEDERATED_TOKEN_FILE"] = "/var/run/secrets/azure/tokens/token";
+  EXPECT_EQ(error_of(vars),
+            "AUTH_MICROSOFT_ENTRA_ID_SECRET: set it or "
+            "AUTH_MICROSOFT_ENTRA_ID_FEDERATED_TOKEN_FILE, not both");
+
+  vars.erase(vars.find(std::string_view("AUTH_MICROSOFT_ENTRA_ID_SECRET")));
+  auto federated = load_config(env_of(vars));
+  ASSERT_TRUE(federated) << federated.error().detail;
+  EXPECT_TRUE(federated->entra.client_secret.empty());
+  EXPECT_EQ(federated->entra.federated_token_file, "/var/run/secrets/azure/tokens/token");
 }
 
 TEST(Config, SessionLifetimesAcceptSixtySecondsForTests) {

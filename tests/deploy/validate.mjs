@@ -257,6 +257,9 @@ function deploymentProblems(objs, overlay) {
     for (const banned of ['AZURE_OPENAI_API_KEY', 'AZURE_CLIENT_SECRET', 'AUTH_MICROSOFT_ENTRA_ID_SECRET']) {
       if (env.has(banned)) out.push(`production: ${banned} is set (production signs in and calls the model without secrets)`);
     }
+    if (!env.get('AUTH_MICROSOFT_ENTRA_ID_FEDERATED_TOKEN_FILE')?.value?.startsWith('/var/run/secrets/azure/tokens/')) {
+      out.push('production: AUTH_MICROSOFT_ENTRA_ID_FEDERATED_TOKEN_FILE must name the projected service-account token (sign-in without a secret)');
+    }
     if (!/@sha256:/.test(c.image)) out.push('production: the image must be pinned by digest');
   }
 
@@ -401,6 +404,7 @@ const mutations = [
   ['identity', (o) => { delete find(o, 'Deployment').spec.template.metadata.labels['azure.workload.identity/use']; }],
   ['config', (o) => { dep(o).containers[0].env = dep(o).containers[0].env.filter((e) => e.name !== 'HOSTNAME'); }],
   ['production', (o) => { dep(o).containers[0].env.push({ name: 'AZURE_OPENAI_API_KEY', valueFrom: { secretKeyRef: { name: 'parley-secrets', key: 'k' } } }); }],
+  ['production', (o) => { dep(o).containers[0].env.push({ name: 'AUTH_MICROSOFT_ENTRA_ID_FEDERATED_TOKEN_FILE', value: '/tmp/token' }); }],
   ['schema', (o) => { dep(o).containers[0].ports[0].containerPort = 'http'; }],
   ['schema', (o) => { find(o, 'SecretProviderClass').spec.secretObject = []; }],
   ['schema', (o) => { dep(o).containers[0].readinesProbe = dep(o).containers[0].readinessProbe; }],
