@@ -125,6 +125,8 @@ TEST(Config, AdministrationAndLimits) {
     const std::string err = error_of(bad);
     EXPECT_TRUE(err.starts_with(std::string(var) + ":")) << var << "=" << value << " -> " << err;
   }
+}
+
 TEST(Config, MetricsPortIsOptionalInRangeAndNotThePort) {
   Vars vars = valid_env();
   auto unset = load_config(env_of(vars));
