@@ -24,6 +24,7 @@
 #include "auth/seal.hpp"
 #include "auth/session_service.hpp"
 #include "auth/sign_in.hpp"
+#include "chat/pg_store.hpp"
 #include "chat/service.hpp"
 #include "core/clock.hpp"
 #include "core/random.hpp"
@@ -229,7 +230,9 @@ int run_serve(const config::Config& cfg) {
   chat_options.system_prompt = cfg.system_prompt;
   chat_options.history_max_chars = cfg.history_max_chars;
   chat_options.instance_id = instance_id(random);
-  chat::ChatService chat_service(io, pool, *chat_model, chat_options, &registry);
+  chat::PgChatStore chat_store(io, pool);
+  chat::SteadyTimers chat_timers;
+  chat::ChatService chat_service(io, chat_store, *chat_model, chat_timers, chat_options, &registry);
 
   Services services;
   services.config = &cfg;
