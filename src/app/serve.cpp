@@ -191,7 +191,8 @@ int run_serve(const config::Config& cfg) {
   db::PoolOptions pool_options;
   pool_options.url = std::string(cfg.database_url.expose());
   db::Pool pool(io, pool_options);
-  auto http_client = http::make_http_client(io, http::client_options_from_env(config::process_env()));
+  auto http_client =
+      http::make_http_client(io, http::client_options_from_env(config::process_env()));
 
   const auth::Sealer session_sealer(cfg.auth_secrets, "parley.session.v1");
   const auth::Sealer transaction_sealer(cfg.auth_secrets, "parley.oidc.v1");
