@@ -101,7 +101,7 @@ asio::awaitable<void> check_azure_openai(const config::Config& cfg, asio::io_con
 
 asio::awaitable<void> run_checks(const config::Config& cfg, asio::io_context& io,
                                  std::vector<Check>& out) {
-  auto client = http::make_http_client(io, http::client_options_from_env());
+  auto client = http::make_http_client(io, http::client_options_from_env(config::process_env()));
   out.push_back({"ok", "config", "environment parsed; issuer " + cfg.entra.issuer});
 
   // Discovery, fetched directly so the Date header can be read.

@@ -27,6 +27,7 @@
 #include "auth/seal.hpp"
 #include "auth/session_service.hpp"
 #include "auth/sign_in.hpp"
+#include "chat/pg_store.hpp"
 #include "chat/service.hpp"
 #include "core/clock.hpp"
 #include "core/random.hpp"
@@ -177,7 +178,8 @@ int run_serve(const config::Config& cfg) {
   db::PoolOptions pool_options;
   pool_options.url = std::string(cfg.database_url.expose());
   db::Pool pool(io, pool_options);
-  auto http_client = http::make_http_client(io, http::client_options_from_env());
+  auto http_client =
+      http::make_http_client(io, http::client_options_from_env(config::process_env()));
 
   const auth::Sealer session_sealer(cfg.auth_secrets, "parley.session.v1");
   const auth::Sealer transaction_sealer(cfg.auth_secrets, "parley.oidc.v1");
@@ -217,7 +219,9 @@ int run_serve(const config::Config& cfg) {
   chat_options.system_prompt = cfg.system_prompt;
   chat_options.history_max_chars = cfg.history_max_chars;
   chat_options.instance_id = instance_id(random);
-  chat::ChatService chat_service(io, pool, *chat_model, chat_options, &registry);
+  chat::PgChatStore chat_store(io, pool);
+  chat::SteadyTimers chat_timers;
+  chat::ChatService chat_service(io, chat_store, *chat_model, chat_timers, chat_options, &registry);
 
   Services services;
   services.config = &cfg;

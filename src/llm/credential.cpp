@@ -411,9 +411,9 @@ std::unique_ptr<Credential> make_credential(asio::io_context& io, http::HttpClie
     case config::AzureAuthMode::managed_identity:
       if (cfg.identity_endpoint.empty()) {
         // IMDS is plain http on a link-local address: a dedicated client that
-        // allows exactly that host and never goes through HTTPS_PROXY.
-        http::ClientOptions options = http::client_options_from_env();
-        options.https_proxy.clear();
+        // allows exactly that host and never goes through HTTPS_PROXY (nor
+        // uses a CA bundle: there is no TLS), so it needs no configuration.
+        http::ClientOptions options;
         options.allow_plain_http_hosts = {std::string(kImdsHost)};
         auto imds = http::make_http_client(io, std::move(options));
         auto inner =

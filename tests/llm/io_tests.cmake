@@ -3,7 +3,7 @@
 if(TARGET parley_llm)
   parley_test(llm_io_test
     SOURCES azure_client_test.cpp credential_test.cpp
-    DEPS parley_llm Boost::json
+    DEPS parley_llm parley_fake_http_client Boost::json
     LABELS unit)
   parley_use_asio_pch(llm_io_test)
 
