@@ -9,6 +9,7 @@
 #include "http/sse.hpp"
 #include "llm/request.hpp"
 #include "chat/errors.hpp"
+#include "core/ascii.hpp"
 
 namespace parley::chat {
 
@@ -112,16 +113,7 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-bool is_uuid(std::string_view t) {
-  if (t.size() != 36) return false;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const char c = t[i];
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    if (dash ? c != '-' : !hex) return false;
-  }
-  return true;
-}
+bool is_uuid(std::string_view t) { return is_uuid_text(t); }
 
 Result<std::optional<std::string>> parse_create_body(std::string_view body) {
   if (trim(body).empty()) return std::optional<std::string>();

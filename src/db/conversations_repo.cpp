@@ -79,10 +79,6 @@ std::optional<Conversation> first(const Rows& rows) {
   return read_conversation(rows, 0);
 }
 
-bool is_hex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 }  // namespace
 
 ConversationList::ConversationList(Rows rows)
@@ -117,15 +113,6 @@ Conversation ConversationList::operator[](std::size_t i) const {
   return c;
 }
 void ConversationList::truncate(std::size_t n) { size_ = std::min(size_, n); }
-
-bool is_uuid(std::string_view t) {
-  if (t.size() != 36) return false;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? t[i] != '-' : !is_hex(t[i])) return false;
-  }
-  return true;
-}
 
 asio::awaitable<Result<Conversation>> create_conversation(Pool& pool, const UserId& user,
                                                           std::string_view title) {

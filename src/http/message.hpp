@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/percent.hpp"
+
 namespace parley::http {
 
 enum class Method { get, head, post, put, patch, delete_, options, other };
@@ -95,10 +97,9 @@ struct Response {
   std::function<boost::asio::awaitable<void>(ResponseStream&)> stream;
 };
 
-// Percent-decodes `s`; `plus_as_space` for form/query encoding. Returns
-// nullopt on a malformed escape.
-std::optional<std::string> percent_decode(std::string_view s, bool plus_as_space);
-// Percent-encodes everything but RFC 3986 unreserved characters.
-std::string percent_encode(std::string_view s);
+// Percent-coding lives in core (one implementation); named here too because
+// every HTTP caller reaches for it as http::.
+using parley::percent_decode;
+using parley::percent_encode;
 
 }  // namespace parley::http

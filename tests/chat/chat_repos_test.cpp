@@ -254,14 +254,6 @@ TEST_F(ChatRepos, ProgressReportsStopRequestsAndSweepFailsExpiredLeases) {
   EXPECT_TRUE(run_sync(io_, begin_turn(pool_, u, c.id, "next", "o")));
 }
 
-TEST(ChatIds, UuidShape) {
-  EXPECT_TRUE(is_uuid("123e4567-e89b-12d3-a456-426614174000"));
-  EXPECT_TRUE(is_uuid("123E4567-E89B-12D3-A456-426614174000"));
-  EXPECT_FALSE(is_uuid("123e4567e89b12d3a456426614174000"));
-  EXPECT_FALSE(is_uuid("123e4567-e89b-12d3-a456-42661417400z"));
-  EXPECT_FALSE(is_uuid(""));
-  EXPECT_FALSE(is_uuid("../../etc/passwd"));
-}
 
 }  // namespace
 }  // namespace parley::db
