@@ -1,5 +1,7 @@
 #include "app/app.hpp"
 
+#include <algorithm>
+
 #include "app/handlers.hpp"
 #include "app/html.hpp"
 #include "app/errors.hpp"
@@ -54,6 +56,11 @@ std::string App::client_ip(const http::Request& req) const {
     }
   }
   return req.remote_addr;
+}
+
+bool App::is_admin(const auth::ActiveSession& session) const {
+  const auto& roles = session.user->roles;
+  return std::find(roles.begin(), roles.end(), services_.config->admin_role) != roles.end();
 }
 
 bool App::origin_ok(const http::Request& req) const {
@@ -133,6 +140,10 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
     case Policy::session:
       if (!ctx.session) co_return error_response(errc::app::sign_in_required);
       break;
+    case Policy::admin:
+      if (!ctx.session) co_return error_response(errc::app::sign_in_required);
+      if (!is_admin(*ctx.session)) co_return error_response(errc::app::admin_required);
+      [[fallthrough]];
     case Policy::session_csrf:
       if (!ctx.session) co_return error_response(errc::app::sign_in_required);
       [[fallthrough]];
@@ -145,6 +156,9 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
         co_return error_response(errc::app::csrf);
       }
       break;
+    case Policy::unset:
+      // Fail closed; route_policy_problems() keeps this out of the table.
+      co_return error_response(errc::app::route_without_policy);
   }
   co_return co_await route->handler(services_, req, ctx);
 }

@@ -8,6 +8,9 @@ namespace parley::errc::app {
 
 inline constexpr ErrorCode sign_in_required{Kind::unauthorized, "app.sign_in_required", {},
                                             "Sign in required"};
+inline constexpr ErrorCode admin_required{Kind::forbidden, "app.admin_required", "forbidden",
+                                          "This needs the administrator role"};
+inline constexpr ErrorCode route_without_policy{Kind::internal, "app.route_without_policy"};
 inline constexpr ErrorCode csrf{Kind::forbidden, "app.csrf", "csrf",
                                 "Missing or invalid CSRF token or Origin"};
 inline constexpr ErrorCode no_endpoint{Kind::not_found, "app.no_endpoint", {}, "No such endpoint"};

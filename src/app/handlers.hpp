@@ -41,4 +41,8 @@ awaitable<Response> post_message(Services&, Request&, RequestContext&);
 awaitable<Response> regenerate(Services&, Request&, RequestContext&);
 awaitable<Response> stop_answer(Services&, Request&, RequestContext&);
 
+// admin_handlers.cpp
+awaitable<Response> admin_audit(Services&, Request&, RequestContext&);
+awaitable<Response> admin_audit_verify(Services&, Request&, RequestContext&);
+
 }  // namespace parley::app::handlers

@@ -17,8 +17,10 @@
 #include <chrono>
 #include <optional>
 
+#include "admin/audit_service.hpp"
 #include "app/app.hpp"
 #include "app/commands.hpp"
+#include "app/config_summary.hpp"
 #include "app/metrics_endpoint.hpp"
 #include "app/pg_stores.hpp"
 #include "app/security_headers.hpp"
@@ -31,6 +33,8 @@
 #include "chat/service.hpp"
 #include "core/clock.hpp"
 #include "core/random.hpp"
+#include "db/audit_repo.hpp"
+#include "db/errors.hpp"
 #include "db/listener.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
@@ -154,6 +158,35 @@ asio::awaitable<void> flush_suppressed_audit_every_minute(asio::steady_timer& ti
   }
 }
 
+// The configuration this process runs with, secrets redacted, into the
+// audit trail: what changed between two starts is on the record. A failure
+// is logged; the server still starts (sign-ins are audited on their own).
+asio::awaitable<void> audit_configuration(db::Pool& pool, const config::Config& cfg,
+                                          std::string instance) {
+  db::AuditEntry e;
+  e.type = "config.loaded";
+  e.detail = config_summary(cfg, version(), instance);
+  auto r = co_await db::append_audit(pool, e);
+  if (!r) log::error("audit.write_failed").str("type", e.type).str("code", r.error().code);
+}
+
+// Applies pending migrations. A runtime role that may not change the schema
+// (docs/DEPLOY.md, "Database roles") leaves them to the owner's `parley
+// migrate` and waits until they are applied (the start-up probe bounds it).
+asio::awaitable<Status> migrate_or_wait(asio::io_context& io, db::Pool& pool) {
+  auto migrated = co_await db::migrate(pool);
+  if (migrated || !migrated.error().is(errc::db::insufficient_privilege)) co_return migrated;
+  log::warn("db.migrations_waiting").str("detail", migrated.error().detail);
+  asio::steady_timer timer(io);
+  for (;;) {
+    timer.expires_after(2s);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return migrated;
+    auto status = co_await db::migration_status(pool);
+    if (status && status->pending == 0) co_return Status{};
+  }
+}
+
 // Every streamed answer holds two sockets (browser + upstream): the usual
 // soft limit of 1024 descriptors would cap a replica near 500 streams.
 void raise_descriptor_limit() {
@@ -222,10 +255,12 @@ int run_serve(const config::Config& cfg) {
   chat::PgChatStore chat_store(io, pool);
   chat::SteadyTimers chat_timers;
   chat::ChatService chat_service(io, chat_store, *chat_model, chat_timers, chat_options, &registry);
+  admin::AuditService audit_log(pool);
 
   Services services;
   services.config = &cfg;
   services.chat = &chat_service;
+  services.audit_log = &audit_log;
   services.sessions = &sessions;
   services.sign_in = &sign_in;
   services.csrf = &csrf;
@@ -297,7 +332,7 @@ int run_serve(const config::Config& cfg) {
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        auto migrated = co_await db::migrate(pool);
+        auto migrated = co_await migrate_or_wait(io, pool);
         if (!migrated) {
           log::error("db.migrate_failed").str("code", migrated.error().code)
               .str("detail", migrated.error().detail);
@@ -305,6 +340,7 @@ int run_serve(const config::Config& cfg) {
           io.stop();
           co_return;
         }
+        co_await audit_configuration(pool, cfg, chat_options.instance_id);
         (void)co_await revocation_sync.start();
         co_await chat_service.start();
         auto port = server.listen();

@@ -6,6 +6,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "admin/audit_service.hpp"
 #include "auth/csrf.hpp"
 #include "chat/service.hpp"
 #include "auth/session_service.hpp"
@@ -31,6 +32,7 @@ struct Services {
   auth::AuditSink* audit = nullptr;
   metrics::Registry* metrics = nullptr;
   chat::ChatService* chat = nullptr;
+  admin::AuditService* audit_log = nullptr;
   const Clock* clock = nullptr;
   // Database reachable and migrations applied.
   std::function<boost::asio::awaitable<Readiness>()> readiness;

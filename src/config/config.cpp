@@ -353,6 +353,16 @@ Result<Config> load_config(const Env& env) {
   if (!azure) return azure.error();
   c.azure = std::move(*azure);
 
+  if (auto v = get(env, "PARLEY_ADMIN_ROLE")) {
+    // Entra app role values: printable, no spaces, at most 250 characters.
+    const bool printable = std::all_of(v->begin(), v->end(), [](unsigned char ch) {
+      return ch > 0x20 && ch < 0x7f;
+    });
+    if (!printable || v->size() > 250) {
+      return invalid("PARLEY_ADMIN_ROLE", "must be an app role value (printable, no spaces)");
+    }
+    c.admin_role = *v;
+  }
   c.system_prompt = get(env, "PARLEY_SYSTEM_PROMPT").value_or("");
   if (auto v = get(env, "PARLEY_HISTORY_MAX_CHARS")) {
     auto n = parse_int<std::int64_t>("PARLEY_HISTORY_MAX_CHARS", *v, 100, 10'000'000);

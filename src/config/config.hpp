@@ -74,6 +74,8 @@ struct Config {
   bool silent_sso = false;
   EntraConfig entra;
   AzureOpenAiConfig azure;
+  // The app role (ID token `roles`) that makes a user an administrator.
+  std::string admin_role = "Parley.Admin";
   std::string system_prompt;
   std::size_t history_max_chars = 24000;
   log::Level log_level = log::Level::info;

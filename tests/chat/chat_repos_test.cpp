@@ -199,8 +199,8 @@ TEST_F(ChatRepos, DeletingAConversationDeletesItsMessagesAndIsAudited) {
             "0");
   EXPECT_EQ(scalar("SELECT count(*) FROM messages WHERE conversation_id = '" + keep.id.value + "'"),
             "2");
-  EXPECT_EQ(scalar("SELECT details->>'messages' FROM audit_events WHERE action = "
-                   "'conversation_deleted' AND user_id = '" +
+  EXPECT_EQ(scalar("SELECT detail->>'messages' FROM audit_events WHERE type = "
+                   "'conversation.deleted' AND actor = '" +
                    u.value + "'"),
             "2");
   auto again = run_sync(io_, delete_conversation(pool_, u, c.id, ctx));

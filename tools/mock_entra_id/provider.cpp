@@ -254,7 +254,7 @@ std::vector<User> default_users() {
        "ada@example.com",
        "6f1c2a3b-0d4e-4f5a-9b6c-7d8e9fa0b1c2",
        "",
-       {"admin"}},
+       {"Parley.Admin"}},  // Parley's default PARLEY_ADMIN_ROLE
       {"grace",
        "Grace Hopper",
        "grace@example.com",
