@@ -1,5 +1,5 @@
 -- The audit trail becomes a hash chain (DESIGN.md "Administration, usage
--- and quotas"; decision XXXX-audit-trail). Every row carries
+-- and quotas"; decision 0009-audit-trail). Every row carries
 --   seq      gapless from 1, in the order the rows were appended
 --   at       when it was appended (clock_timestamp(), under the chain's lock)
 --   type     dotted lower-case event type, e.g. sign_in.failure
