@@ -20,13 +20,22 @@ std::optional<std::string> id_text(const auto& id) {
   return id->value;
 }
 
+Params params_of(const AuditEvent& event) {
+  return Params{event.action,       event.outcome, event.reason,
+                id_text(event.user_id), id_text(event.session_id), event.ip,
+                event.request_id,   boost::json::serialize(event.details)};
+}
+
 }  // namespace
 
 asio::awaitable<Result<std::int64_t>> append_audit_event(Pool& pool, const AuditEvent& event) {
-  Params params{event.action,       event.outcome, event.reason,
-                id_text(event.user_id), id_text(event.session_id), event.ip,
-                event.request_id,   boost::json::serialize(event.details)};
-  auto rows = co_await pool.prepared(kAppend, std::move(params));
+  auto rows = co_await pool.prepared(kAppend, params_of(event));
+  if (!rows) co_return rows.error();
+  co_return rows->int64(0, 0);
+}
+
+asio::awaitable<Result<std::int64_t>> append_audit_event(Lease& tx, const AuditEvent& event) {
+  auto rows = co_await tx.prepared(kAppend, params_of(event));
   if (!rows) co_return rows.error();
   co_return rows->int64(0, 0);
 }

@@ -14,6 +14,7 @@
 
 namespace parley::db {
 
+class Lease;
 class Pool;
 
 struct AuditEvent {
@@ -29,5 +30,8 @@ struct AuditEvent {
 
 // Returns the new event's id.
 boost::asio::awaitable<Result<std::int64_t>> append_audit_event(Pool& pool, const AuditEvent& event);
+// The same on a leased connection, inside the caller's transaction (the
+// event commits or rolls back with the change it records).
+boost::asio::awaitable<Result<std::int64_t>> append_audit_event(Lease& tx, const AuditEvent& event);
 
 }  // namespace parley::db
