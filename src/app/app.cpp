@@ -1,5 +1,7 @@
 #include "app/app.hpp"
 
+#include <algorithm>
+
 #include "app/handlers.hpp"
 #include "app/html.hpp"
 #include "app/errors.hpp"
@@ -59,6 +61,11 @@ bool App::origin_ok(const http::Request& req) const {
   // Browsers always send Origin on unsafe requests.
   auto origin = req.header("Origin");
   return origin && *origin == services_.config->auth_url.text;
+}
+
+bool App::is_admin(const auth::ActiveSession& session) const {
+  const auto& roles = session.user->roles;
+  return std::find(roles.begin(), roles.end(), services_.config->admin_role) != roles.end();
 }
 
 bool App::csrf_token_ok(const http::Request& req, const RequestContext& ctx) const {
@@ -143,6 +150,10 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
     case Policy::session:
       if (!ctx.session) co_return error_response(errc::app::sign_in_required);
       break;
+    case Policy::admin:
+      if (!ctx.session) co_return error_response(errc::app::sign_in_required);
+      if (!is_admin(*ctx.session)) co_return error_response(errc::app::not_admin);
+      [[fallthrough]];
     case Policy::session_csrf:
       if (!ctx.session) co_return error_response(errc::app::sign_in_required);
       [[fallthrough]];

@@ -22,6 +22,8 @@ class App {
  private:
   boost::asio::awaitable<http::Response> dispatch(http::Request& req, RequestContext& ctx);
   bool origin_ok(const http::Request& req) const;
+  // PARLEY_ADMIN_ROLE is among the roles stored with the session at sign-in.
+  bool is_admin(const auth::ActiveSession& session) const;
   bool csrf_token_ok(const http::Request& req, const RequestContext& ctx) const;
   void finish(http::Response& r, const RequestContext& ctx, bool is_api) const;
   std::string client_ip(const http::Request& req) const;

@@ -8,6 +8,8 @@ namespace parley::errc::app {
 
 inline constexpr ErrorCode sign_in_required{Kind::unauthorized, "app.sign_in_required", {},
                                             "Sign in required"};
+inline constexpr ErrorCode not_admin{Kind::forbidden, "app.not_admin", {},
+                                     "This requires the administrator role"};
 inline constexpr ErrorCode csrf{Kind::forbidden, "app.csrf", "csrf",
                                 "Missing or invalid CSRF token or Origin"};
 inline constexpr ErrorCode no_endpoint{Kind::not_found, "app.no_endpoint", {}, "No such endpoint"};

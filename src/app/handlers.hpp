@@ -41,4 +41,8 @@ awaitable<Response> post_message(Services&, Request&, RequestContext&);
 awaitable<Response> regenerate(Services&, Request&, RequestContext&);
 awaitable<Response> stop_answer(Services&, Request&, RequestContext&);
 
+// data_handlers.cpp
+awaitable<Response> export_my_data(Services&, Request&, RequestContext&);
+awaitable<Response> delete_user_data(Services&, Request&, RequestContext&);
+
 }  // namespace parley::app::handlers

@@ -29,6 +29,9 @@ constexpr std::array kRoutes = {
     Route{Method::post, "/api/conversations/{id}/messages", Policy::session_csrf, &h::post_message},
     Route{Method::post, "/api/conversations/{id}/regenerate", Policy::session_csrf, &h::regenerate},
     Route{Method::post, "/api/conversations/{id}/stop", Policy::session_csrf, &h::stop_answer},
+    // Data rights (data_handlers.cpp).
+    Route{Method::get, "/api/me/export", Policy::session, &h::export_my_data},
+    Route{Method::delete_, "/api/admin/users/{id}/data", Policy::admin, &h::delete_user_data},
     // Pages.
     Route{Method::get, "/", Policy::page, &h::home},
     Route{Method::get, "/c/{id}", Policy::page, &h::home},
@@ -50,6 +53,7 @@ std::string_view to_string(Policy p) {
     case Policy::session: return "session";
     case Policy::session_csrf: return "session+csrf";
     case Policy::origin_csrf: return "origin+csrf";
+    case Policy::admin: return "admin";
   }
   return "unknown";
 }

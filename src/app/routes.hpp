@@ -21,6 +21,8 @@ enum class Policy {
   session_csrf,  // signed-in API, unsafe method: + same-origin Origin + CSRF token
   origin_csrf,   // anyone, unsafe method: same-origin Origin always, and the CSRF token
                  // while a session is alive (sign-out also works with an expired one)
+  admin,         // signed in (else 401) with PARLEY_ADMIN_ROLE among the session's roles
+                 // (else 403 forbidden); unsafe methods: + Origin + CSRF token as session_csrf
 };
 std::string_view to_string(Policy p);
 

@@ -16,6 +16,8 @@
 
 #include <chrono>
 
+#include "admin/data_rights.hpp"
+#include "admin/maintenance.hpp"
 #include "app/app.hpp"
 #include "app/commands.hpp"
 #include "app/pg_stores.hpp"
@@ -230,10 +232,15 @@ int run_serve(const config::Config& cfg) {
   chat_options.history_max_chars = cfg.history_max_chars;
   chat_options.instance_id = instance_id(random);
   chat::ChatService chat_service(io, pool, *chat_model, chat_options, &registry);
+  admin::DataRights data_rights(pool, clock);
+  admin::MaintenanceOptions maintenance_options;
+  maintenance_options.retention_days = cfg.retention_days;
+  admin::MaintenanceTask maintenance(io, pool, clock, maintenance_options, &registry);
 
   Services services;
   services.config = &cfg;
   services.chat = &chat_service;
+  services.data_rights = &data_rights;
   services.sessions = &sessions;
   services.sign_in = &sign_in;
   services.csrf = &csrf;
@@ -277,6 +284,7 @@ int run_serve(const config::Config& cfg) {
     server.start_shutdown();
     co_await server.drained();
     chat_service.shutdown();
+    maintenance.shutdown();
     audit_flush_timer.cancel();
     co_await sign_in.flush_suppressed_audit();
     revocation_sync.stop();
@@ -314,7 +322,14 @@ int run_serve(const config::Config& cfg) {
         log::info("llm.configured").str("credential", llm::describe_credential(cfg.azure))
             .str("endpoint", cfg.azure.endpoint).str("deployment", cfg.azure.deployment)
             .str("api_version", cfg.azure.api_version);
+        log::info("maintenance.configured").num("retention_days", cfg.retention_days)
+            .num("months_ahead", maintenance_options.months_ahead)
+            .num("interval_s", std::chrono::duration_cast<std::chrono::seconds>(
+                                   maintenance_options.interval).count());
         log::flush();
+        // Partitions ahead (and retention) now, then every interval, on
+        // whichever replica holds the maintenance lock.
+        maintenance.start();
         asio::co_spawn(io, flush_suppressed_audit_every_minute(audit_flush_timer, sign_in),
                        asio::detached);
         // Warm the discovery document and keys; sign-in retries on failure.

@@ -15,6 +15,10 @@
 #include "core/random.hpp"
 #include "observability/metrics.hpp"
 
+namespace parley::admin {
+class DataRights;
+}
+
 namespace parley::app {
 
 struct Readiness {
@@ -30,6 +34,7 @@ struct Services {
   auth::AuditSink* audit = nullptr;
   metrics::Registry* metrics = nullptr;
   chat::ChatService* chat = nullptr;
+  admin::DataRights* data_rights = nullptr;
   const Clock* clock = nullptr;
   // Database reachable and migrations applied.
   std::function<boost::asio::awaitable<Readiness>()> readiness;

@@ -73,6 +73,11 @@ struct Config {
   AzureOpenAiConfig azure;
   std::string system_prompt;
   std::size_t history_max_chars = 24000;
+  // Administrators: sessions whose ID-token roles contain this app role.
+  std::string admin_role = "Parley.Admin";
+  // Conversations last updated more than this many days ago are deleted
+  // with their messages (the maintenance task); 0 keeps everything.
+  int retention_days = 0;
   log::Level log_level = log::Level::info;
 };
 
