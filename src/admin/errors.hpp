@@ -13,4 +13,7 @@ inline constexpr ErrorCode verify_running{Kind::conflict,
                                           {},
                                           "A verification of the audit trail is already running"};
 
+inline constexpr ErrorCode user_not_found{Kind::not_found, "admin.user_not_found", {},
+                                          "No such user"};
+
 }  // namespace parley::errc::admin

@@ -45,4 +45,8 @@ awaitable<Response> stop_answer(Services&, Request&, RequestContext&);
 awaitable<Response> admin_audit(Services&, Request&, RequestContext&);
 awaitable<Response> admin_audit_verify(Services&, Request&, RequestContext&);
 
+// data_handlers.cpp
+awaitable<Response> export_my_data(Services&, Request&, RequestContext&);
+awaitable<Response> delete_user_data(Services&, Request&, RequestContext&);
+
 }  // namespace parley::app::handlers

@@ -34,6 +34,9 @@ constexpr std::array kRoutes = {
     // Administration (admin_handlers.cpp).
     Route{Method::get, "/api/admin/audit", Policy::admin, &h::admin_audit},
     Route{Method::get, "/api/admin/audit/verify", Policy::admin, &h::admin_audit_verify},
+    // Data rights (data_handlers.cpp).
+    Route{Method::get, "/api/me/export", Policy::session, &h::export_my_data},
+    Route{Method::delete_, "/api/admin/users/{id}/data", Policy::admin, &h::delete_user_data},
     // Pages.
     Route{Method::get, "/", Policy::page, &h::home},
     Route{Method::get, "/c/{id}", Policy::page, &h::home},

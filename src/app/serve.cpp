@@ -18,6 +18,8 @@
 #include <optional>
 
 #include "admin/audit_service.hpp"
+#include "admin/data_rights.hpp"
+#include "admin/maintenance.hpp"
 #include "app/app.hpp"
 #include "app/commands.hpp"
 #include "app/config_summary.hpp"
@@ -256,11 +258,16 @@ int run_serve(const config::Config& cfg) {
   chat::SteadyTimers chat_timers;
   chat::ChatService chat_service(io, chat_store, *chat_model, chat_timers, chat_options, &registry);
   admin::AuditService audit_log(pool);
+  admin::DataRights data_rights(pool, clock);
+  admin::MaintenanceOptions maintenance_options;
+  maintenance_options.retention_days = cfg.retention_days;
+  admin::MaintenanceTask maintenance(io, pool, clock, maintenance_options, &registry);
 
   Services services;
   services.config = &cfg;
   services.chat = &chat_service;
   services.audit_log = &audit_log;
+  services.data_rights = &data_rights;
   services.sessions = &sessions;
   services.sign_in = &sign_in;
   services.csrf = &csrf;
@@ -320,6 +327,7 @@ int run_serve(const config::Config& cfg) {
     co_await server.drained();
     if (metrics_server) co_await metrics_server->drained();
     chat_service.shutdown();
+    maintenance.shutdown();
     audit_flush_timer.cancel();
     co_await sign_in.flush_suppressed_audit();
     revocation_sync.stop();
@@ -370,7 +378,14 @@ int run_serve(const config::Config& cfg) {
         log::info("llm.configured").str("credential", llm::describe_credential(cfg.azure))
             .str("endpoint", cfg.azure.endpoint).str("deployment", cfg.azure.deployment)
             .str("api_version", cfg.azure.api_version);
+        log::info("maintenance.configured").num("retention_days", cfg.retention_days)
+            .num("months_ahead", maintenance_options.months_ahead)
+            .num("interval_s", std::chrono::duration_cast<std::chrono::seconds>(
+                                   maintenance_options.interval).count());
         log::flush();
+        // Partitions ahead (and retention) now, then every interval, on
+        // whichever replica holds the maintenance lock.
+        maintenance.start();
         asio::co_spawn(io, flush_suppressed_audit_every_minute(audit_flush_timer, sign_in),
                        asio::detached);
         // Warm the discovery document and keys; sign-in retries on failure.

@@ -17,6 +17,10 @@
 #include "http/message.hpp"
 #include "observability/metrics.hpp"
 
+namespace parley::admin {
+class DataRights;
+}
+
 namespace parley::app {
 
 struct Readiness {
@@ -33,6 +37,7 @@ struct Services {
   metrics::Registry* metrics = nullptr;
   chat::ChatService* chat = nullptr;
   admin::AuditService* audit_log = nullptr;
+  admin::DataRights* data_rights = nullptr;
   const Clock* clock = nullptr;
   // Database reachable and migrations applied.
   std::function<boost::asio::awaitable<Readiness>()> readiness;

@@ -369,6 +369,12 @@ Result<Config> load_config(const Env& env) {
     if (!n) return n.error();
     c.history_max_chars = static_cast<std::size_t>(*n);
   }
+  if (auto v = get(env, "PARLEY_RETENTION_DAYS")) {
+    // Up to 100 years; 0 (the default) keeps everything.
+    auto n = parse_int<int>("PARLEY_RETENTION_DAYS", *v, 0, 36500);
+    if (!n) return n.error();
+    c.retention_days = *n;
+  }
   if (auto v = get(env, "LOG_LEVEL")) {
     if (!log::parse_level(*v, c.log_level)) {
       return invalid("LOG_LEVEL", "must be debug, info, warn or error");

@@ -78,6 +78,9 @@ struct Config {
   std::string admin_role = "Parley.Admin";
   std::string system_prompt;
   std::size_t history_max_chars = 24000;
+  // Conversations last updated more than this many days ago are deleted
+  // with their messages (the maintenance task); 0 keeps everything.
+  int retention_days = 0;
   log::Level log_level = log::Level::info;
 };
 

@@ -24,8 +24,8 @@
 
 namespace parley::db {
 
-class Pool;
 class Lease;
+class Pool;
 
 struct AuditEntry {
   std::string type;               // e.g. "user.disabled"

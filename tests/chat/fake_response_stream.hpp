@@ -31,6 +31,7 @@ class FakeResponseStream final : public http::ResponseStream {
       (void)co_await gone_timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     }
   }
+  void abort() override { disconnect(); }
   void disconnect() {
     gone_ = true;
     gone_timer_.cancel();
