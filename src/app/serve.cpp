@@ -199,7 +199,7 @@ int run_serve(const config::Config& cfg) {
 
   auth::SignInOptions sign_in_options;
   sign_in_options.public_origin = cfg.auth_url.text;
-  sign_in_options.redirect_uri = cfg.auth_url.text + "/api/auth/callback/microsoft-entra-id";
+  sign_in_options.redirect_uri = cfg.redirect_uri();
   sign_in_options.client_id = cfg.entra.client_id;
   sign_in_options.issuer = cfg.entra.issuer;
   sign_in_options.allowed_tenants = cfg.entra.allowed_tenants;

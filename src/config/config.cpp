@@ -346,6 +346,15 @@ Result<Config> load_config(const Env& env) {
     c.silent_sso = *b;
   }
 
+  if (auto v = get(env, "AUTH_CALLBACK_PATH")) {
+    if (std::find(kCallbackPaths.begin(), kCallbackPaths.end(), *v) == kCallbackPaths.end()) {
+      std::string known;
+      for (auto path : kCallbackPaths) known += (known.empty() ? "" : ", ") + std::string(path);
+      return invalid("AUTH_CALLBACK_PATH", "must be one of " + known);
+    }
+    c.callback_path = *v;
+  }
+
   auto entra = load_entra(env);
   if (!entra) return entra.error();
   c.entra = std::move(*entra);

@@ -3,6 +3,7 @@
 // "Configuration"). load_config() names the first missing or malformed
 // variable in a one-line error; `parley` prints it and exits with status 2.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -19,6 +20,14 @@ namespace parley::config {
 
 using Env = std::function<std::optional<std::string>(std::string_view name)>;
 Env process_env();
+
+// The sign-in callback answers at the Auth.js v5 path and at the two paths
+// next-auth used before it (v4's azure-ad provider, early v5's entra-id), so
+// an app registration carries over unchanged (DESIGN.md, "Migrating from the
+// Next.js app"). AUTH_CALLBACK_PATH picks the one sent as redirect_uri.
+inline constexpr std::string_view kDefaultCallbackPath = "/api/auth/callback/microsoft-entra-id";
+inline constexpr std::array<std::string_view, 3> kCallbackPaths = {
+    kDefaultCallbackPath, "/api/auth/callback/azure-ad", "/api/auth/callback/entra-id"};
 
 struct Origin {
   std::string scheme;  // "http" | "https"
@@ -72,11 +81,15 @@ struct Config {
   // callbacks are refused unprocessed (decision 0004).
   std::int64_t callback_failures_per_minute = 60;
   bool silent_sso = false;
+  std::string callback_path{kDefaultCallbackPath};  // AUTH_CALLBACK_PATH, one of kCallbackPaths
   EntraConfig entra;
   AzureOpenAiConfig azure;
   std::string system_prompt;
   std::size_t history_max_chars = 24000;
   log::Level log_level = log::Level::info;
+
+  // The redirect_uri sent to Entra (authorize and token exchange).
+  std::string redirect_uri() const { return auth_url.text + callback_path; }
 };
 
 // Error code "config.invalid"; detail is the one line to print, naming the variable.
