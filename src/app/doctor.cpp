@@ -16,6 +16,7 @@
 #include "app/responses.hpp"
 #include "auth/jose.hpp"
 #include "auth/oidc_client.hpp"
+#include "config/aliases.hpp"
 #include "core/clock.hpp"
 #include "core/percent.hpp"
 #include "core/random.hpp"
@@ -133,6 +134,9 @@ asio::awaitable<void> run_checks(const config::Config& cfg, asio::io_context& io
                                  std::vector<Check>& out) {
   auto client = http::make_http_client(io, http::client_options_from_env());
   out.push_back({"ok", "config", "environment parsed; issuer " + cfg.entra.issuer});
+  for (const auto& alias : cfg.aliases_used) {
+    out.push_back({"warn", "config.alias", config::describe(alias)});
+  }
 
   // Discovery, fetched directly so the Date header can be read.
   http::ClientRequest req;

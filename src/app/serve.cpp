@@ -28,6 +28,7 @@
 #include "auth/session_service.hpp"
 #include "auth/sign_in.hpp"
 #include "chat/service.hpp"
+#include "config/aliases.hpp"
 #include "core/clock.hpp"
 #include "core/random.hpp"
 #include "db/listener.hpp"
@@ -169,6 +170,13 @@ int run_serve(const config::Config& cfg) {
   const auto started = std::chrono::steady_clock::now();
   raise_descriptor_limit();
   log::set_level(cfg.log_level);
+  // Names only, never values: NEXTAUTH_SECRET is among them.
+  for (const auto& alias : cfg.aliases_used) {
+    log::warn(alias.redundant ? "config.redundant_variable" : "config.renamed_variable")
+        .str("variable", alias.old_name)
+        .str("use", alias.new_name)
+        .str("detail", config::describe(alias));
+  }
   asio::io_context io(1);
   OpenSslRandom random;
   SystemClock clock;

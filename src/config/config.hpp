@@ -29,6 +29,14 @@ inline constexpr std::string_view kDefaultCallbackPath = "/api/auth/callback/mic
 inline constexpr std::array<std::string_view, 3> kCallbackPaths = {
     kDefaultCallbackPath, "/api/auth/callback/azure-ad", "/api/auth/callback/entra-id"};
 
+// An old (Next.js app) variable name that was read as its new one
+// (config/aliases.hpp); serve logs one warning per use, doctor lists them.
+struct AliasUse {
+  std::string_view old_name;
+  std::string_view new_name;
+  bool redundant = false;  // both set to the same value: the old one can go
+};
+
 struct Origin {
   std::string scheme;  // "http" | "https"
   std::string host;    // as written (lowercased), without brackets for IPv6
@@ -87,12 +95,14 @@ struct Config {
   std::string system_prompt;
   std::size_t history_max_chars = 24000;
   log::Level log_level = log::Level::info;
+  std::vector<AliasUse> aliases_used;
 
   // The redirect_uri sent to Entra (authorize and token exchange).
   std::string redirect_uri() const { return auth_url.text + callback_path; }
 };
 
 // Error code "config.invalid"; detail is the one line to print, naming the variable.
+// The Next.js app's variable names are resolved first (config/aliases.hpp).
 Result<Config> load_config(const Env& env);
 // DATABASE_URL alone (for `parley migrate`).
 Result<Secret> load_database_url(const Env& env);

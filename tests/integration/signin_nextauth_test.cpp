@@ -123,6 +123,71 @@ TEST_F(NextAuthMigration, DoctorPrintsTheRedirectUriAndWarnsWhenTheIdpRefusesIt)
   EXPECT_NE(line.find("AADSTS50011"), std::string::npos) << line;
 }
 
+TEST_F(NextAuthMigration, TheNextJsAppsVariableNamesStartParleyWithOneWarningEach) {
+  const std::string secret = "nextauth-secret-value-0123456789abcdefghijkl";
+  auto server = parley_with({{"AUTH_URL", ""},
+                             {"AUTH_SECRET", ""},
+                             {"AUTH_MICROSOFT_ENTRA_ID_ID", ""},
+                             {"AUTH_MICROSOFT_ENTRA_ID_SECRET", ""},
+                             {"NEXTAUTH_URL", "http://127.0.0.1:" + std::to_string(second_port())},
+                             {"NEXTAUTH_SECRET", secret},
+                             {"AZURE_AD_CLIENT_ID", kClientId},
+                             {"AZURE_AD_CLIENT_SECRET", kClientSecret},
+                             {"AUTH_CALLBACK_PATH", kAzureAdPath}});
+  Browser b(server->port());
+  SignInAttempt a;
+  a.start = b.get("/api/auth/signin/microsoft-entra-id?callbackUrl=/");
+  ASSERT_EQ(a.start.status, 302);
+  a.authorize = b.get(a.start.location() + "&login_hint=" + url_encode("ada@example.com"));
+  ASSERT_EQ(a.authorize.status, 302) << a.authorize.body;
+  a.callback = b.get(a.authorize.location());
+  ASSERT_EQ(a.callback.status, 302);
+  EXPECT_EQ(a.callback.location(), "/");
+  EXPECT_TRUE(b.cookie("parley.session").has_value());
+
+  const std::string log = server->log();
+  for (const char* renamed :
+       {R"("variable":"NEXTAUTH_URL","use":"AUTH_URL")",
+        R"("variable":"NEXTAUTH_SECRET","use":"AUTH_SECRET")",
+        R"("variable":"AZURE_AD_CLIENT_ID","use":"AUTH_MICROSOFT_ENTRA_ID_ID")",
+        R"("variable":"AZURE_AD_CLIENT_SECRET","use":"AUTH_MICROSOFT_ENTRA_ID_SECRET")"}) {
+    const std::size_t at = log.find(renamed);
+    EXPECT_NE(at, std::string::npos) << renamed << "\n" << log;
+    EXPECT_EQ(log.find(renamed, at + 1), std::string::npos) << "one warning: " << renamed;
+  }
+  EXPECT_EQ(log.find("config.redundant_variable"), std::string::npos);
+  EXPECT_EQ(log.find(secret), std::string::npos);
+  EXPECT_EQ(log.find(kClientSecret), std::string::npos);
+}
+
+TEST_F(NextAuthMigration, AnOldAndANewNameThatDisagreeStopTheStartNamingBoth) {
+  auto env = parley_env(database_url(), idp().issuer(), 3999);
+  env["NEXTAUTH_SECRET"] = "a-different-secret-0123456789abcdefghijklmnop";
+  CommandResult r = run_parley_command({"serve"}, env);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.output,
+            "parley: configuration error: NEXTAUTH_SECRET: set to another value than AUTH_SECRET, "
+            "its new name; keep only AUTH_SECRET\n");
+
+  // The issuer next-auth derives from AZURE_AD_TENANT_ID is Microsoft's, not this one.
+  env = parley_env(database_url(), idp().issuer(), 3999);
+  env["AZURE_AD_TENANT_ID"] = kTenant;
+  r = run_parley_command({"serve"}, env);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("AZURE_AD_TENANT_ID: set to another value than "
+                          "AUTH_MICROSOFT_ENTRA_ID_ISSUER"),
+            std::string::npos)
+      << r.output;
+
+  // The same value twice is fine; doctor lists the redundant name.
+  env = parley_env(database_url(), idp().issuer(), 3999);
+  env["AZURE_AD_CLIENT_ID"] = kClientId;
+  r = run_parley_command({"doctor"}, env);
+  const std::string line = doctor_line(r.output, "config.alias");
+  EXPECT_TRUE(line.starts_with("warn")) << r.output;
+  EXPECT_NE(line.find("AZURE_AD_CLIENT_ID is redundant"), std::string::npos) << r.output;
+}
+
 TEST_F(NextAuthMigration, TheMockDevClientAcceptsEveryCallbackPath) {
   MockEntra dev({});  // the dev defaults, as `make dev` without arguments
   for (const char* path : {"microsoft-entra-id", "azure-ad", "entra-id"}) {
