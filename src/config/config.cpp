@@ -160,9 +160,11 @@ Result<AzureOpenAiConfig> load_azure(const Env& env) {
     else if (*mode == "client-secret") a.auth = AzureAuthMode::client_secret;
     else if (*mode == "workload-identity") a.auth = AzureAuthMode::workload_identity;
     else if (*mode == "managed-identity") a.auth = AzureAuthMode::managed_identity;
+    else if (*mode == "azure-cli") a.auth = AzureAuthMode::azure_cli;
     else {
       return invalid("AZURE_OPENAI_AUTH",
-                     "must be api-key, client-secret, workload-identity or managed-identity");
+                     "must be api-key, client-secret, workload-identity, managed-identity or "
+                     "azure-cli");
     }
   } else {
     // No silent fallback chain: exactly one mode's variables must be present.
@@ -209,6 +211,8 @@ Result<AzureOpenAiConfig> load_azure(const Env& env) {
         return invalid("IDENTITY_HEADER", "is required with IDENTITY_ENDPOINT");
       }
       break;
+    case AzureAuthMode::azure_cli:
+      break;  // whatever account `az login` chose; the other variables are not used
   }
   return a;
 }
@@ -221,6 +225,7 @@ std::string_view to_string(AzureAuthMode mode) {
     case AzureAuthMode::client_secret: return "client-secret";
     case AzureAuthMode::workload_identity: return "workload-identity";
     case AzureAuthMode::managed_identity: return "managed-identity";
+    case AzureAuthMode::azure_cli: return "azure-cli";
   }
   return "api-key";
 }

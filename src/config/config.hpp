@@ -55,7 +55,13 @@ struct EntraConfig {
   std::vector<std::string> allowed_tenants;
 };
 
-enum class AzureAuthMode { api_key, client_secret, workload_identity, managed_identity };
+enum class AzureAuthMode {
+  api_key,
+  client_secret,
+  workload_identity,
+  managed_identity,
+  azure_cli,  // `az account get-access-token` (local development; never inferred)
+};
 std::string_view to_string(AzureAuthMode mode);
 
 struct AzureOpenAiConfig {

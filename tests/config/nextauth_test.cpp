@@ -1,5 +1,6 @@
 // Configuration for a team moving from the Next.js app (DESIGN.md,
-// "Migrating from the Next.js app"): the callback path sent as redirect_uri.
+// "Migrating from the Next.js app"): the callback path sent as redirect_uri,
+// and the Azure CLI credential for local development.
 
 #include <gtest/gtest.h>
 
@@ -70,6 +71,21 @@ TEST(CallbackPath, AnyOtherPathIsRefusedNamingTheVariable) {
               "/api/auth/callback/azure-ad, /api/auth/callback/entra-id")
         << path;
   }
+}
+
+TEST(AzureCliCredential, IsUsedOnlyWhenChosenAndNeedsNoOtherVariable) {
+  Vars vars = valid_env();
+  vars.erase(vars.find(std::string_view("AZURE_OPENAI_API_KEY")));
+  vars["AZURE_OPENAI_AUTH"] = "azure-cli";
+  auto c = load_config(env_of(vars));
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->azure.auth, AzureAuthMode::azure_cli);
+  EXPECT_EQ(to_string(c->azure.auth), "azure-cli");
+  // Never inferred: without AZURE_OPENAI_AUTH there is no credential at all.
+  vars.erase(vars.find(std::string_view("AZURE_OPENAI_AUTH")));
+  auto none = load_config(env_of(vars));
+  ASSERT_FALSE(none);
+  EXPECT_TRUE(none.error().detail.starts_with("AZURE_OPENAI_AUTH: no credential configured"));
 }
 
 }  // namespace
