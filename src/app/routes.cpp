@@ -16,6 +16,10 @@ constexpr std::array kRoutes = {
     // Sign-in (paths and behaviour follow Auth.js so app registrations carry over).
     Route{Method::get, "/api/auth/signin/microsoft-entra-id", Policy::public_, &h::sign_in},
     Route{Method::get, "/api/auth/callback/microsoft-entra-id", Policy::public_, &h::callback},
+    // The callback paths of next-auth v4 (azure-ad) and early Auth.js v5 (entra-id):
+    // same handler, so a migrated app registration works unchanged (AUTH_CALLBACK_PATH).
+    Route{Method::get, "/api/auth/callback/azure-ad", Policy::public_, &h::callback},
+    Route{Method::get, "/api/auth/callback/entra-id", Policy::public_, &h::callback},
     Route{Method::post, "/api/auth/signout", Policy::origin_csrf, &h::sign_out},
     Route{Method::get, "/api/auth/session", Policy::public_, &h::session},
     Route{Method::get, "/api/auth/csrf", Policy::public_, &h::csrf},

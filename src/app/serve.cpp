@@ -33,6 +33,7 @@
 #include "auth/sign_in.hpp"
 #include "chat/pg_store.hpp"
 #include "chat/service.hpp"
+#include "config/aliases.hpp"
 #include "core/clock.hpp"
 #include "core/random.hpp"
 #include "db/audit_repo.hpp"
@@ -205,6 +206,13 @@ int run_serve(const config::Config& cfg) {
   const auto started = std::chrono::steady_clock::now();
   raise_descriptor_limit();
   log::set_level(cfg.log_level);
+  // Names only, never values: NEXTAUTH_SECRET is among them.
+  for (const auto& alias : cfg.aliases_used) {
+    log::warn(alias.redundant ? "config.redundant_variable" : "config.renamed_variable")
+        .str("variable", alias.old_name)
+        .str("use", alias.new_name)
+        .str("detail", config::describe(alias));
+  }
   asio::io_context io(1);
   OpenSslRandom random;
   SystemClock clock;
@@ -236,7 +244,7 @@ int run_serve(const config::Config& cfg) {
 
   auth::SignInOptions sign_in_options;
   sign_in_options.public_origin = cfg.auth_url.text;
-  sign_in_options.redirect_uri = cfg.auth_url.text + "/api/auth/callback/microsoft-entra-id";
+  sign_in_options.redirect_uri = cfg.redirect_uri();
   sign_in_options.client_id = cfg.entra.client_id;
   sign_in_options.issuer = cfg.entra.issuer;
   sign_in_options.allowed_tenants = cfg.entra.allowed_tenants;
