@@ -70,7 +70,7 @@ std::string error_text(const Error& e) { return std::string(e.code) + ": " + e.d
 // permissions Parley does not have), but its authorize endpoint refuses an
 // unregistered one with AADSTS50011 before any sign-in page: a GET without
 // state or PKCE tells, and starts no sign-in. Anything else is inconclusive
-// and reported as ok (decision XXXX-nextauth-migration).
+// and reported as ok (decision 0011-nextauth-migration).
 asio::awaitable<Check> check_redirect_uri(const config::Config& cfg, http::HttpClient& client,
                                           const std::optional<auth::ProviderMetadata>& meta) {
   const std::string uri = cfg.redirect_uri();
