@@ -3,11 +3,9 @@
 // events (DESIGN.md: every admin change and every admin read of another
 // user's data is an audit event, in the transaction of the change).
 //
-// MERGE NOTE: written against the audit table of main at the time
-// (action/outcome/user_id/details). When the hash-chained trail lands
-// (branch admin-audit: db::append_audit(Lease&, AuditEntry) with type,
-// actor, subject, ip, detail), the bodies in audit_record.cpp become one
-// call each; the callers do not change.
+// A thin face over db::append_audit (docs/AUDIT.md): the request id goes in
+// `detail`. Inside a transaction, call it last, right before COMMIT: the
+// chain's lock is held from the append to the end of the transaction.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>

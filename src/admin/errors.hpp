@@ -7,6 +7,11 @@ namespace parley::errc::admin {
 
 // A query parameter that does not validate; the public message names it.
 inline constexpr ErrorCode bad_query{Kind::bad_request, "admin.bad_query"};
+// Another chain verification is running in this process.
+inline constexpr ErrorCode verify_running{Kind::conflict,
+                                          "admin.verify_running",
+                                          {},
+                                          "A verification of the audit trail is already running"};
 // A request body that does not validate; the public message says why.
 inline constexpr ErrorCode bad_body{Kind::bad_request, "admin.bad_body"};
 // No user with that id (also a malformed id).

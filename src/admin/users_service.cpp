@@ -3,6 +3,7 @@
 #include "admin/audit_record.hpp"
 #include "admin/errors.hpp"
 #include "admin/usage_service.hpp"
+#include "db/audit_repo.hpp"
 #include "db/pool.hpp"
 #include "observability/log.hpp"
 
@@ -108,6 +109,8 @@ asio::awaitable<Result<std::optional<db::AdminUserRow>>> UsersAdmin::set_disable
   if (!lease) co_return lease.error();
   if (auto begun = co_await lease->execute("BEGIN"); !begun) co_return begun.error();
   auto outcome = co_await [&]() -> asio::awaitable<Result<Out>> {
+    // The session.revoked rows the trigger writes name the administrator.
+    if (auto named = co_await db::set_audit_actor(*lease, actor.id); !named) co_return named.error();
     auto moved = co_await db::set_user_disabled(*lease, id, disabled);
     if (!moved) co_return moved.error();
     if (!*moved) co_return Out();
@@ -133,6 +136,7 @@ asio::awaitable<Result<bool>> UsersAdmin::end_sessions(Actor actor, db::UserId i
   if (!lease) co_return lease.error();
   if (auto begun = co_await lease->execute("BEGIN"); !begun) co_return begun.error();
   auto outcome = co_await [&]() -> asio::awaitable<Result<bool>> {
+    if (auto named = co_await db::set_audit_actor(*lease, actor.id); !named) co_return named.error();
     auto ended = co_await db::revoke_all_sessions(*lease, id, "admin_sign_out");
     if (!ended) co_return ended.error();
     AdminAuditEvent ev{"user.sessions_revoked", actor.id, id, actor.ip, actor.request_id,

@@ -163,6 +163,9 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
         co_return error_response(errc::app::csrf);
       }
       break;
+    case Policy::unset:
+      // Fail closed; route_policy_problems() keeps this out of the table.
+      co_return error_response(errc::app::route_without_policy);
   }
   co_return co_await route->handler(services_, req, ctx);
 }

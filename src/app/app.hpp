@@ -1,8 +1,8 @@
 #pragma once
 // The request pipeline, in this order: route match -> session (from the
-// cookie, no query when cached) -> policy (redirect / 401 / Origin + CSRF)
-// -> handler -> renewed cookie, security headers. The access log and the
-// request id are the server's job.
+// cookie, no query when cached) -> policy (routes.hpp: redirect / 401 / 403
+// / Origin + CSRF) -> handler -> renewed cookie, security headers. The access
+// log and the request id are the server's job.
 
 #include <boost/asio/awaitable.hpp>
 

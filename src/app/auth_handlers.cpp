@@ -86,11 +86,11 @@ awaitable<Response> sign_out(Services& s, Request& req, RequestContext& ctx) {
       co_return error_response(errc::app::sign_out_incomplete);
     }
     auth::AuditEvent ev;
-    ev.action = "sign_out";
-    ev.outcome = "success";
+    ev.type = "sign_out";
     ev.user_id = ctx.session->user->id;
     ev.session_id = ctx.session->session_id;
     ev.ip = ctx.client_ip;
+    ev.user_agent = std::string(req.header("User-Agent").value_or("")).substr(0, 256);
     ev.request_id = req.request_id;
     co_await s.audit->record(std::move(ev));
     ctx.session.reset();  // no renewed cookie on the way out

@@ -16,6 +16,7 @@ inline constexpr ErrorCode admin_required{Kind::forbidden, "app.admin_required",
 inline constexpr ErrorCode account_disabled{Kind::forbidden, "app.account_disabled",
                                             "account_disabled",
                                             "Your access to Parley was disabled"};
+inline constexpr ErrorCode route_without_policy{Kind::internal, "app.route_without_policy"};
 inline constexpr ErrorCode csrf{Kind::forbidden, "app.csrf", "csrf",
                                 "Missing or invalid CSRF token or Origin"};
 inline constexpr ErrorCode no_endpoint{Kind::not_found, "app.no_endpoint", {}, "No such endpoint"};

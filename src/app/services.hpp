@@ -6,6 +6,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "admin/audit_service.hpp"
 #include "admin/users_service.hpp"
 #include "auth/csrf.hpp"
 #include "chat/service.hpp"
@@ -16,6 +17,10 @@
 #include "core/random.hpp"
 #include "http/message.hpp"
 #include "observability/metrics.hpp"
+
+namespace parley::admin {
+class DataRights;
+}
 
 namespace parley::app {
 
@@ -32,6 +37,8 @@ struct Services {
   auth::AuditSink* audit = nullptr;
   metrics::Registry* metrics = nullptr;
   chat::ChatService* chat = nullptr;
+  admin::AuditService* audit_log = nullptr;
+  admin::DataRights* data_rights = nullptr;
   admin::UsersAdmin* users_admin = nullptr;
   const Clock* clock = nullptr;
   // Database reachable and migrations applied.

@@ -127,8 +127,7 @@ boost::asio::awaitable<SignInOutcome> SignInService::fail(Error error,
   }
   if (throttle_.may_audit(now)) {
     AuditEvent ev;
-    ev.action = "sign_in";
-    ev.outcome = "failure";
+    ev.type = "sign_in.failure";
     ev.user_id = std::move(user_id);
     ev.reason = code;
     ev.ip = params.ip;
@@ -146,8 +145,7 @@ boost::asio::awaitable<void> SignInService::flush_suppressed_audit() {
   const std::int64_t suppressed = throttle_.take_suppressed();
   if (suppressed == 0) co_return;
   AuditEvent ev;
-  ev.action = "sign_in";
-  ev.outcome = "failure";
+  ev.type = "sign_in.failure";
   ev.reason = "suppressed";
   ev.counts.emplace_back("count", suppressed);
   co_await audit_.record(std::move(ev));
@@ -231,8 +229,7 @@ boost::asio::awaitable<SignInOutcome> SignInService::complete(CallbackParams par
   }
 
   AuditEvent ev;
-  ev.action = "sign_in";
-  ev.outcome = "success";
+  ev.type = "sign_in.success";
   ev.user_id = record->id;
   ev.session_id = session->session_id;
   ev.ip = params.ip;

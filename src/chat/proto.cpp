@@ -279,7 +279,7 @@ std::string fallback_title(std::string_view user_message) {
     collapsed += c;
   }
   if (llm::utf8_length(collapsed) <= kMaxGeneratedTitleChars) {
-    return collapsed.empty() ? std::string("New chat") : collapsed;
+    return collapsed.empty() ? std::string(kDefaultTitle) : collapsed;
   }
   std::string cut = collapsed.substr(0, prefix_bytes(collapsed, kMaxGeneratedTitleChars - 1));
   if (const auto sp = cut.rfind(' '); sp != std::string::npos && sp >= cut.size() / 2)
@@ -302,6 +302,13 @@ std::optional<std::string> clean_generated_title(std::string_view raw) {
   if (s.empty() || !valid_utf8(s) || s.find('\0') != std::string_view::npos) return std::nullopt;
   std::string out(s.substr(0, prefix_bytes(s, kMaxGeneratedTitleChars)));
   return out;
+}
+
+std::string conversation_title(std::optional<std::string_view> model_title,
+                               std::string_view user_message) {
+  std::optional<std::string> title;
+  if (model_title) title = clean_generated_title(*model_title);
+  return title ? std::move(*title) : fallback_title(user_message);
 }
 
 std::vector<llm::ChatMessage> title_prompt(std::string_view user_message, std::string_view answer) {

@@ -23,13 +23,16 @@ constexpr std::string_view kSearchExpression =
 constexpr Statement kFind{"admin_users_find",
                           "SELECT " PARLEY_ADMIN_USER_COLUMNS " FROM users WHERE id = $1::uuid"};
 
-// Sign-in attempts are audit rows. Failures before the user is known have
-// no user id and are not here (they are in the audit trail by IP).
+// Sign-in attempts are audit rows (docs/AUDIT.md). Failures before the user
+// is known have no subject and are not here (they are in the audit trail by
+// IP). The index audit_events_subject_seq serves it.
 constexpr Statement kSignIns{
     "admin_users_sign_ins",
-    "SELECT " PARLEY_ISO("at") ", outcome, reason, ip, details->>'user_agent'"
-    " FROM audit_events WHERE user_id = $1::uuid AND action = 'sign_in'"
-    " ORDER BY at DESC, id DESC LIMIT $2"};
+    "SELECT " PARLEY_ISO("at") ","
+    " CASE type WHEN 'sign_in.success' THEN 'success' ELSE 'failure' END,"
+    " detail->>'reason', ip, detail->>'user_agent'"
+    " FROM audit_events WHERE subject = $1 AND type IN ('sign_in.success', 'sign_in.failure')"
+    " ORDER BY seq DESC LIMIT $2"};
 
 constexpr Statement kSessions{
     "admin_users_sessions",

@@ -89,6 +89,11 @@ class ResponseStream {
   // Completes when client_gone() becomes true: race it against upstream
   // work (awaitable operators) to cancel promptly.
   virtual boost::asio::awaitable<void> wait_client_gone() = 0;
+  // Ends the response as failed once the handler returns: the terminating
+  // chunk is withheld and the connection closes, so the client sees a
+  // truncated body (a download fails instead of looking complete). Later
+  // writes return false.
+  virtual void abort() = 0;
 };
 
 struct Response {

@@ -316,7 +316,7 @@ class ChunkedStream final : public ResponseStream {
   ChunkedStream(Connection& c, bool chunked) : c_(c), chunked_(chunked) {}
 
   asio::awaitable<bool> write(std::string_view chunk) override {
-    if (c_.peer_gone) co_return false;
+    if (c_.peer_gone || aborted) co_return false;
     // An empty chunk would be the terminating chunk: nothing to send.
     if (chunk.empty()) co_return true;
     bool ok;
@@ -334,6 +334,8 @@ class ChunkedStream final : public ResponseStream {
     co_return ok;
   }
   bool client_gone() const override { return c_.peer_gone || c_.told_to_stop; }
+  void abort() override { aborted = true; }
+  bool aborted = false;
   asio::awaitable<void> wait_client_gone() override {
     if (client_gone()) co_return;
     co_await c_.gone_signal->wait();
@@ -601,23 +603,24 @@ asio::awaitable<bool> Connection::handle(bhttp::request_parser<bhttp::string_bod
       watch_done.emplace(socket.get_executor());
       asio::co_spawn(socket.get_executor(), watch_peer(), asio::detached);
       ChunkedStream stream(*this, chunked);
-      bool threw = false;
+      bool failed = false;
       try {
         co_await res.stream(stream);
       } catch (const std::exception& e) {
         log::error("http.stream_exception")
             .str("request_id", req.request_id)
             .str("detail", e.what());
-        threw = true;
+        failed = true;
       } catch (...) {
         log::error("http.stream_exception")
             .str("request_id", req.request_id)
             .str("detail", "unknown");
-        threw = true;
+        failed = true;
       }
       // Without the terminating chunk the client sees a truncated body,
       // which is the truth after a handler failure.
-      if (!threw && !peer_gone && chunked) {
+      if (stream.aborted) failed = true;  // the handler gave up (ResponseStream::abort)
+      if (!failed && !peer_gone && chunked) {
         if (!co_await write_all("0\r\n\r\n")) mark_gone();
       }
       stop_watch = true;
@@ -626,7 +629,7 @@ asio::awaitable<bool> Connection::handle(bhttp::request_parser<bhttp::string_bod
         socket.cancel(ec);
         co_await watch_done->wait();
       }
-      ok = !threw && !peer_gone;
+      ok = !failed && !peer_gone;
       if (srv->shutting_down) keep_alive = false;
       gone_signal.reset();
       watch_done.reset();

@@ -12,6 +12,8 @@
 #include <random>
 
 #include "admin/errors.hpp"
+#include "chat/pg_store.hpp"
+#include "chat/turn.hpp"
 #include "db/conversations_repo.hpp"
 #include "db/db_test_util.hpp"
 #include "db/messages_repo.hpp"
@@ -30,9 +32,12 @@ const std::string& schema_url() {
 
 class QuotaGateDb : public ::testing::Test {
  protected:
-  QuotaGateDb() : pool_(io_, options()), gate_(QuotaDefaults{0, 3}, clock_, db::kStreamLease) {
-    admit_ = [this](db::Lease& tx, const db::UserId& user) { return gate_.admit(tx, user); };
-  }
+  QuotaGateDb()
+      : pool_(io_, options()),
+        gate_(QuotaDefaults{0, 3}, clock_, chat::kStreamLease),
+        store_(io_, pool_, [this](db::Lease& tx, const db::UserId& user) {
+          return gate_.admit(tx, user);
+        }) {}
   static db::PoolOptions options() {
     db::PoolOptions o;
     o.url = schema_url();
@@ -53,10 +58,34 @@ class QuotaGateDb : public ::testing::Test {
     if (!c) throw std::runtime_error(c.error().detail);
     return c->id;
   }
-  Result<db::TurnStart> turn(const db::UserId& u, const db::ConversationId& c) {
-    return run_sync(io_, db::begin_turn(pool_, u, c, "question", "owner", admit_));
+  // A new message as ChatService writes it: open, plan, write, commit (where
+  // the gate runs).
+  struct Turn {
+    chat::TurnPlan plan;
+    chat::TurnIds ids;
+    std::size_t messages_read = 0;
+  };
+  Result<Turn> turn(const db::UserId& u, const db::ConversationId& c) {
+    return run_sync(io_, [&]() -> boost::asio::awaitable<Result<Turn>> {
+      auto opened = co_await store_.open_turn(u, c);
+      if (!opened) co_return opened.error();
+      if (!*opened) co_return Error(errc::admin::user_not_found, "no such conversation");
+      chat::OpenTurn& open = **opened;
+      Turn t;
+      t.messages_read = open.conversation.messages.size();
+      auto plan = chat::plan_message(open.conversation, "question");
+      if (!plan) co_return plan.error();
+      t.plan = std::move(*plan);
+      auto ids = co_await open.transaction->write(t.plan, "owner");
+      if (!ids) co_return ids.error();
+      t.ids = std::move(*ids);
+      if (auto committed = co_await open.transaction->commit(); !committed) {
+        co_return committed.error();
+      }
+      co_return t;
+    }());
   }
-  void finish(const db::UserId& u, const db::ConversationId& c, const db::TurnStart& t) {
+  void finish(const db::UserId& u, const db::ConversationId& c, const Turn& t) {
     db::FinalAnswer a;
     a.content = "answer";
     a.status = "complete";
@@ -65,7 +94,7 @@ class QuotaGateDb : public ::testing::Test {
     a.completion_tokens = 4;
     auto r = run_sync(
         io_, db::finish_answer(
-                 pool_, db::AnswerRow{u, c, t.assistant_message_id, t.assistant_created_at}, a));
+                 pool_, db::AnswerRow{u, c, t.ids.assistant_message_id, t.ids.assistant_created_at}, a));
     ASSERT_TRUE(r && *r);
   }
   std::string scalar(const std::string& sql) {
@@ -87,7 +116,7 @@ class QuotaGateDb : public ::testing::Test {
   FakeClock clock_{1'767'225'600};
   db::Pool pool_;
   QuotaGate gate_;
-  db::TurnAdmission admit_;
+  chat::PgChatStore store_;
 };
 
 TEST_F(QuotaGateDb, OpenStreamsAreCountedAndARefusedTurnStoresNothing) {
@@ -151,9 +180,9 @@ TEST_F(QuotaGateDb, ATurnReadsABoundedNumberOfMessages) {
       " FROM generate_series(0, 299) i RETURNING 1");
   auto t = turn(u, c);
   ASSERT_TRUE(t) << t.error().code;
-  EXPECT_LE(t->history.size(), static_cast<std::size_t>(db::kTurnMessagesMax));
-  ASSERT_FALSE(t->history.empty());
-  EXPECT_EQ(t->history.back().content, "m299") << "the newest are kept";
+  EXPECT_EQ(t->messages_read, static_cast<std::size_t>(db::kTurnMessagesMax));
+  ASSERT_FALSE(t->plan.history.empty());
+  EXPECT_EQ(t->plan.history.back().content, "m299") << "the newest are kept";
 }
 
 }  // namespace

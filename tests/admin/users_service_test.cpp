@@ -117,8 +117,8 @@ TEST_F(UsersAdminDb, DisableRevokesSessionsAndIsAuditedOnce) {
   // Again: nothing moves, no second audit row.
   ASSERT_TRUE(run_sync(io_, admin_.set_disabled(actor(boss), worker.id, true)));
   EXPECT_EQ(
-      scalar("SELECT count(*) FROM audit_events WHERE action = 'user.disabled' AND user_id = '" +
-             worker.id.value + "' AND details->>'actor' = '" + boss.id.value +
+      scalar("SELECT count(*) FROM audit_events WHERE type = 'user.disabled' AND subject = '" +
+             worker.id.value + "' AND actor = '" + boss.id.value +
              "' AND ip = '203.0.113.9'"),
       "1");
   auto disabled = run_sync(io_, admin_.list([] {
@@ -136,7 +136,7 @@ TEST_F(UsersAdminDb, DisableRevokesSessionsAndIsAuditedOnce) {
   ASSERT_TRUE(on && *on);
   EXPECT_FALSE((*on)->disabled_at.has_value());
   EXPECT_EQ(
-      scalar("SELECT count(*) FROM audit_events WHERE action = 'user.enabled' AND user_id = '" +
+      scalar("SELECT count(*) FROM audit_events WHERE type = 'user.enabled' AND subject = '" +
              worker.id.value + "'"),
       "1");
 
@@ -155,7 +155,7 @@ TEST_F(UsersAdminDb, TheDetailIsAuditedForAnotherUserOnly) {
   const auto other = user("Read");
   ASSERT_TRUE(run_sync(io_, admin_.detail(actor(boss), boss.id)));
   EXPECT_EQ(
-      scalar("SELECT count(*) FROM audit_events WHERE action = 'admin.read_user' AND user_id = '" +
+      scalar("SELECT count(*) FROM audit_events WHERE type = 'admin.read_user' AND subject = '" +
              boss.id.value + "'"),
       "0");
   auto d = run_sync(io_, admin_.detail(actor(boss), other.id));
@@ -163,7 +163,7 @@ TEST_F(UsersAdminDb, TheDetailIsAuditedForAnotherUserOnly) {
   EXPECT_EQ((*d)->quota.defaults.daily_tokens, 1000);
   EXPECT_EQ((*d)->quota.resets_at, 1'767'225'600 + 86400);
   EXPECT_EQ(
-      scalar("SELECT count(*) FROM audit_events WHERE action = 'admin.read_user' AND user_id = '" +
+      scalar("SELECT count(*) FROM audit_events WHERE type = 'admin.read_user' AND subject = '" +
              other.id.value + "'"),
       "1");
 }
@@ -212,7 +212,7 @@ TEST_F(UsersAdminDb, QuotaOverridesAreStoredAuditedAndCleared) {
   EXPECT_FALSE((*v)->overrides.daily_tokens);
   EXPECT_EQ(scalar("SELECT count(*) FROM quotas WHERE subject = '" + u.id.value + "'"), "0");
   EXPECT_EQ(
-      scalar("SELECT count(*) FROM audit_events WHERE action = 'quota.changed' AND user_id = '" +
+      scalar("SELECT count(*) FROM audit_events WHERE type = 'quota.changed' AND subject = '" +
              u.id.value + "'"),
       "2");
 }

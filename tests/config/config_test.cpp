@@ -54,6 +54,16 @@ TEST(Config, LoadsAValidEnvironmentWithDefaults) {
   EXPECT_EQ(c->azure.api_version, "2024-10-21");
   EXPECT_EQ(c->azure.auth, AzureAuthMode::api_key);
   EXPECT_EQ(c->history_max_chars, 24000u);
+  EXPECT_EQ(c->admin_role, "Parley.Admin");
+  EXPECT_EQ(c->retention_days, 0) << "retention is off unless configured";
+}
+
+TEST(Config, AdminRoleIsConfigurable) {
+  Vars vars = valid_env();
+  vars["PARLEY_ADMIN_ROLE"] = "Bank.Parley.Administrators";
+  auto c = load_config(env_of(vars));
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->admin_role, "Bank.Parley.Administrators");
 }
 
 TEST(Config, EachRequiredVariableIsNamedWhenMissing) {
@@ -85,7 +95,12 @@ TEST(Config, RejectsMalformedValues) {
                             Case{"AUTH_SESSION_ABSOLUTE_MAX_AGE", "1h"},
                             Case{"AUTH_CALLBACK_FAILURES_PER_MINUTE", "0"},
                             Case{"LOG_LEVEL", "verbose"}, Case{"AZURE_OPENAI_AUTH", "magic"},
-                            Case{"AUTH_SECRET_1", "short"}}) {
+                            Case{"AUTH_SECRET_1", "short"},
+                            Case{"PARLEY_ADMIN_ROLE", "Parley Admin"},
+                            Case{"PARLEY_ADMIN_ROLE", "Parley.Admin\n"},
+                            Case{"PARLEY_RETENTION_DAYS", "-1"},
+                            Case{"PARLEY_RETENTION_DAYS", "30d"},
+                            Case{"PARLEY_RETENTION_DAYS", "36501"}}) {
     Vars vars = valid_env();
     vars[var] = value;
     const std::string err = error_of(vars);
@@ -170,6 +185,14 @@ TEST(Config, SignInUsesASecretOrAFederatedTokenFileNeverBoth) {
   ASSERT_TRUE(federated) << federated.error().detail;
   EXPECT_TRUE(federated->entra.client_secret.empty());
   EXPECT_EQ(federated->entra.federated_token_file, "/var/run/secrets/azure/tokens/token");
+}
+
+TEST(Config, RetentionDaysAreRead) {
+  Vars vars = valid_env();
+  vars["PARLEY_RETENTION_DAYS"] = "365";
+  auto c = load_config(env_of(vars));
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->retention_days, 365);
 }
 
 TEST(Config, SessionLifetimesAcceptSixtySecondsForTests) {

@@ -34,7 +34,7 @@ const REQUIRED_ENV = [
   'DATABASE_URL', 'AUTH_SECRET', 'AUTH_URL', 'AUTH_MICROSOFT_ENTRA_ID_ID',
   'AUTH_MICROSOFT_ENTRA_ID_ISSUER', 'AZURE_OPENAI_ENDPOINT', 'AZURE_OPENAI_DEPLOYMENT',
 ];
-const SECRET_NAME = /SECRET|PASSWORD|API_KEY|TOKEN|DATABASE_URL|CONNECTION_STRING/;
+const SECRET_NAME = /SECRET|PASSWORD|API_KEY|TOKEN|DATABASE_URL|CONNECTION_STRING/;  // (a *_FILE variable names a path, not a secret)
 const EGRESS_PORTS = new Set([53, 5432, 443]);
 
 // ---------------------------------------------------------------- schemas
@@ -173,7 +173,7 @@ function secretProblems(objs) {
   }
   for (const cm of byKind(objs, 'ConfigMap')) {
     for (const k of Object.keys(cm.data ?? {})) {
-      if (SECRET_NAME.test(k)) out.push(`secrets: ConfigMap/${cm.metadata.name} holds ${k}`);
+      if (SECRET_NAME.test(k) && !k.endsWith("_FILE")) out.push(`secrets: ConfigMap/${cm.metadata.name} holds ${k}`);
     }
   }
   for (const { owner, template } of podTemplates(objs)) {

@@ -605,6 +605,29 @@ TEST_F(HttpServer, StreamingDeliversChunksIncrementally) {
   EXPECT_TRUE(c.read_until("\r\n\r\n"));
 }
 
+// A handler that fails after the head was sent aborts: the client gets no
+// terminating chunk and the connection closes, so a download ends as failed
+// instead of as a shorter, complete-looking body.
+TEST_F(HttpServer, AbortedStreamEndsWithoutTheTerminatingChunk) {
+  std::atomic<bool> later_write_ok{true};
+  start([&later_write_ok](Request&) -> asio::awaitable<Response> {
+    Response r;
+    r.stream = [&later_write_ok](ResponseStream& s) -> asio::awaitable<void> {
+      (void)co_await s.write("{\"partial\":");
+      s.abort();
+      later_write_ok = co_await s.write("ignored");
+    };
+    co_return r;
+  });
+  RawClient c(port_);
+  ASSERT_TRUE(c.send("GET /export HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(c.read_until("{\"partial\":\r\n"));
+  EXPECT_TRUE(c.closed_within(5s));
+  EXPECT_EQ(c.buffered().find("0\r\n\r\n"), std::string::npos);
+  EXPECT_EQ(c.buffered().find("ignored"), std::string::npos);
+  EXPECT_FALSE(later_write_ok);
+}
+
 // The parked handler only finishes when it learns that the client went away
 // (nothing else wakes it): finishing at all is the rule. The bounds are
 // generous so that a loaded machine cannot fail it.

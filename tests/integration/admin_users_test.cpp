@@ -182,9 +182,9 @@ TEST_F(AdminE2E, DisablingEndsSessionsOnEveryReplicaAndRefusesSignIn) {
   ASSERT_EQ(victim.get("/api/conversations").status, 200);
   const std::string ada_id = user_id_of(ada);
   auto audited = [&] {
-    return sql_scalar("SELECT count(*) FROM audit_events WHERE user_id = '" + id +
-                      "' AND action IN ('user.disabled', 'user.enabled')"
-                      " AND details->>'actor' = '" +
+    return sql_scalar("SELECT count(*) FROM audit_events WHERE subject = '" + id +
+                      "' AND type IN ('user.disabled', 'user.enabled')"
+                      " AND actor = '" +
                       ada_id + "'");
   };
   const int audited_before = std::stoi(audited());
@@ -241,14 +241,14 @@ TEST_F(AdminE2E, TheDetailShowsSignInsSessionsUsageAndQuotaAndIsAudited) {
   EXPECT_GE(d.at("usage").at("last_30_days").at("messages").as_int64(), 2);
   EXPECT_TRUE(d.at("quota").at("daily_tokens").is_null());
   EXPECT_EQ(d.at("quota").at("effective_concurrent_streams").as_int64(), 3);
-  EXPECT_EQ(sql_scalar("SELECT count(*) > 0 FROM audit_events WHERE action = 'admin.read_user'"
-                       " AND user_id = '" +
+  EXPECT_EQ(sql_scalar("SELECT count(*) > 0 FROM audit_events WHERE type = 'admin.read_user'"
+                       " AND subject = '" +
                        id + "'"),
             "t");
 
   // Quota overrides: audited; null goes back to the default.
   const int quota_audits = std::stoi(sql_scalar(
-      "SELECT count(*) FROM audit_events WHERE action = 'quota.changed' AND user_id = '" + id +
+      "SELECT count(*) FROM audit_events WHERE type = 'quota.changed' AND subject = '" + id +
       "'"));
   HttpResult q = admin.send("PUT", "/api/admin/users/" + id + "/quota",
                             R"({"daily_tokens":5000,"concurrent_streams":null})");
@@ -273,8 +273,8 @@ TEST_F(AdminE2E, TheDetailShowsSignInsSessionsUsageAndQuotaAndIsAudited) {
                 .status,
             200);
   EXPECT_EQ(sql_scalar("SELECT count(*) FROM quotas WHERE subject = '" + id + "'"), "0");
-  EXPECT_EQ(std::stoi(sql_scalar("SELECT count(*) FROM audit_events WHERE action = 'quota.changed'"
-                                 " AND user_id = '" +
+  EXPECT_EQ(std::stoi(sql_scalar("SELECT count(*) FROM audit_events WHERE type = 'quota.changed'"
+                                 " AND subject = '" +
                                  id + "'")),
             quota_audits + 2);
 

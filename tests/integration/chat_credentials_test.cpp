@@ -262,6 +262,24 @@ class ChatCredentials : public ::testing::Test {
   }
 
   // Creates a conversation and streams one message into it.
+  static std::vector<ChatClient> sign_in_three(Parley& parley) {
+    std::vector<ChatClient> users;
+    for (const char* u : {"ada@example.com", "grace@example.com", "heavy@example.com"}) {
+      users.push_back(chat::sign_in(parley.port(), u));
+    }
+    return users;
+  }
+  // `n` new conversations spread over `users`: a client copy (one per
+  // thread) and the messages path of each.
+  static void spread_conversations(const std::vector<ChatClient>& users, int n,
+                                   std::vector<ChatClient>& clients,
+                                   std::vector<std::string>& paths) {
+    for (int i = 0; i < n; ++i) {
+      clients.push_back(users[static_cast<std::size_t>(i) % users.size()]);
+      paths.push_back("/api/conversations/" + chat::create_conversation(clients.back()) +
+                      "/messages");
+    }
+  }
   static StreamResult ask(ChatClient& c, const std::string& content) {
     const std::string id = chat::create_conversation(c);
     return chat::stream(c, "/api/conversations/" + id + "/messages",
@@ -317,18 +335,11 @@ TEST_F(ChatCredentials, TwentyConcurrentFirstMessagesShareOneTokenRequest) {
   auto env = client_secret_env(kClientSecret);
   env["AZURE_AUTHORITY_HOST"] = gate.base();
   auto parley = start_parley(env);
-  std::vector<ChatClient> users;
-  for (const char* u : {"ada@example.com", "grace@example.com", "heavy@example.com"}) {
-    users.push_back(chat::sign_in(parley->port(), u));
-  }
+  std::vector<ChatClient> users = sign_in_three(*parley);
   constexpr int kMessages = 20;
   std::vector<ChatClient> clients;
   std::vector<std::string> paths;
-  for (int i = 0; i < kMessages; ++i) {
-    clients.push_back(users[i % users.size()]);  // a copy per thread
-    paths.push_back("/api/conversations/" + chat::create_conversation(clients.back()) +
-                    "/messages");
-  }
+  spread_conversations(users, kMessages, clients, paths);
   ASSERT_EQ(entra_stats().at("client_credentials_requests"), 0) << "no token before a message";
   std::vector<StreamResult> results(kMessages);
   std::atomic<int> started{0};
@@ -359,10 +370,7 @@ TEST_F(ChatCredentials, TwentyConcurrentFirstMessagesShareOneTokenRequest) {
 // until all have arrived with the stale token, then refuses them together.
 TEST_F(ChatCredentials, TwentyAnswersRefusedWithARevokedTokenShareOneNewToken) {
   auto parley = start_parley(client_secret_env(kClientSecret));
-  std::vector<ChatClient> users;
-  for (const char* u : {"ada@example.com", "grace@example.com", "heavy@example.com"}) {
-    users.push_back(chat::sign_in(parley->port(), u));
-  }
+  std::vector<ChatClient> users = sign_in_three(*parley);
   StreamResult first = ask(users[0], "Before the revocation");
   ASSERT_EQ(outcome(first), "done complete") << first.body << parley->log();
   ASSERT_EQ(entra_stats().at("client_credentials_requests"), 1);
@@ -376,11 +384,7 @@ TEST_F(ChatCredentials, TwentyAnswersRefusedWithARevokedTokenShareOneNewToken) {
   constexpr int kMessages = 20;
   std::vector<ChatClient> clients;
   std::vector<std::string> paths;
-  for (int i = 0; i < kMessages; ++i) {
-    clients.push_back(users[i % users.size()]);  // a copy per thread
-    paths.push_back("/api/conversations/" + chat::create_conversation(clients.back()) +
-                    "/messages");
-  }
+  spread_conversations(users, kMessages, clients, paths);
   std::vector<StreamResult> results(kMessages);
   std::vector<std::thread> threads;
   for (int i = 0; i < kMessages; ++i) {

@@ -19,7 +19,9 @@ void E2E::SetUpTestSuite() {
   third_port_ = free_port();
   idp_ = std::make_unique<MockEntra>(std::vector<std::string>{
       Parley::callback_uri(first), Parley::callback_uri(second_port_),
-      Parley::callback_uri(third_port_)});
+      Parley::callback_uri(third_port_),
+      // An app registration carried over from next-auth v4 (signin_nextauth_test.cpp).
+      Parley::callback_uri(second_port_, "/api/auth/callback/azure-ad")});
   ParleyOptions o;
   o.port = first;
   o.database_url = database_url_;

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
-#include "http/client_fake.hpp"
+#include "support/http/fake_http_client.hpp"
 #include "llm/azure_stream_fixture.hpp"
 #include "support/run_coroutine.hpp"
 

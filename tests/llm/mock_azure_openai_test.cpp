@@ -554,31 +554,21 @@ TEST(MockAzureOpenAiBearer, AcceptsTokenSignedByJwksKeyAndRejectsOthers) {
                         {"iat", now}};
     const std::string body = chat_body("hi", false);
     const auto good = sign_jwt(key, "k1", claims);
-    EXPECT_EQ(fetch(port, http::verb::post, kChatPath, body, {{"Authorization", "Bearer " + good}})
-                  .status,
-              200);
+    const auto status_with = [&](const std::string& token) {
+      return fetch(port, http::verb::post, kChatPath, body, {{"Authorization", "Bearer " + token}})
+          .status;
+    };
+    EXPECT_EQ(status_with(good), 200);
     auto expired = claims;
     expired["exp"] = now - 10;
-    EXPECT_EQ(fetch(port, http::verb::post, kChatPath, body,
-                    {{"Authorization", "Bearer " + sign_jwt(key, "k1", expired)}})
-                  .status,
-              401);
+    EXPECT_EQ(status_with(sign_jwt(key, "k1", expired)), 401);
     auto wrong_aud = claims;
     wrong_aud["aud"] = "api://other";
-    EXPECT_EQ(fetch(port, http::verb::post, kChatPath, body,
-                    {{"Authorization", "Bearer " + sign_jwt(key, "k1", wrong_aud)}})
-                  .status,
-              401);
-    EXPECT_EQ(fetch(port, http::verb::post, kChatPath, body,
-                    {{"Authorization", "Bearer " + sign_jwt(key, "unknown", claims)}})
-                  .status,
-              401);
+    EXPECT_EQ(status_with(sign_jwt(key, "k1", wrong_aud)), 401);
+    EXPECT_EQ(status_with(sign_jwt(key, "unknown", claims)), 401);
     std::string tampered = good;
     tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
-    EXPECT_EQ(
-        fetch(port, http::verb::post, kChatPath, body, {{"Authorization", "Bearer " + tampered}})
-            .status,
-        401);
+    EXPECT_EQ(status_with(tampered), 401);
     const auto nf = fetch(port, http::verb::post,
                           "/openai/deployments/other/chat/completions?api-version=2024-10-21", body,
                           {{"Authorization", "Bearer " + good}});
@@ -592,15 +582,10 @@ TEST(MockAzureOpenAiBearer, AcceptsTokenSignedByJwksKeyAndRejectsOthers) {
     const auto revoked = fetch(port, http::verb::post, "/_mock/revoke-tokens", "");
     EXPECT_EQ(revoked.status, 200);
     EXPECT_EQ(json::parse(revoked.body), json::parse(R"({"revoked":1})"));
-    EXPECT_EQ(fetch(port, http::verb::post, kChatPath, body, {{"Authorization", "Bearer " + good}})
-                  .status,
-              401);
+    EXPECT_EQ(status_with(good), 401);
     auto later = claims;
     later["uti"] = "issued-after-the-revocation";
-    EXPECT_EQ(fetch(port, http::verb::post, kChatPath, body,
-                    {{"Authorization", "Bearer " + sign_jwt(key, "k1", later)}})
-                  .status,
-              200);
+    EXPECT_EQ(status_with(sign_jwt(key, "k1", later)), 200);
     const auto after = json::parse(fetch(port, http::verb::get, "/_mock/stats", "").body);
     EXPECT_EQ(after.at("unauthorized"), 5);  // expired, audience, kid, tampered, revoked
     mock.terminate();

@@ -254,7 +254,7 @@ std::vector<User> default_users() {
        "ada@example.com",
        "6f1c2a3b-0d4e-4f5a-9b6c-7d8e9fa0b1c2",
        "",
-       {"admin"}},
+       {"Parley.Admin"}},  // Parley's default PARLEY_ADMIN_ROLE
       {"grace",
        "Grace Hopper",
        "grace@example.com",
@@ -314,7 +314,11 @@ Provider::Provider(Options options, std::string origin)
   }
   redirect_uris_ = options_.redirect_uris;
   if (redirect_uris_.empty()) {
-    redirect_uris_.push_back("http://localhost:3000/api/auth/callback/microsoft-entra-id");
+    // The dev client registers Parley's callback under each path it answers
+    // (AUTH_CALLBACK_PATH may pick any of them).
+    for (const char* path : {"microsoft-entra-id", "azure-ad", "entra-id"}) {
+      redirect_uris_.push_back(std::string("http://localhost:3000/api/auth/callback/") + path);
+    }
   }
   frontchannel_logout_uris_ = options_.frontchannel_logout_uris;
   if (frontchannel_logout_uris_.empty()) {

@@ -54,6 +54,11 @@ export function UserMenu({ user }: { user: User }) {
           <p className="menu-id muted" data-testid="user-id">
             User id <code>{user.id}</code>
           </p>
+          {/* A plain download: the browser streams the export to disk as the
+              server writes it (never whole in this page's memory). */}
+          <a className="menu-link" href="/api/me/export" download>
+            Download my data
+          </a>
           {error && (
             <p role="alert" className="error-text">
               {error}
