@@ -41,6 +41,15 @@ constexpr std::array kRoutes = {
     // Data rights (data_handlers.cpp).
     Route{Method::get, "/api/me/export", Policy::session, &h::export_my_data},
     Route{Method::delete_, "/api/admin/users/{id}/data", Policy::admin, &h::delete_user_data},
+    // Administration: users, usage, quotas (admin_users_handlers.cpp).
+    Route{Method::get, "/api/admin/users", Policy::admin, &h::admin_list_users},
+    Route{Method::get, "/api/admin/users/{id}", Policy::admin, &h::admin_get_user},
+    Route{Method::post, "/api/admin/users/{id}/disable", Policy::admin, &h::admin_disable_user},
+    Route{Method::post, "/api/admin/users/{id}/enable", Policy::admin, &h::admin_enable_user},
+    Route{Method::delete_, "/api/admin/users/{id}/sessions", Policy::admin,
+          &h::admin_end_user_sessions},
+    Route{Method::put, "/api/admin/users/{id}/quota", Policy::admin, &h::admin_set_user_quota},
+    Route{Method::get, "/api/admin/usage", Policy::admin, &h::admin_usage},
     // Pages.
     Route{Method::get, "/", Policy::page, &h::home},
     Route{Method::get, "/c/{id}", Policy::page, &h::home},

@@ -20,6 +20,7 @@
 #include "admin/audit_service.hpp"
 #include "admin/data_rights.hpp"
 #include "admin/maintenance.hpp"
+#include "admin/quota_gate.hpp"
 #include "app/app.hpp"
 #include "app/commands.hpp"
 #include "app/config_summary.hpp"
@@ -262,7 +263,13 @@ int run_serve(const config::Config& cfg) {
   chat_options.system_prompt = cfg.system_prompt;
   chat_options.history_max_chars = cfg.history_max_chars;
   chat_options.instance_id = instance_id(random);
-  chat::PgChatStore chat_store(io, pool);
+  chat_options.max_output_tokens = static_cast<int>(cfg.max_output_tokens);
+  const admin::QuotaGate quota_gate(
+      admin::QuotaDefaults{cfg.quota_daily_tokens, cfg.quota_concurrent_streams}, clock,
+      chat::kStreamLease);
+  chat::PgChatStore chat_store(io, pool, [&quota_gate](db::Lease& tx, const db::UserId& user) {
+    return quota_gate.admit(tx, user);
+  });
   chat::SteadyTimers chat_timers;
   chat::ChatService chat_service(io, chat_store, *chat_model, chat_timers, chat_options, &registry);
   admin::AuditService audit_log(pool);
@@ -271,11 +278,15 @@ int run_serve(const config::Config& cfg) {
   maintenance_options.retention_days = cfg.retention_days;
   admin::MaintenanceTask maintenance(io, pool, clock, maintenance_options, &registry);
 
+  admin::UsersAdmin users_admin(
+      pool, admin::QuotaDefaults{cfg.quota_daily_tokens, cfg.quota_concurrent_streams}, clock);
+
   Services services;
   services.config = &cfg;
   services.chat = &chat_service;
   services.audit_log = &audit_log;
   services.data_rights = &data_rights;
+  services.users_admin = &users_admin;
   services.sessions = &sessions;
   services.sign_in = &sign_in;
   services.csrf = &csrf;

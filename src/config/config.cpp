@@ -388,6 +388,28 @@ Result<Config> load_config(const Env& given) {
     }
     c.admin_role = *v;
   }
+  if (auto v = get(env, "PARLEY_DISABLED_USER_MESSAGE")) {
+    if (v->empty() || v->size() > 1000) {
+      return invalid("PARLEY_DISABLED_USER_MESSAGE", "must be 1-1000 characters");
+    }
+    c.disabled_user_message = *v;
+  }
+  if (auto v = get(env, "PARLEY_QUOTA_DAILY_TOKENS")) {
+    auto n = parse_int<std::int64_t>("PARLEY_QUOTA_DAILY_TOKENS", *v, 0, 1'000'000'000'000);
+    if (!n) return n.error();
+    c.quota_daily_tokens = *n;
+  }
+  if (auto v = get(env, "PARLEY_QUOTA_CONCURRENT_STREAMS")) {
+    auto n = parse_int<std::int64_t>("PARLEY_QUOTA_CONCURRENT_STREAMS", *v, 1, 1000);
+    if (!n) return n.error();
+    c.quota_concurrent_streams = *n;
+  }
+  if (auto v = get(env, "PARLEY_MAX_OUTPUT_TOKENS")) {
+    auto n = parse_int<std::int64_t>("PARLEY_MAX_OUTPUT_TOKENS", *v, 1, 1'000'000);
+    if (!n) return n.error();
+    c.max_output_tokens = *n;
+  }
+
   c.system_prompt = get(env, "PARLEY_SYSTEM_PROMPT").value_or("");
   if (auto v = get(env, "PARLEY_HISTORY_MAX_CHARS")) {
     auto n = parse_int<std::int64_t>("PARLEY_HISTORY_MAX_CHARS", *v, 100, 10'000'000);

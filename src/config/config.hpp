@@ -100,6 +100,16 @@ struct Config {
   AzureOpenAiConfig azure;
   // The app role (ID token `roles`) that makes a user an administrator.
   std::string admin_role = "Parley.Admin";
+  // PARLEY_DISABLED_USER_MESSAGE: what a disabled user reads when sign-in
+  // refuses them (plain text, shown escaped).
+  std::string disabled_user_message =
+      "Your access to Parley was disabled. Contact your administrator to have it restored.";
+  // Quotas per user or app (overridable per subject): tokens per UTC day
+  // (0 = unlimited) and answers streaming at once.
+  std::int64_t quota_daily_tokens = 0;
+  std::int64_t quota_concurrent_streams = 3;
+  // Sent upstream as max_tokens on every answer.
+  std::int64_t max_output_tokens = 4096;
   std::string system_prompt;
   std::size_t history_max_chars = 24000;
   // Conversations last updated more than this many days ago are deleted

@@ -56,7 +56,13 @@ void E2E::expect_rejected(Browser& b, const SignInAttempt& a, const std::string&
   const HttpResult page = b.get(a.callback.location());
   EXPECT_GE(page.status, 400);
   EXPECT_LT(page.status, 500);
-  EXPECT_NE(page.body.find("Try again"), std::string::npos);
+  if (reason == "account_disabled") {
+    // Signing in again will not help: the page says so (text configurable).
+    EXPECT_NE(page.body.find("disabled"), std::string::npos) << page.body;
+    EXPECT_EQ(page.body.find("Try again"), std::string::npos);
+  } else {
+    EXPECT_NE(page.body.find("Try again"), std::string::npos);
+  }
   EXPECT_EQ(session_json(b), "null");
   EXPECT_EQ(b.get("/healthz").status, 200);
 }

@@ -137,6 +137,8 @@ describe('streamAnswer', () => {
 describe('classify', () => {
   it.each([
     [401, 'unauthorized', 'unauthorized'],
+    [403, 'account_disabled', 'unauthorized'],
+    [403, 'forbidden', 'failed'],
     [429, 'anything', 'busy'],
     [400, 'content_filter', 'filtered'],
     [409, 'conflict', 'conflict'],
