@@ -2,7 +2,7 @@
 // The quota check of a new answer (POST .../messages and .../regenerate),
 // run by the chat turn inside its transaction right before COMMIT (its
 // refusal rolls the turn back: nothing is stored, nothing sent upstream). Across replicas: see db/stream_quota_repo.hpp and decision
-// XXXX-users-usage-quotas.
+// 0012-users-usage-quotas.
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>

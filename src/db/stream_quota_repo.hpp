@@ -1,6 +1,6 @@
 #pragma once
 // What the quota check of a new answer reads, inside the turn's
-// transaction and under the user's lock (decision XXXX-users-usage-quotas).
+// transaction and under the user's lock (decision 0012-users-usage-quotas).
 // Codes: those of db/pool.hpp.
 
 #include <boost/asio/awaitable.hpp>

@@ -1,5 +1,5 @@
 -- Administration of users, usage counters and quotas (DESIGN.md
--- "Administration, usage and quotas"; decision XXXX-users-usage-quotas).
+-- "Administration, usage and quotas"; decision 0012-users-usage-quotas).
 
 -- Users search: `q` matches name or email, case-insensitive, anywhere in
 -- the string. A trigram GIN index on the lower-cased pair answers
