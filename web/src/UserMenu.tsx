@@ -1,7 +1,9 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { signOut, type User } from './api';
+import { isAdmin, signOut, type User } from './api';
 
-export function UserMenu({ user }: { user: User }) {
+// `area`: where the menu is shown; it links to the other one (the admin
+// area only for administrators).
+export function UserMenu({ user, area = 'chat' }: { user: User; area?: 'chat' | 'admin' }) {
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const id = useId();
@@ -54,6 +56,16 @@ export function UserMenu({ user }: { user: User }) {
           <p className="menu-id muted" data-testid="user-id">
             User id <code>{user.id}</code>
           </p>
+          {area === 'chat' && isAdmin(user) && (
+            <a className="menu-link" href="/admin" data-testid="admin-link">
+              Administration
+            </a>
+          )}
+          {area === 'admin' && (
+            <a className="menu-link" href="/">
+              Back to chat
+            </a>
+          )}
           {error && (
             <p role="alert" className="error-text">
               {error}
