@@ -274,6 +274,28 @@ export async function streamAnswer(
   }
 }
 
+// The caller's own conversations and messages (GET /api/me/export), as a
+// file to save. Read through fetch rather than a plain link so that a
+// failure is an ApiError like any other (a link would save the error body).
+export interface Export {
+  blob: Blob;
+  filename: string;
+}
+export async function exportMyData(now = new Date()): Promise<Export> {
+  const r = await request('GET', '/api/me/export');
+  const blob = await r.blob();
+  return { blob, filename: exportFilename(r.headers.get('Content-Disposition'), now) };
+}
+
+// The server's filename (Content-Disposition) if it gives a safe one, else
+// parley-export-<UTC day>.json.
+export function exportFilename(disposition: string | null, now: Date): string {
+  const m = /filename="?([^";]+)"?/i.exec(disposition ?? '');
+  const name = m?.[1].trim();
+  if (name && /^[\w.-]+$/.test(name) && !name.startsWith('.')) return name;
+  return `parley-export-${now.toISOString().slice(0, 10)}.json`;
+}
+
 // Sign-out is the CSRF-protected form POST (a top-level navigation, so the
 // browser follows the redirect to Entra's end-session endpoint).
 export async function signOut(): Promise<void> {
