@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resetCsrfToken } from '../api';
 import { click, settle, typeInto, type Mounted } from '../testing';
 import { apiError, fakeServer, json, openAdmin, sampleEvent, type Seen } from './adminTesting';
-import { auditFilterFrom } from './AuditPage';
+import { auditFilterFrom, reportText } from './AuditPage';
 
 let view: Mounted;
 
@@ -116,6 +116,56 @@ describe('Audit page', () => {
     view = await openAdmin('/admin/audit');
     expect($('details summary')!.textContent).toMatch(/^\{"text":"x+…$/);
     expect($('[data-testid="audit-table"] tbody tr')!.children[3].textContent).toBe('—');
+  });
+
+  it('"Verify the whole chain" asks the server and says what it found', async () => {
+    const reports = [
+      json(200, {
+        intact: true,
+        count: 1234,
+        head: { seq: 1234, hash: 'ab'.repeat(32) },
+        broken: null,
+      }),
+      json(200, {
+        intact: false,
+        count: 41,
+        head: { seq: 41, hash: 'cd'.repeat(32) },
+        broken: { seq: 42, reason: 'hash_mismatch' },
+      }),
+      apiError(409, 'verify_running', 'A verification is running.'),
+    ];
+    const server = fakeServer({
+      'GET /api/admin/audit': trail(),
+      'GET /api/admin/audit/verify': () => reports.shift()!,
+    });
+    view = await openAdmin('/admin/audit');
+    const verify = () => $('[data-testid="chain-verify"]')!;
+    expect(verify().textContent).toBe('');
+    click(button('Verify the whole chain'));
+    await settle();
+    expect(server.calls().at(-1)!.path).toBe('/api/admin/audit/verify');
+    expect(verify().textContent).toMatch(
+      /^The chain is intact: 1[,.\s ]?234 events, up to seq 1234\.$/,
+    );
+    expect(verify().className).toBe('');
+    click(button('Verify the whole chain'));
+    await settle();
+    expect(verify().textContent).toMatch(/^The chain is broken at seq 42: an event was changed/);
+    expect(verify().className).toBe('error-text');
+    click(button('Verify the whole chain'));
+    await settle();
+    expect(verify().textContent).toMatch(/already running/);
+  });
+
+  it('the server walk without the endpoint says where to verify', async () => {
+    fakeServer({ 'GET /api/admin/audit': trail() });
+    view = await openAdmin('/admin/audit');
+    click(button('Verify the whole chain'));
+    await settle();
+    expect($('[data-testid="chain-verify"]')!.textContent).toMatch(/run parley audit verify/);
+    expect(reportText({ intact: true, count: 0, head: null, broken: null })).toBe(
+      'The audit trail is empty.',
+    );
   });
 
   it('403 shows the administrators-only panel', async () => {

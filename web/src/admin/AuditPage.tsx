@@ -3,11 +3,18 @@
 import { useState } from 'react';
 import { toApiError, type ApiError } from '../api';
 import { handleFailure } from '../failure';
-import { listAudit, query, type AuditEvent, type AuditFilter } from './adminApi';
+import {
+  listAudit,
+  query,
+  verifyAudit,
+  type AuditEvent,
+  type AuditFilter,
+  type ChainReport,
+} from './adminApi';
 import { go, linkHandler, param, userPath } from './adminRoute';
 import { checkSequence } from './auditChain';
-import { ErrorPanel } from './ErrorPanel';
-import { isDay, isUuid } from './format';
+import { ErrorPanel, errorText } from './ErrorPanel';
+import { formatNumber, isDay, isUuid } from './format';
 import { Time } from './Time';
 import { useLoad } from './useLoad';
 
@@ -236,11 +243,65 @@ function ChainPanel({ items, continuous }: { items: AuditEvent[]; continuous: bo
       <h2 id="chain-h">Chain check</h2>
       <p role="status">{result}</p>
       <p className="muted">
-        This checks the numbering of the events loaded here. Recomputing every hash is{' '}
-        <code>parley audit verify</code> on a server: it exits 0 with the count when the chain is
-        intact, or 1 naming the first broken seq.
+        This checks the numbering of the events loaded here. Recomputing every hash is the server’s:
+        the button below, or <code>parley audit verify</code> on a server.
       </p>
+      <ServerVerify />
     </section>
+  );
+}
+
+const REASONS: Record<string, string> = {
+  missing: 'an event is missing',
+  out_of_order: 'events are out of order',
+  hash_mismatch: 'an event was changed (its hash does not match)',
+};
+
+// What the server's walk of the whole chain found.
+export function reportText(r: ChainReport): string {
+  if (r.broken)
+    return `The chain is broken at seq ${r.broken.seq}: ${REASONS[r.broken.reason] ?? r.broken.reason}. ${formatNumber(r.count)} events before it are intact.`;
+  if (!r.head) return 'The audit trail is empty.';
+  return `The chain is intact: ${formatNumber(r.count)} events, up to seq ${r.head.seq}.`;
+}
+
+type Verify =
+  | { state: 'idle' }
+  | { state: 'running' }
+  | { state: 'done'; report: ChainReport }
+  | { state: 'failed'; text: string };
+
+function ServerVerify() {
+  const [v, setV] = useState<Verify>({ state: 'idle' });
+  const run = async () => {
+    setV({ state: 'running' });
+    try {
+      setV({ state: 'done', report: await verifyAudit() });
+    } catch (e) {
+      handleFailure(e, (error) =>
+        setV({
+          state: 'failed',
+          text:
+            error.status === 409
+              ? 'A verification is already running on this server; try again in a moment.'
+              : error.kind === 'not_found'
+                ? 'This server cannot verify the chain over HTTP: run parley audit verify.'
+                : errorText(error, 'The verification'),
+        }),
+      );
+    }
+  };
+  const bad = v.state === 'failed' || (v.state === 'done' && !v.report.intact);
+  return (
+    <div className="verify">
+      <button type="button" disabled={v.state === 'running'} onClick={() => void run()}>
+        {v.state === 'running' ? 'Verifying…' : 'Verify the whole chain'}
+      </button>
+      <p role="status" data-testid="chain-verify" className={bad ? 'error-text' : undefined}>
+        {v.state === 'done' && reportText(v.report)}
+        {v.state === 'failed' && v.text}
+      </p>
+    </div>
   );
 }
 

@@ -139,6 +139,20 @@ export async function getUsage(q: UsageQuery): Promise<UsageRow[]> {
   return (await apiJson<{ rows: UsageRow[] }>('GET', usagePath(q))).rows;
 }
 
+// The server's walk of the whole chain (GET /api/admin/audit/verify, the
+// admin-audit branch's addition to DESIGN.md's paths; `parley audit verify`
+// over HTTP). 409 while another verification runs on that server.
+export interface ChainReport {
+  intact: boolean;
+  count: number;
+  head: { seq: number; hash: string } | null;
+  // reason: missing, out_of_order or hash_mismatch (others are shown as given).
+  broken: { seq: number; reason: string } | null;
+}
+export function verifyAudit(): Promise<ChainReport> {
+  return apiJson('GET', '/api/admin/audit/verify');
+}
+
 export function listAudit(filter: AuditFilter, cursor: string | null): Promise<AuditPage> {
   return apiJson('GET', '/api/admin/audit' + query({ cursor, ...filter }));
 }
