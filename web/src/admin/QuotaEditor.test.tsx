@@ -52,4 +52,37 @@ describe('QuotaEditor', () => {
     expect(view.container.textContent).toContain('A whole number of tokens, or empty.');
     expect(save().disabled).toBe(true);
   });
+
+  it("shows the limits in force and today's use when the server gives them", () => {
+    view = mount(
+      <QuotaEditor
+        quota={{
+          daily_tokens: null,
+          concurrent_streams: 0,
+          effective_daily_tokens: 100000,
+          effective_concurrent_streams: 0,
+          tokens_used_today: 1234,
+          resets_at: '2026-12-04T00:00:00Z',
+        }}
+        onSave={() => Promise.resolve(true)}
+      />,
+    );
+    const now = view.container.querySelector('[data-testid="quota-now"]')!;
+    expect(now.textContent).toMatch(
+      /^Now: default \(100[,.\s ]?000\) tokens a day \(UTC\), unlimited answers at once\. Used today: 1[,.\s ]?234 tokens, counted afresh .+\. Leave/,
+    );
+    expect(now.querySelector('time')!.getAttribute('datetime')).toBe('2026-12-04T00:00:00Z');
+  });
+
+  it('without them, says "default"', () => {
+    view = mount(
+      <QuotaEditor
+        quota={{ daily_tokens: null, concurrent_streams: 3 }}
+        onSave={() => Promise.resolve(true)}
+      />,
+    );
+    expect(view.container.querySelector('[data-testid="quota-now"]')!.textContent).toBe(
+      'Now: default tokens a day (UTC), 3 answers at once. Leave a field empty for the default.',
+    );
+  });
 });

@@ -3,6 +3,14 @@
 import { useState } from 'react';
 import type { Quota } from './adminApi';
 import { formatNumber } from './format';
+import { Time } from './Time';
+
+// An override, or "default" with the value in force when the server says it.
+function limit(override: number | null, effective: number | undefined): string {
+  const value = (n: number) => (n === 0 ? 'unlimited' : formatNumber(n));
+  if (override !== null) return value(override);
+  return effective === undefined ? 'default' : `default (${value(effective)})`;
+}
 
 // '' -> null; a whole number >= 0 -> the number; anything else -> undefined.
 export function parseLimit(text: string): number | null | undefined {
@@ -44,11 +52,22 @@ export function QuotaEditor({
         );
       }}
     >
-      <p className="muted">
-        Now: {quota.daily_tokens === null ? 'default' : formatNumber(quota.daily_tokens)} tokens a
-        day (UTC),{' '}
-        {quota.concurrent_streams === null ? 'default' : formatNumber(quota.concurrent_streams)}{' '}
-        answers at once. Leave a field empty for the default.
+      <p className="muted" data-testid="quota-now">
+        Now: {limit(quota.daily_tokens, quota.effective_daily_tokens)} tokens a day (UTC),{' '}
+        {limit(quota.concurrent_streams, quota.effective_concurrent_streams)} answers at once.
+        {quota.tokens_used_today !== undefined && (
+          <>
+            {' '}
+            Used today: {formatNumber(quota.tokens_used_today)} tokens
+            {quota.resets_at && (
+              <>
+                , counted afresh <Time at={quota.resets_at} />
+              </>
+            )}
+            .
+          </>
+        )}{' '}
+        Leave a field empty for the default.
       </p>
       <label>
         Daily tokens

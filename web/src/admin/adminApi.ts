@@ -38,10 +38,16 @@ export interface UsageTotals {
   completion_tokens: number;
   messages: number;
 }
-// A user's overrides; null = the server's default (PARLEY_QUOTA_*).
+// A user's overrides; null = the server's default (PARLEY_QUOTA_*). The
+// contract fixes only these two; a server may add the limits in force (0
+// tokens = unlimited) and today's use, which the page then shows.
 export interface Quota {
   daily_tokens: number | null;
   concurrent_streams: number | null;
+  effective_daily_tokens?: number;
+  effective_concurrent_streams?: number;
+  tokens_used_today?: number;
+  resets_at?: string;
 }
 export interface UserDetail extends AdminUser {
   sign_ins: SignIn[];
@@ -123,9 +129,7 @@ export async function setQuota(id: string, quota: Quota): Promise<Quota> {
   const body = await apiJson<unknown>('PUT', user(id) + '/quota', quota);
   // The contract says 200 and not what the body holds: keep what was set
   // unless the answer is a quota.
-  return isQuota(body)
-    ? { daily_tokens: body.daily_tokens, concurrent_streams: body.concurrent_streams }
-    : quota;
+  return isQuota(body) ? body : quota;
 }
 // Deletes the user's conversations and messages (the audit keeps that it happened).
 export function deleteUserData(id: string): Promise<void> {
