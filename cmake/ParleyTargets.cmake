@@ -70,3 +70,26 @@ function(parley_test name)
       ENVIRONMENT "${test_env}")
   endif()
 endfunction()
+
+# parley_check_pure(target): a CTest that fails when a source of `target`, or
+# a project header it includes, includes Asio or Beast (pure protocol targets
+# must not be able to do I/O by accident). A listed source that does not
+# exist fails the configuration.
+function(parley_check_pure target)
+  get_target_property(sources ${target} SOURCES)
+  get_target_property(dir ${target} SOURCE_DIR)
+  set(files "")
+  foreach(s IN LISTS sources)
+    if(NOT IS_ABSOLUTE "${s}")
+      set(s "${dir}/${s}")
+    endif()
+    if(NOT EXISTS "${s}")
+      message(FATAL_ERROR "${target}: source ${s} does not exist")
+    endif()
+    list(APPEND files "${s}")
+  endforeach()
+  add_test(NAME purity_${target}
+           COMMAND ${CMAKE_COMMAND} -DROOT=${PROJECT_SOURCE_DIR}/src -DTARGET=${target}
+                   "-DFILES=${files}" -P ${PROJECT_SOURCE_DIR}/cmake/check_proto_sources.cmake)
+  set_tests_properties(purity_${target} PROPERTIES LABELS unit)
+endfunction()
