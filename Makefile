@@ -8,7 +8,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 CMAKE_BUILD = cmake --build
 
-.PHONY: dev test deps build release asan fuzz bench bench-chat bench-connections image image-test clean format tidy
+.PHONY: dev test deps build release asan fuzz bench bench-chat bench-audit bench-connections image image-test clean format tidy
 
 deps:
 	@./scripts/install-deps.sh
@@ -42,6 +42,12 @@ bench: deps release
 
 bench-chat: deps release
 	@./scripts/bench-chat.sh
+
+# What an audit append adds to the request that causes it (docs/BENCHMARKS.md).
+bench-audit: deps
+	@cmake --preset release >/dev/null
+	@$(CMAKE_BUILD) build/release -j $(JOBS) --target bench_audit
+	@./scripts/bench-audit.sh
 
 # The PostgreSQL connection budget: 30 replicas on one server, and what
 # PgBouncer in transaction mode breaks (docs/DEPLOY.md, "Connections").

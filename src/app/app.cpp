@@ -1,9 +1,12 @@
 #include "app/app.hpp"
 
+#include <algorithm>
+
 #include "app/handlers.hpp"
 #include "app/html.hpp"
 #include "app/errors.hpp"
 #include "app/responses.hpp"
+#include "app/security_headers.hpp"
 #include "http/cookies.hpp"
 #include "observability/log.hpp"
 
@@ -23,6 +26,10 @@ boost::asio::awaitable<http::Response> not_found_page(Services&, http::Request&,
   co_return html_response(404, render_not_found_page());
 }
 constexpr Route kUnknownPage{http::Method::get, "", Policy::page, &not_found_page};
+
+http::Response signed_out_error(bool disabled_user) {
+  return error_response(disabled_user ? errc::app::account_disabled : errc::app::sign_in_required);
+}
 }  // namespace
 
 std::string sign_in_redirect_for(const http::Request& req) {
@@ -55,6 +62,11 @@ std::string App::client_ip(const http::Request& req) const {
   return req.remote_addr;
 }
 
+bool App::is_admin(const auth::ActiveSession& session) const {
+  const auto& roles = session.user->roles;
+  return std::find(roles.begin(), roles.end(), services_.config->admin_role) != roles.end();
+}
+
 bool App::origin_ok(const http::Request& req) const {
   // Browsers always send Origin on unsafe requests.
   auto origin = req.header("Origin");
@@ -80,18 +92,7 @@ void App::finish(http::Response& r, const RequestContext& ctx, bool is_api) cons
                services_.sessions->max_age(), services_.https);
   }
   auto& h = r.headers;
-  if (!h.get("Content-Security-Policy")) (void)h.set("Content-Security-Policy", services_.content_security_policy);
-  (void)h.set("X-Content-Type-Options", "nosniff");
-  // no-referrer would make browsers send "Origin: null" and break sign-out.
-  (void)h.set("Referrer-Policy", "strict-origin-when-cross-origin");
-  // For browsers without CSP frame-ancestors; the one page the IdP may frame
-  // (front-channel logout) says so in its own CSP and gets none.
-  if (auto csp = h.get("Content-Security-Policy");
-      !csp || csp->find("frame-ancestors 'none'") != std::string_view::npos) {
-    (void)h.set("X-Frame-Options", "DENY");
-  }
-  (void)h.set("Cross-Origin-Opener-Policy", "same-origin");
-  if (services_.https) (void)h.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+  add_security_headers(h, services_.security_headers);
   if (!h.get("Cache-Control")) (void)h.set("Cache-Control", is_api || r.status >= 300 ? "no-store" : "no-cache");
 }
 
@@ -121,11 +122,14 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
   }
 
   // The session, when a cookie is present. Bad cookies are simply "signed out".
+  bool disabled_user = false;
   if (auto cookie_header = req.header("Cookie")) {
     if (auto value = http::find_cookie(*cookie_header, services_.session_cookie_name)) {
       auto resolved = co_await services_.sessions->resolve(*value);
       if (resolved) {
         ctx.session = std::move(*resolved);
+        // Only on the refusal path: a live session costs nothing more.
+        if (!ctx.session) disabled_user = services_.sessions->is_disabled_user_cookie(*value);
       } else if (route->policy != Policy::public_) {
         log::error("session.store_unavailable").str("code", resolved.error().code)
             .str("request_id", req.request_id);
@@ -141,10 +145,14 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
       if (!ctx.session) co_return redirect(sign_in_redirect_for(req));
       break;
     case Policy::session:
-      if (!ctx.session) co_return error_response(errc::app::sign_in_required);
+      if (!ctx.session) co_return signed_out_error(disabled_user);
       break;
+    case Policy::admin:
+      if (!ctx.session) co_return signed_out_error(disabled_user);
+      if (!is_admin(*ctx.session)) co_return error_response(errc::app::admin_required);
+      [[fallthrough]];
     case Policy::session_csrf:
-      if (!ctx.session) co_return error_response(errc::app::sign_in_required);
+      if (!ctx.session) co_return signed_out_error(disabled_user);
       [[fallthrough]];
     case Policy::origin_csrf:
       // Signed out (an expired or revoked session), the token has nothing to
@@ -155,6 +163,9 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
         co_return error_response(errc::app::csrf);
       }
       break;
+    case Policy::unset:
+      // Fail closed; route_policy_problems() keeps this out of the table.
+      co_return error_response(errc::app::route_without_policy);
   }
   co_return co_await route->handler(services_, req, ctx);
 }

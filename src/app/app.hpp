@@ -1,8 +1,8 @@
 #pragma once
 // The request pipeline, in this order: route match -> session (from the
-// cookie, no query when cached) -> policy (redirect / 401 / Origin + CSRF)
-// -> handler -> renewed cookie, security headers. The access log and the
-// request id are the server's job.
+// cookie, no query when cached) -> policy (routes.hpp: redirect / 401 / 403
+// / Origin + CSRF) -> handler -> renewed cookie, security headers. The access
+// log and the request id are the server's job.
 
 #include <boost/asio/awaitable.hpp>
 
@@ -21,6 +21,8 @@ class App {
 
  private:
   boost::asio::awaitable<http::Response> dispatch(http::Request& req, RequestContext& ctx);
+  // The session's roles (stored at sign-in) contain config.admin_role.
+  bool is_admin(const auth::ActiveSession& session) const;
   bool origin_ok(const http::Request& req) const;
   bool csrf_token_ok(const http::Request& req, const RequestContext& ctx) const;
   void finish(http::Response& r, const RequestContext& ctx, bool is_api) const;

@@ -86,11 +86,11 @@ awaitable<Response> sign_out(Services& s, Request& req, RequestContext& ctx) {
       co_return error_response(errc::app::sign_out_incomplete);
     }
     auth::AuditEvent ev;
-    ev.action = "sign_out";
-    ev.outcome = "success";
+    ev.type = "sign_out";
     ev.user_id = ctx.session->user->id;
     ev.session_id = ctx.session->session_id;
     ev.ip = ctx.client_ip;
+    ev.user_agent = std::string(req.header("User-Agent").value_or("")).substr(0, 256);
     ev.request_id = req.request_id;
     co_await s.audit->record(std::move(ev));
     ctx.session.reset();  // no renewed cookie on the way out
@@ -155,8 +155,11 @@ awaitable<Response> frontchannel_logout(Services& s, Request& req, RequestContex
   co_return r;
 }
 
-awaitable<Response> sign_in_error(Services&, Request& req, RequestContext&) {
+awaitable<Response> sign_in_error(Services& s, Request& req, RequestContext&) {
   const std::string reason = req.query_param("error").value_or("");
+  if (reason == "account_disabled") {
+    co_return html_response(403, render_account_disabled_page(s.config->disabled_user_message));
+  }
   // Never 5xx: the sign-in failed, the server did not (the reason says why).
   const int status =
       reason == "access_denied" || reason == "account_disabled" || reason == "tenant_not_allowed"

@@ -1,4 +1,4 @@
-// parley: serve (default), migrate, doctor, version.
+// parley: serve (default), migrate, doctor, audit verify, version.
 
 #include <cstdio>
 #include <cstring>
@@ -12,7 +12,7 @@ namespace {
 
 void usage() {
   std::fputs(
-      "usage: parley [serve|migrate|doctor [--json]|version]\n"
+      "usage: parley [serve|migrate|doctor [--json]|audit verify|version]\n"
       "Configuration comes from the environment; see docs/ and DESIGN.md.\n",
       stderr);
 }
@@ -29,18 +29,20 @@ int main(int argc, char** argv) {
     usage();
     return 0;
   }
-  if (command != "serve" && command != "migrate" && command != "doctor") {
+  const bool audit_verify =
+      command == "audit" && argc == 3 && std::string_view(argv[2]) == "verify";
+  if (command != "serve" && command != "migrate" && command != "doctor" && !audit_verify) {
     usage();
     return 2;
   }
-  if (command == "migrate") {
-    // A migration job needs the database and nothing else.
+  if (command == "migrate" || audit_verify) {
+    // A migration job, or an auditor, needs the database and nothing else.
     auto url = parley::config::load_database_url(parley::config::process_env());
     if (!url) {
       std::fprintf(stderr, "parley: configuration error: %s\n", url.error().detail.c_str());
       return 2;
     }
-    return parley::app::run_migrate(*url);
+    return audit_verify ? parley::app::run_audit_verify(*url) : parley::app::run_migrate(*url);
   }
   auto config = parley::config::load_config(parley::config::process_env());
   if (!config) {

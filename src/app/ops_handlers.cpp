@@ -1,4 +1,6 @@
+#include "app/errors.hpp"
 #include "app/handlers.hpp"
+#include "app/metrics_endpoint.hpp"
 #include "app/openapi.hpp"
 #include "app/responses.hpp"
 
@@ -17,10 +19,9 @@ awaitable<Response> readyz(Services& s, Request&, RequestContext&) {
 }
 
 awaitable<Response> metrics(Services& s, Request&, RequestContext&) {
-  Response r;
-  r.body = s.metrics->render();
-  (void)r.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-  co_return r;
+  // With METRICS_PORT, /metrics is served on that listener only.
+  if (s.config->metrics_port) co_return error_response(errc::app::no_endpoint);
+  co_return metrics_response(*s.metrics);
 }
 
 awaitable<Response> openapi(Services&, Request&, RequestContext&) {

@@ -8,14 +8,6 @@
 
 namespace parley::app {
 
-namespace {
-template <class T>
-std::optional<T> nonempty(std::string s) {
-  if (s.empty()) return std::nullopt;
-  return T{std::move(s)};
-}
-}  // namespace
-
 boost::asio::awaitable<Status> PgSessionStore::insert(auth::NewSessionRow row) {
   db::NewSession s;
   s.id = db::SessionId{std::move(row.session_id)};
@@ -115,19 +107,24 @@ boost::asio::awaitable<Result<bool>> PgReplayGuard::first_use(std::string key,
 }
 
 boost::asio::awaitable<void> PgAuditSink::record(auth::AuditEvent event) {
-  db::AuditEvent e;
-  e.action = std::move(event.action);
-  e.outcome = std::move(event.outcome);
-  if (!event.reason.empty()) e.reason = std::move(event.reason);
-  e.user_id = nonempty<db::UserId>(std::move(event.user_id));
-  e.session_id = nonempty<db::SessionId>(std::move(event.session_id));
+  db::AuditEntry e;
+  e.type = std::move(event.type);
+  if (!event.user_id.empty()) {
+    e.actor = db::UserId{event.user_id};
+    e.subject = db::UserId{std::move(event.user_id)};
+  }
   if (!event.ip.empty()) e.ip = std::move(event.ip);
-  if (!event.request_id.empty()) e.request_id = std::move(event.request_id);
-  for (const auto& [key, value] : event.counts) e.details[key] = value;
-  auto r = co_await db::append_audit_event(pool_, e);
+  for (auto& [key, value] : {std::pair{"reason", &event.reason},
+                             std::pair{"session_id", &event.session_id},
+                             std::pair{"user_agent", &event.user_agent},
+                             std::pair{"request_id", &event.request_id}}) {
+    if (!value->empty()) e.detail[key] = *value;
+  }
+  for (const auto& [key, value] : event.counts) e.detail[key] = value;
+  auto r = co_await db::append_audit(pool_, e);
   if (!r) {
-    log::error("audit.write_failed").str("action", e.action).str("code", r.error().code)
-        .str("request_id", e.request_id.value_or(""));
+    log::error("audit.write_failed").str("type", e.type).str("code", r.error().code)
+        .str("request_id", event.request_id);
   }
 }
 

@@ -1,6 +1,8 @@
 #include "app/routes.hpp"
 
 #include <array>
+#include <set>
+#include <utility>
 
 #include "app/handlers.hpp"
 
@@ -14,6 +16,10 @@ constexpr std::array kRoutes = {
     // Sign-in (paths and behaviour follow Auth.js so app registrations carry over).
     Route{Method::get, "/api/auth/signin/microsoft-entra-id", Policy::public_, &h::sign_in},
     Route{Method::get, "/api/auth/callback/microsoft-entra-id", Policy::public_, &h::callback},
+    // The callback paths of next-auth v4 (azure-ad) and early Auth.js v5 (entra-id):
+    // same handler, so a migrated app registration works unchanged (AUTH_CALLBACK_PATH).
+    Route{Method::get, "/api/auth/callback/azure-ad", Policy::public_, &h::callback},
+    Route{Method::get, "/api/auth/callback/entra-id", Policy::public_, &h::callback},
     Route{Method::post, "/api/auth/signout", Policy::origin_csrf, &h::sign_out},
     Route{Method::get, "/api/auth/session", Policy::public_, &h::session},
     Route{Method::get, "/api/auth/csrf", Policy::public_, &h::csrf},
@@ -29,6 +35,21 @@ constexpr std::array kRoutes = {
     Route{Method::post, "/api/conversations/{id}/messages", Policy::session_csrf, &h::post_message},
     Route{Method::post, "/api/conversations/{id}/regenerate", Policy::session_csrf, &h::regenerate},
     Route{Method::post, "/api/conversations/{id}/stop", Policy::session_csrf, &h::stop_answer},
+    // Administration (admin_handlers.cpp).
+    Route{Method::get, "/api/admin/audit", Policy::admin, &h::admin_audit},
+    Route{Method::get, "/api/admin/audit/verify", Policy::admin, &h::admin_audit_verify},
+    // Data rights (data_handlers.cpp).
+    Route{Method::get, "/api/me/export", Policy::session, &h::export_my_data},
+    Route{Method::delete_, "/api/admin/users/{id}/data", Policy::admin, &h::delete_user_data},
+    // Administration: users, usage, quotas (admin_users_handlers.cpp).
+    Route{Method::get, "/api/admin/users", Policy::admin, &h::admin_list_users},
+    Route{Method::get, "/api/admin/users/{id}", Policy::admin, &h::admin_get_user},
+    Route{Method::post, "/api/admin/users/{id}/disable", Policy::admin, &h::admin_disable_user},
+    Route{Method::post, "/api/admin/users/{id}/enable", Policy::admin, &h::admin_enable_user},
+    Route{Method::delete_, "/api/admin/users/{id}/sessions", Policy::admin,
+          &h::admin_end_user_sessions},
+    Route{Method::put, "/api/admin/users/{id}/quota", Policy::admin, &h::admin_set_user_quota},
+    Route{Method::get, "/api/admin/usage", Policy::admin, &h::admin_usage},
     // Pages.
     Route{Method::get, "/", Policy::page, &h::home},
     Route{Method::get, "/c/{id}", Policy::page, &h::home},
@@ -56,10 +77,35 @@ std::string_view to_string(Policy p) {
     case Policy::session: return "session";
     case Policy::session_csrf: return "session+csrf";
     case Policy::origin_csrf: return "origin+csrf";
+    case Policy::admin: return "admin";
+    case Policy::unset: return "unset";
   }
   return "unknown";
 }
 
 std::span<const Route> routes() { return kRoutes; }
+
+std::vector<std::string> route_policy_problems(std::span<const Route> table) {
+  std::vector<std::string> problems;
+  std::set<std::pair<http::Method, std::string_view>> seen;
+  for (const Route& r : table) {
+    const std::string name = std::string(http::to_string(r.method)) + " " + std::string(r.pattern);
+    auto problem = [&](std::string_view what) { problems.push_back(name + ": " + std::string(what)); };
+    const bool admin_path = r.pattern == "/api/admin" || r.pattern.starts_with("/api/admin/");
+    const bool api_path = r.pattern == "/api" || r.pattern.starts_with("/api/");
+    const bool unsafe = r.method == Method::post || r.method == Method::put ||
+                        r.method == Method::patch || r.method == Method::delete_;
+    if (r.policy == Policy::unset) problem("no policy");
+    if (admin_path && r.policy != Policy::admin) problem("an admin route needs Policy::admin");
+    if (!admin_path && r.policy == Policy::admin) problem("Policy::admin outside /api/admin");
+    if (unsafe && r.policy != Policy::session_csrf && r.policy != Policy::origin_csrf &&
+        r.policy != Policy::admin) {
+      problem("an unsafe method needs an Origin and CSRF check");
+    }
+    if (api_path && r.policy == Policy::page) problem("an API route answers 401, not a redirect");
+    if (!seen.emplace(r.method, r.pattern).second) problem("listed twice");
+  }
+  return problems;
+}
 
 }  // namespace parley::app

@@ -1,6 +1,7 @@
 #pragma once
 // The HTTP surface in one table (routes.cpp): method, path, auth policy and
-// handler per route. A test fails when a route lacks a policy.
+// handler per route. route_policy_problems() states the rules every route
+// must follow; a test runs it on the table (tests/app/routes_test.cpp).
 
 #include <boost/asio/awaitable.hpp>
 
@@ -8,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "app/services.hpp"
 #include "http/message.hpp"
@@ -15,12 +17,16 @@
 namespace parley::app {
 
 enum class Policy {
+  unset,         // never valid: a route left without a policy is refused (500)
   public_,       // anyone; a session is resolved if present (optional)
   page,          // signed-in page: signed out -> redirect to sign-in
   session,       // signed-in API: signed out -> 401 JSON
   session_csrf,  // signed-in API, unsafe method: + same-origin Origin + CSRF token
   origin_csrf,   // anyone, unsafe method: same-origin Origin always, and the CSRF token
                  // while a session is alive (sign-out also works with an expired one)
+  admin,         // signed-in administrator (config.admin_role in the session's roles):
+                 // signed out -> 401, other users -> 403 forbidden; unsafe methods
+                 // also need same-origin Origin + CSRF token, as session_csrf
 };
 std::string_view to_string(Policy p);
 
@@ -35,10 +41,16 @@ using HandlerFn = boost::asio::awaitable<http::Response> (*)(Services&, http::Re
 struct Route {
   http::Method method;
   std::string_view pattern;
-  Policy policy;
+  Policy policy = Policy::unset;  // explicit in every row of the table
   HandlerFn handler;
 };
 
 std::span<const Route> routes();
+
+// What is wrong with a route table, one line per problem (empty: nothing):
+// a route without a policy; an /api/admin route without Policy::admin, or
+// Policy::admin outside /api/admin; an unsafe method without an Origin/CSRF
+// check; a signed-in page policy on the API; the same method and path twice.
+std::vector<std::string> route_policy_problems(std::span<const Route> table);
 
 }  // namespace parley::app

@@ -15,18 +15,30 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 
+#include "admin/audit_service.hpp"
+#include "admin/data_rights.hpp"
+#include "admin/maintenance.hpp"
+#include "admin/quota_gate.hpp"
 #include "app/app.hpp"
 #include "app/commands.hpp"
+#include "app/config_summary.hpp"
+#include "app/metrics_endpoint.hpp"
 #include "app/pg_stores.hpp"
+#include "app/security_headers.hpp"
 #include "auth/csrf.hpp"
 #include "auth/oidc_client.hpp"
 #include "auth/seal.hpp"
 #include "auth/session_service.hpp"
 #include "auth/sign_in.hpp"
+#include "chat/pg_store.hpp"
 #include "chat/service.hpp"
+#include "config/aliases.hpp"
 #include "core/clock.hpp"
 #include "core/random.hpp"
+#include "db/audit_repo.hpp"
+#include "db/errors.hpp"
 #include "db/listener.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
@@ -48,22 +60,6 @@ const char* version() { return "0.1.0"; }
 namespace {
 
 constexpr auto kResyncInterval = 30s;
-
-std::string content_security_policy(const config::Config& c) {
-  // form-action must allow the IdP: Chromium applies it to the redirect
-  // that follows the sign-out form POST.
-  std::string idp_origin;
-  if (auto o = config::parse_origin(c.entra.issuer, true)) idp_origin = " " + o->text;
-  return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-         "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-         "form-action 'self'" + idp_origin + "; frame-ancestors 'none'";
-}
-
-std::string frontchannel_logout_csp(const config::Config& c) {
-  std::string idp_origin = "'none'";
-  if (auto o = config::parse_origin(c.entra.issuer, true)) idp_origin = o->text;
-  return "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors " + idp_origin;
-}
 
 // Keeps the process's revocation set in step with the database: pushes by
 // LISTEN/NOTIFY, and a full resync at start, after every listener
@@ -166,6 +162,35 @@ asio::awaitable<void> flush_suppressed_audit_every_minute(asio::steady_timer& ti
   }
 }
 
+// The configuration this process runs with, secrets redacted, into the
+// audit trail: what changed between two starts is on the record. A failure
+// is logged; the server still starts (sign-ins are audited on their own).
+asio::awaitable<void> audit_configuration(db::Pool& pool, const config::Config& cfg,
+                                          std::string instance) {
+  db::AuditEntry e;
+  e.type = "config.loaded";
+  e.detail = config_summary(cfg, version(), instance);
+  auto r = co_await db::append_audit(pool, e);
+  if (!r) log::error("audit.write_failed").str("type", e.type).str("code", r.error().code);
+}
+
+// Applies pending migrations. A runtime role that may not change the schema
+// (docs/DEPLOY.md, "Database roles") leaves them to the owner's `parley
+// migrate` and waits until they are applied (the start-up probe bounds it).
+asio::awaitable<Status> migrate_or_wait(asio::io_context& io, db::Pool& pool) {
+  auto migrated = co_await db::migrate(pool);
+  if (migrated || !migrated.error().is(errc::db::insufficient_privilege)) co_return migrated;
+  log::warn("db.migrations_waiting").str("detail", migrated.error().detail);
+  asio::steady_timer timer(io);
+  for (;;) {
+    timer.expires_after(2s);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return migrated;
+    auto status = co_await db::migration_status(pool);
+    if (status && status->pending == 0) co_return Status{};
+  }
+}
+
 // Every streamed answer holds two sockets (browser + upstream): the usual
 // soft limit of 1024 descriptors would cap a replica near 500 streams.
 void raise_descriptor_limit() {
@@ -182,6 +207,13 @@ int run_serve(const config::Config& cfg) {
   const auto started = std::chrono::steady_clock::now();
   raise_descriptor_limit();
   log::set_level(cfg.log_level);
+  // Names only, never values: NEXTAUTH_SECRET is among them.
+  for (const auto& alias : cfg.aliases_used) {
+    log::warn(alias.redundant ? "config.redundant_variable" : "config.renamed_variable")
+        .str("variable", alias.old_name)
+        .str("use", alias.new_name)
+        .str("detail", config::describe(alias));
+  }
   asio::io_context io(1);
   OpenSslRandom random;
   SystemClock clock;
@@ -190,7 +222,8 @@ int run_serve(const config::Config& cfg) {
   db::PoolOptions pool_options;
   pool_options.url = std::string(cfg.database_url.expose());
   db::Pool pool(io, pool_options);
-  auto http_client = http::make_http_client(io, http::client_options_from_env());
+  auto http_client =
+      http::make_http_client(io, http::client_options_from_env(config::process_env()));
 
   const auth::Sealer session_sealer(cfg.auth_secrets, "parley.session.v1");
   const auth::Sealer transaction_sealer(cfg.auth_secrets, "parley.oidc.v1");
@@ -207,11 +240,12 @@ int run_serve(const config::Config& cfg) {
   oidc_options.issuer = cfg.entra.issuer;
   oidc_options.client_id = cfg.entra.client_id;
   oidc_options.client_secret = cfg.entra.client_secret;
+  oidc_options.client_assertion_file = cfg.entra.federated_token_file;
   auth::OidcClient oidc(*http_client, clock, oidc_options);
 
   auth::SignInOptions sign_in_options;
   sign_in_options.public_origin = cfg.auth_url.text;
-  sign_in_options.redirect_uri = cfg.auth_url.text + "/api/auth/callback/microsoft-entra-id";
+  sign_in_options.redirect_uri = cfg.redirect_uri();
   sign_in_options.client_id = cfg.entra.client_id;
   sign_in_options.issuer = cfg.entra.issuer;
   sign_in_options.allowed_tenants = cfg.entra.allowed_tenants;
@@ -229,11 +263,30 @@ int run_serve(const config::Config& cfg) {
   chat_options.system_prompt = cfg.system_prompt;
   chat_options.history_max_chars = cfg.history_max_chars;
   chat_options.instance_id = instance_id(random);
-  chat::ChatService chat_service(io, pool, *chat_model, chat_options, &registry);
+  chat_options.max_output_tokens = static_cast<int>(cfg.max_output_tokens);
+  const admin::QuotaGate quota_gate(
+      admin::QuotaDefaults{cfg.quota_daily_tokens, cfg.quota_concurrent_streams}, clock,
+      chat::kStreamLease);
+  chat::PgChatStore chat_store(io, pool, [&quota_gate](db::Lease& tx, const db::UserId& user) {
+    return quota_gate.admit(tx, user);
+  });
+  chat::SteadyTimers chat_timers;
+  chat::ChatService chat_service(io, chat_store, *chat_model, chat_timers, chat_options, &registry);
+  admin::AuditService audit_log(pool);
+  admin::DataRights data_rights(pool, clock);
+  admin::MaintenanceOptions maintenance_options;
+  maintenance_options.retention_days = cfg.retention_days;
+  admin::MaintenanceTask maintenance(io, pool, clock, maintenance_options, &registry);
+
+  admin::UsersAdmin users_admin(
+      pool, admin::QuotaDefaults{cfg.quota_daily_tokens, cfg.quota_concurrent_streams}, clock);
 
   Services services;
   services.config = &cfg;
   services.chat = &chat_service;
+  services.audit_log = &audit_log;
+  services.data_rights = &data_rights;
+  services.users_admin = &users_admin;
   services.sessions = &sessions;
   services.sign_in = &sign_in;
   services.csrf = &csrf;
@@ -243,7 +296,9 @@ int run_serve(const config::Config& cfg) {
   services.https = cfg.auth_url.https();
   services.session_cookie_name = services.https ? "__Host-parley.session" : "parley.session";
   services.transaction_cookie_name = services.https ? "__Host-parley.oidc" : "parley.oidc";
-  services.content_security_policy = content_security_policy(cfg);
+  // The same set on the app's responses and on those the server writes itself.
+  const http::Headers response_security_headers = security_headers(cfg);
+  services.security_headers = response_security_headers;
   services.frontchannel_logout_csp = frontchannel_logout_csp(cfg);
   services.readiness = [&pool]() -> asio::awaitable<Readiness> {
     auto status = co_await db::migration_status(pool);
@@ -264,9 +319,21 @@ int run_serve(const config::Config& cfg) {
   http::ServerOptions server_options;
   server_options.host = cfg.host;
   server_options.port = cfg.port;
+  server_options.error_headers = response_security_headers;
   http::Server server(io, server_options,
                       [&app](http::Request& req) { return app.handle(req); }, random);
   register_server_metrics(registry, server);
+  // METRICS_PORT: a second listener on the same address serving /metrics only.
+  std::optional<http::Server> metrics_server;
+  if (cfg.metrics_port) {
+    http::ServerOptions metrics_options;
+    metrics_options.host = cfg.host;
+    metrics_options.port = *cfg.metrics_port;
+    metrics_options.error_headers = response_security_headers;
+    metrics_options.log_flush_interval = 0ms;  // the main server flushes
+    metrics_server.emplace(io, metrics_options,
+                           metrics_only_handler(registry, response_security_headers), random);
+  }
 
   RevocationSync revocation_sync(io, pool, sessions, session_store);
   int exit_code = 0;
@@ -275,8 +342,11 @@ int run_serve(const config::Config& cfg) {
   auto shutdown = [&]() -> asio::awaitable<void> {
     log::info("server.shutting_down");
     server.start_shutdown();
+    if (metrics_server) metrics_server->start_shutdown();
     co_await server.drained();
+    if (metrics_server) co_await metrics_server->drained();
     chat_service.shutdown();
+    maintenance.shutdown();
     audit_flush_timer.cancel();
     co_await sign_in.flush_suppressed_audit();
     revocation_sync.stop();
@@ -289,7 +359,7 @@ int run_serve(const config::Config& cfg) {
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        auto migrated = co_await db::migrate(pool);
+        auto migrated = co_await migrate_or_wait(io, pool);
         if (!migrated) {
           log::error("db.migrate_failed").str("code", migrated.error().code)
               .str("detail", migrated.error().detail);
@@ -297,6 +367,7 @@ int run_serve(const config::Config& cfg) {
           io.stop();
           co_return;
         }
+        co_await audit_configuration(pool, cfg, chat_options.instance_id);
         (void)co_await revocation_sync.start();
         co_await chat_service.start();
         auto port = server.listen();
@@ -306,6 +377,18 @@ int run_serve(const config::Config& cfg) {
           io.stop();
           co_return;
         }
+        if (metrics_server) {
+          auto metrics_port = metrics_server->listen();
+          if (!metrics_port) {
+            log::error("server.listen_failed")
+                .str("listener", "metrics")
+                .str("detail", metrics_port.error().detail);
+            exit_code = 1;
+            io.stop();
+            co_return;
+          }
+          log::info("metrics.listening").str("host", cfg.host).num("port", *metrics_port);
+        }
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - started).count();
         log::info("server.listening").str("host", cfg.host).num("port", *port)
@@ -314,7 +397,14 @@ int run_serve(const config::Config& cfg) {
         log::info("llm.configured").str("credential", llm::describe_credential(cfg.azure))
             .str("endpoint", cfg.azure.endpoint).str("deployment", cfg.azure.deployment)
             .str("api_version", cfg.azure.api_version);
+        log::info("maintenance.configured").num("retention_days", cfg.retention_days)
+            .num("months_ahead", maintenance_options.months_ahead)
+            .num("interval_s", std::chrono::duration_cast<std::chrono::seconds>(
+                                   maintenance_options.interval).count());
         log::flush();
+        // Partitions ahead (and retention) now, then every interval, on
+        // whichever replica holds the maintenance lock.
+        maintenance.start();
         asio::co_spawn(io, flush_suppressed_audit_every_minute(audit_flush_timer, sign_in),
                        asio::detached);
         // Warm the discovery document and keys; sign-in retries on failure.

@@ -6,6 +6,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "admin/audit_service.hpp"
+#include "admin/users_service.hpp"
 #include "auth/csrf.hpp"
 #include "chat/service.hpp"
 #include "auth/session_service.hpp"
@@ -13,7 +15,12 @@
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/random.hpp"
+#include "http/message.hpp"
 #include "observability/metrics.hpp"
+
+namespace parley::admin {
+class DataRights;
+}
 
 namespace parley::app {
 
@@ -30,6 +37,9 @@ struct Services {
   auth::AuditSink* audit = nullptr;
   metrics::Registry* metrics = nullptr;
   chat::ChatService* chat = nullptr;
+  admin::AuditService* audit_log = nullptr;
+  admin::DataRights* data_rights = nullptr;
+  admin::UsersAdmin* users_admin = nullptr;
   const Clock* clock = nullptr;
   // Database reachable and migrations applied.
   std::function<boost::asio::awaitable<Readiness>()> readiness;
@@ -37,8 +47,8 @@ struct Services {
   // Derived once from config.
   std::string session_cookie_name;      // parley.session or __Host-parley.session
   std::string transaction_cookie_name;  // parley.oidc or __Host-parley.oidc
-  std::string content_security_policy;
-  // The front-channel logout page's: the issuer's origin may frame it.
+  http::Headers security_headers;       // security_headers(config), on every response
+  // The front-channel logout page's CSP: the issuer's origin may frame it.
   std::string frontchannel_logout_csp;
   bool https = false;
 };

@@ -18,6 +18,9 @@ inline constexpr ErrorCode unknown_kid{Kind::unauthorized, "jose.unknown_kid"};
 namespace oidc {
 inline constexpr ErrorCode access_denied{Kind::forbidden, "oidc.access_denied"};
 inline constexpr ErrorCode audience_mismatch{Kind::unauthorized, "oidc.audience_mismatch"};
+// The federated token file (client assertion) cannot be read.
+inline constexpr ErrorCode client_assertion_unavailable{Kind::unavailable,
+                                                        "oidc.client_assertion_unavailable"};
 inline constexpr ErrorCode discovery_failed{Kind::unavailable, "oidc.discovery_failed"};
 inline constexpr ErrorCode discovery_invalid{Kind::unavailable, "oidc.discovery_invalid"};
 inline constexpr ErrorCode expired{Kind::unauthorized, "oidc.expired"};

@@ -27,8 +27,7 @@ bool acceptable_endpoint(std::string_view url) {
   return host == "localhost" || host == "[::1]" || host.starts_with("127.");
 }
 
-std::string form_encode(
-    std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+std::string form_encode(const std::vector<std::pair<std::string_view, std::string_view>>& fields) {
   std::string out;
   for (const auto& [k, v] : fields) {
     if (!out.empty()) out += '&';
@@ -239,13 +238,28 @@ boost::asio::awaitable<Result<TokenResponse>> OidcClient::exchange_code(std::str
   req.timeout = std::chrono::seconds(15);
   (void)req.headers.set("Content-Type", "application/x-www-form-urlencoded");
   (void)req.headers.set("Accept", "application/json");
-  req.body = form_encode({{"grant_type", "authorization_code"},
-                          {"client_id", options_.client_id},
-                          {"client_secret", options_.client_secret.expose()},
-                          {"code", code},
-                          {"redirect_uri", redirect_uri},
-                          {"code_verifier", code_verifier},
-                          {"scope", "openid profile email"}});
+  std::vector<std::pair<std::string_view, std::string_view>> fields{
+      {"grant_type", "authorization_code"},
+      {"client_id", options_.client_id},
+      {"code", code},
+      {"redirect_uri", redirect_uri},
+      {"code_verifier", code_verifier},
+      {"scope", "openid profile email"}};
+  Secret assertion;
+  if (options_.client_assertion_file.empty()) {
+    fields.emplace_back("client_secret", options_.client_secret.expose());
+  } else {
+    auto read = read_secret_file(options_.client_assertion_file);
+    if (!read) {
+      co_return make_error(errc::oidc::client_assertion_unavailable,
+                           "AUTH_MICROSOFT_ENTRA_ID_FEDERATED_TOKEN_FILE: " + read.error().detail);
+    }
+    assertion = std::move(*read);
+    fields.emplace_back("client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+    fields.emplace_back("client_assertion", assertion.expose());
+  }
+  req.body = form_encode(fields);
   auto resp = co_await http_.send(std::move(req));
   if (!resp) {
     co_return make_error(errc::oidc::token_endpoint_failed,

@@ -60,7 +60,11 @@ Result<TokenResponse> parse_token_response(int status, std::string_view body);
 struct OidcClientOptions {
   std::string issuer;  // AUTH_MICROSOFT_ENTRA_ID_ISSUER
   std::string client_id;
+  // client_secret_post, or, when `client_assertion_file` is set, a federated
+  // credential: the file's JWT (re-read per exchange; the kubelet rotates it)
+  // as client_assertion (private_key_jwt form, RFC 7523).
   Secret client_secret;
+  std::string client_assertion_file;
   std::chrono::seconds jwks_min_refresh_interval{300};
   std::chrono::seconds metadata_max_age{24 * 3600};
   std::chrono::seconds jwks_max_age{24 * 3600};
@@ -81,7 +85,9 @@ class OidcClient {
   // oidc.jwks_unavailable.
   boost::asio::awaitable<Result<boost::json::object>> verify_signature(std::string id_token);
 
-  // authorization_code grant with PKCE and client_secret_post.
+  // authorization_code grant with PKCE; the client authenticates as the
+  // options say. Codes: oidc.client_assertion_unavailable, token_endpoint_failed,
+  // token_error, missing_id_token.
   boost::asio::awaitable<Result<TokenResponse>> exchange_code(std::string code,
                                                               std::string code_verifier,
                                                               std::string redirect_uri);

@@ -1,5 +1,7 @@
 #include "auth/redirect.hpp"
 
+#include "core/percent.hpp"
+
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <cstdint>
@@ -14,32 +16,6 @@ namespace urls = boost::urls;
 namespace {
 
 constexpr std::size_t kMaxLength = 2048;
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Decodes %XX once; nullopt on a malformed escape.
-std::optional<std::string> percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    const int hi = hex_value(s[i + 1]);
-    const int lo = hex_value(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi << 4 | lo));
-    i += 2;
-  }
-  return out;
-}
 
 std::string root() { return std::string(1, '/'); }
 
@@ -67,7 +43,7 @@ bool same_origin(const urls::url_view& target, std::string_view public_origin) {
 // The path must be one absolute path on this origin, also once decoded.
 bool safe_path(std::string_view path) {
   if (!path.starts_with('/') || path.starts_with("//")) return false;
-  const auto decoded = percent_decode(path);
+  const auto decoded = percent_decode(path, false);
   if (!decoded || decoded->starts_with("//")) return false;
   for (char c : *decoded) {
     if (is_control(static_cast<unsigned char>(c)) || c == '\\') return false;
@@ -95,7 +71,7 @@ std::string safe_callback_path(std::string_view callback_url, std::string_view p
     const auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u >= 0x7f || c == '\\') return root();
   }
-  const auto decoded = percent_decode(callback_url);
+  const auto decoded = percent_decode(callback_url, false);
   if (!decoded) return root();
   for (char c : *decoded) {
     if (is_control(static_cast<unsigned char>(c)) || c == '\\') return root();

@@ -1,4 +1,6 @@
 #include "auth/session_cookie.hpp"
+
+#include "core/ascii.hpp"
 #include "auth/errors.hpp"
 
 #include <cstring>
@@ -21,13 +23,6 @@ std::uint64_t get_u64(const unsigned char* p) {
   std::uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
   return v;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -54,8 +49,8 @@ Result<Uuid> parse_uuid(std::string_view text) {
       ++i;
       continue;
     }
-    const int hi = hex_value(text[i]);
-    const int lo = hex_value(text[i + 1]);
+    const int hi = hex_digit_value(text[i]);
+    const int lo = hex_digit_value(text[i + 1]);
     if (hi < 0 || lo < 0) return make_error(errc::uuid::invalid, "hex");
     out[byte++] = static_cast<unsigned char>(hi << 4 | lo);
     i += 2;

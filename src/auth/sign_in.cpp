@@ -47,6 +47,7 @@ std::string public_reason_for(const Error& e) {
   if (e.is(oidc::throttled)) return "too_many_attempts";
   if (e.is(oidc::discovery_failed) || e.is(oidc::discovery_invalid) ||
       e.is(oidc::token_endpoint_failed) || e.is(oidc::jwks_unavailable) ||
+      e.is(oidc::client_assertion_unavailable) ||
       e.is(errc::jose::jwks_invalid) || e.is(errc::single_flight::abandoned)) {
     return "provider_unavailable";
   }
@@ -110,7 +111,8 @@ boost::asio::awaitable<Result<SignInStart>> SignInService::begin(std::string cal
 }
 
 boost::asio::awaitable<SignInOutcome> SignInService::fail(Error error,
-                                                          const CallbackParams& params) {
+                                                          const CallbackParams& params,
+                                                          std::string user_id) {
   const std::string code(error.code);
   const auto now = clock_.now();
   log::warn("auth.sign_in_rejected").str("reason", code).str("request_id", params.request_id);
@@ -125,10 +127,11 @@ boost::asio::awaitable<SignInOutcome> SignInService::fail(Error error,
   }
   if (throttle_.may_audit(now)) {
     AuditEvent ev;
-    ev.action = "sign_in";
-    ev.outcome = "failure";
+    ev.type = "sign_in.failure";
+    ev.user_id = std::move(user_id);
     ev.reason = code;
     ev.ip = params.ip;
+    ev.user_agent = params.user_agent;
     ev.request_id = params.request_id;
     co_await audit_.record(std::move(ev));
   } else if (audit_suppressed_) {
@@ -142,8 +145,7 @@ boost::asio::awaitable<void> SignInService::flush_suppressed_audit() {
   const std::int64_t suppressed = throttle_.take_suppressed();
   if (suppressed == 0) co_return;
   AuditEvent ev;
-  ev.action = "sign_in";
-  ev.outcome = "failure";
+  ev.type = "sign_in.failure";
   ev.reason = "suppressed";
   ev.counts.emplace_back("count", suppressed);
   co_await audit_.record(std::move(ev));
@@ -213,7 +215,7 @@ boost::asio::awaitable<SignInOutcome> SignInService::complete(CallbackParams par
   user.roles = identity->roles;
   auto record = co_await users_.upsert_on_sign_in(*identity);
   if (!record) co_return co_await fail(record.error(), params);
-  if (record->disabled) co_return co_await fail(errc::oidc::user_disabled, params);
+  if (record->disabled) co_return co_await fail(errc::oidc::user_disabled, params, record->id);
   user.id = record->id;
 
   SessionOrigin origin{params.user_agent, params.ip, identity->idp_session_id, identity->issuer};
@@ -227,11 +229,11 @@ boost::asio::awaitable<SignInOutcome> SignInService::complete(CallbackParams par
   }
 
   AuditEvent ev;
-  ev.action = "sign_in";
-  ev.outcome = "success";
+  ev.type = "sign_in.success";
   ev.user_id = record->id;
   ev.session_id = session->session_id;
   ev.ip = params.ip;
+  ev.user_agent = params.user_agent;
   ev.request_id = params.request_id;
   co_await audit_.record(std::move(ev));
   log::info("auth.signed_in").str("user_id", record->id).str("request_id", params.request_id);

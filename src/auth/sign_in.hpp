@@ -44,15 +44,16 @@ class ReplayGuard {
   virtual boost::asio::awaitable<Result<bool>> first_use(std::string key, std::int64_t expires_at) = 0;
 };
 
+// An audit event of the sign-in flow (db/audit_repo.hpp has the trail).
 struct AuditEvent {
-  std::string action;   // sign_in, sign_out, session_revoked, ...
-  std::string outcome;  // success | failure
-  std::string reason;   // an error code, or empty
-  std::string user_id;
-  std::string session_id;
+  std::string type;        // sign_in.success, sign_in.failure, sign_out
+  std::string user_id;     // who (actor and subject); empty when unknown
+  std::string reason;      // failures: the error code
+  std::string session_id;  // the session opened or ended
   std::string ip;
+  std::string user_agent;
   std::string request_id;
-  std::vector<std::pair<std::string, std::int64_t>> counts;  // details, e.g. {"count", 42}
+  std::vector<std::pair<std::string, std::int64_t>> counts;  // detail, e.g. {"count", 42}
 };
 
 class AuditSink {
@@ -130,7 +131,9 @@ class SignInService {
   void register_metrics(metrics::Registry& registry);
 
  private:
-  boost::asio::awaitable<SignInOutcome> fail(Error error, const CallbackParams& params);
+  // `user_id`: the user, when the failure came after they were known.
+  boost::asio::awaitable<SignInOutcome> fail(Error error, const CallbackParams& params,
+                                             std::string user_id = {});
 
   OidcClient& oidc_;
   SessionService& sessions_;

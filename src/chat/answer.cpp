@@ -14,7 +14,6 @@ namespace parley::chat {
 
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
-using SteadyClock = std::chrono::steady_clock;
 
 StopToken::StopToken(const asio::any_io_executor& ex)
     : timer_(ex, asio::steady_timer::time_point::max()) {}
@@ -37,11 +36,18 @@ enum class Ending { none, ended, stopped, failed, filtered };
 // client to leave or a stop). Lives in stream_answer's frame, which awaits
 // both.
 struct Turn {
-  Turn(llm::ChatModel& m, http::ResponseStream& o, std::shared_ptr<AnswerSink> s,
+  Turn(llm::ChatModel& m, Timers& tm, http::ResponseStream& o, std::shared_ptr<AnswerSink> s,
        std::shared_ptr<StopToken> st, AnswerTiming t)
-      : model(m), out(o), sink(std::move(s)), stop(std::move(st)), timing(t) {}
+      : model(m),
+        timers(tm),
+        out(o),
+        sink(std::move(s)),
+        stop(std::move(st)),
+        timing(t),
+        started(tm.now()) {}
 
   llm::ChatModel& model;
+  Timers& timers;
   http::ResponseStream& out;
   std::shared_ptr<AnswerSink> sink;
   std::shared_ptr<StopToken> stop;
@@ -53,8 +59,8 @@ struct Turn {
   std::optional<Error> error;
   bool client_gone = false;
   bool write_failed = false;  // the client really left (client_gone alone may be a shutdown)
-  SteadyClock::time_point started = SteadyClock::now();
-  std::optional<SteadyClock::duration> first_token;
+  Timers::time_point started;
+  std::optional<Timers::duration> first_token;
 
   bool should_stop() const { return stop->triggered() || out.client_gone(); }
   void note_gone() { client_gone = client_gone || out.client_gone(); }
@@ -93,7 +99,7 @@ asio::awaitable<void> pump(Turn& t, llm::ModelRequest request) {
     t.ending = Ending::stopped;
     co_return;
   }
-  auto last_flush = SteadyClock::now();
+  auto last_flush = t.timers.now();
   std::size_t unsaved = 0;
   for (;;) {
     auto items = co_await t.stream->next();
@@ -113,7 +119,7 @@ asio::awaitable<void> pump(Turn& t, llm::ModelRequest request) {
     std::string delta;
     for (const auto& item : *items) t.state.apply(item, delta);
     if (!delta.empty()) {
-      if (!t.first_token) t.first_token = SteadyClock::now() - t.started;
+      if (!t.first_token) t.first_token = t.timers.now() - t.started;
       unsaved += delta.size();
       if (!co_await t.out.write(delta_frame(delta))) {
         t.client_gone = true;
@@ -128,11 +134,11 @@ asio::awaitable<void> pump(Turn& t, llm::ModelRequest request) {
       t.ending = Ending::stopped;
       co_return;
     }
-    const auto now = SteadyClock::now();
+    const auto now = t.timers.now();
     if (unsaved > 0 &&
         (unsaved >= t.timing.flush_bytes || now - last_flush >= t.timing.flush_interval)) {
       auto saved = co_await t.sink->progress(t.state.text);
-      last_flush = SteadyClock::now();
+      last_flush = t.timers.now();
       unsaved = 0;
       if (!saved) {
         log::warn("chat.progress_failed").str("code", saved.error().code);
@@ -156,12 +162,10 @@ asio::awaitable<void> watch(Turn& t) {
     co_return (co_await asio::this_coro::cancellation_state).cancelled() !=
         asio::cancellation_type::none;
   };
-  asio::steady_timer timer(ex);
   for (;;) {
     if (co_await cancelled()) co_return;
-    timer.expires_after(t.timing.lease_interval);
     auto which = co_await (t.out.wait_client_gone() || t.stop->wait() ||
-                           timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+                           t.timers.sleep_for(t.timing.lease_interval));
     if (co_await cancelled()) co_return;
     if (which.index() == 2 && !t.should_stop()) {
       asio::co_spawn(ex, renew_lease(t.sink, t.stop), asio::detached);
@@ -173,50 +177,70 @@ asio::awaitable<void> watch(Turn& t) {
     break;
   }
   if (co_await cancelled()) co_return;
-  timer.expires_at(asio::steady_timer::time_point::max());
-  (void)co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_await t.timers.sleep_until(Timers::time_point::max());
 }
 
-std::string_view status_of(Ending e) {
+AnswerStatus status_of(Ending e) {
   switch (e) {
     case Ending::ended:
-      return "complete";
+      return AnswerStatus::complete;
     case Ending::stopped:
-      return "stopped";
+      return AnswerStatus::stopped;
     case Ending::filtered:
-      return "filtered";
+      return AnswerStatus::filtered;
     case Ending::failed:
     case Ending::none:
-      return "failed";
+      return AnswerStatus::failed;
   }
-  return "failed";
+  return AnswerStatus::failed;
 }
 
 // The final write is what the user keeps: a busy or restarting database
 // (every pooled connection taken, a failover) is waited out for a few
 // seconds rather than leaving the row to the sweep as "interrupted".
-asio::awaitable<Status> finish_with_retries(AnswerSink& sink, const db::FinalAnswer& answer) {
-  constexpr int kAttempts = 5;
-  auto delay = std::chrono::milliseconds(250);
-  asio::steady_timer timer(co_await asio::this_coro::executor);
+asio::awaitable<Status> finish_with_retries(AnswerSink& sink, Timers& timers,
+                                            const AnswerTiming& timing, const FinalAnswer& answer) {
+  auto delay = timing.finish_retry_delay;
   for (int attempt = 1;; ++attempt) {
     auto st = co_await sink.finish(answer);
-    if (st || st.error().kind != Kind::unavailable || attempt == kAttempts) co_return st;
+    if (st || st.error().kind != Kind::unavailable || attempt >= timing.finish_attempts) {
+      co_return st;
+    }
     log::warn("chat.finish_retry").str("code", st.error().code).num("attempt", attempt);
-    timer.expires_after(delay);
-    (void)co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await timers.sleep_for(delay);
     delay *= 2;
   }
 }
 
+// Names the conversation after its first complete answer: the model's
+// title, else the start of the user's message. nullopt when nothing was
+// stored (renamed meanwhile, or the write failed).
+asio::awaitable<std::optional<std::string>> name_conversation(llm::ChatModel& model,
+                                                              AnswerSink& sink,
+                                                              std::string_view user_message,
+                                                              std::string_view answer) {
+  llm::ModelRequest request;
+  request.messages = title_prompt(user_message, answer);
+  request.max_tokens = kTitleMaxTokens;
+  auto generated = co_await model.complete(std::move(request));
+  if (!generated) log::info("chat.title_fallback").str("code", generated.error().code);
+  std::string title = conversation_title(
+      generated ? std::optional<std::string_view>(*generated) : std::nullopt, user_message);
+  auto stored = co_await sink.set_title(title);
+  if (!stored) log::warn("chat.title_failed").str("code", stored.error().code);
+  if (!stored || !*stored) co_return std::nullopt;
+  co_return std::optional<std::string>(std::move(title));
+}
+
 }  // namespace
 
-asio::awaitable<AnswerOutcome> stream_answer(llm::ChatModel& model, llm::ModelRequest request,
-                                             http::ResponseStream& out,
+asio::awaitable<AnswerOutcome> stream_answer(llm::ChatModel& model, Timers& timers,
+                                             llm::ModelRequest request, http::ResponseStream& out,
                                              std::shared_ptr<AnswerSink> sink,
-                                             std::shared_ptr<StopToken> stop, AnswerIds ids,
-                                             AnswerTiming timing) {
-  Turn t(model, out, sink, stop, timing);
+                                             std::shared_ptr<StopToken> stop,
+                                             AnswerOptions options) {
+  const AnswerIds& ids = options.ids;
+  Turn t(model, timers, out, sink, stop, options.timing);
   if (!co_await out.write(start_frame(ids.user_message_id, ids.assistant_message_id))) {
     t.client_gone = true;
     t.write_failed = true;
@@ -225,17 +249,19 @@ asio::awaitable<AnswerOutcome> stream_answer(llm::ChatModel& model, llm::ModelRe
   t.note_gone();
   t.stream.reset();  // closes the upstream connection now
 
-  std::string status(status_of(t.ending));
+  AnswerStatus status = status_of(t.ending);
   if (t.ending == Ending::ended && t.state.text.empty() && !t.state.finish_reason) {
     // A stream that closed cleanly without a word and without finishing.
-    status = "failed";
+    status = AnswerStatus::failed;
     t.error = Error("llm.cut", "stream ended without content or finish_reason");
   }
 
   std::optional<std::string> title;
-  if (status == "complete") title = co_await sink->title(t.state);
+  if (status == AnswerStatus::complete && options.title_from) {
+    title = co_await name_conversation(model, *sink, *options.title_from, t.state.text);
+  }
 
-  db::FinalAnswer final_answer;
+  FinalAnswer final_answer;
   final_answer.content = t.state.text;
   final_answer.status = status;
   final_answer.model =
@@ -246,11 +272,11 @@ asio::awaitable<AnswerOutcome> stream_answer(llm::ChatModel& model, llm::ModelRe
   }
   final_answer.finish_reason = t.state.finish_reason;
   std::optional<PublicError> shown;
-  if (status == "failed") {
+  if (status == AnswerStatus::failed) {
     shown = public_error(t.error.value_or(Error("llm.upstream_error")));
     final_answer.error_code = shown->code;
   }
-  if (auto st = co_await finish_with_retries(*sink, final_answer); !st) {
+  if (auto st = co_await finish_with_retries(*sink, timers, options.timing, final_answer); !st) {
     log::error("chat.finish_failed")
         .str("code", st.error().code)
         .str("message_id", ids.assistant_message_id);
@@ -267,7 +293,8 @@ asio::awaitable<AnswerOutcome> stream_answer(llm::ChatModel& model, llm::ModelRe
     if (shown) {
       tail += error_frame(shown->code, shown->message, ids.assistant_message_id);
     } else {
-      tail += done_frame(ids.assistant_message_id, status, t.state.finish_reason, t.state.usage);
+      tail += done_frame(ids.assistant_message_id, to_string(status), t.state.finish_reason,
+                         t.state.usage);
     }
     (void)co_await out.write(tail);
   }

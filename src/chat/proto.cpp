@@ -9,6 +9,7 @@
 #include "http/sse.hpp"
 #include "llm/request.hpp"
 #include "chat/errors.hpp"
+#include "core/ascii.hpp"
 
 namespace parley::chat {
 
@@ -112,16 +113,7 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-bool is_uuid(std::string_view t) {
-  if (t.size() != 36) return false;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const char c = t[i];
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    if (dash ? c != '-' : !hex) return false;
-  }
-  return true;
-}
+bool is_uuid(std::string_view t) { return is_uuid_text(t); }
 
 Result<std::optional<std::string>> parse_create_body(std::string_view body) {
   if (trim(body).empty()) return std::optional<std::string>();
@@ -287,7 +279,7 @@ std::string fallback_title(std::string_view user_message) {
     collapsed += c;
   }
   if (llm::utf8_length(collapsed) <= kMaxGeneratedTitleChars) {
-    return collapsed.empty() ? std::string("New chat") : collapsed;
+    return collapsed.empty() ? std::string(kDefaultTitle) : collapsed;
   }
   std::string cut = collapsed.substr(0, prefix_bytes(collapsed, kMaxGeneratedTitleChars - 1));
   if (const auto sp = cut.rfind(' '); sp != std::string::npos && sp >= cut.size() / 2)
@@ -310,6 +302,13 @@ std::optional<std::string> clean_generated_title(std::string_view raw) {
   if (s.empty() || !valid_utf8(s) || s.find('\0') != std::string_view::npos) return std::nullopt;
   std::string out(s.substr(0, prefix_bytes(s, kMaxGeneratedTitleChars)));
   return out;
+}
+
+std::string conversation_title(std::optional<std::string_view> model_title,
+                               std::string_view user_message) {
+  std::optional<std::string> title;
+  if (model_title) title = clean_generated_title(*model_title);
+  return title ? std::move(*title) : fallback_title(user_message);
 }
 
 std::vector<llm::ChatMessage> title_prompt(std::string_view user_message, std::string_view answer) {

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "chat/status.hpp"
 #include "core/result.hpp"
 #include "llm/chat_stream.hpp"
 #include "llm/request.hpp"
@@ -21,6 +22,10 @@ inline constexpr std::size_t kMaxContentBytes = 32 * 1024;  // UTF-8 bytes
 inline constexpr std::size_t kMaxGeneratedTitleChars = 60;  // code points
 inline constexpr int kDefaultPageSize = 20;
 inline constexpr int kMaxPageSize = 100;
+// The title of a conversation nobody named yet (its first complete answer
+// names it). db::set_generated_title only replaces this one.
+inline constexpr std::string_view kDefaultTitle = "New chat";
+inline constexpr int kTitleMaxTokens = 24;  // the model's budget for a title
 
 // ---- Validation. Errors carry a *public* message in `detail` (safe to
 // show): chat.invalid_json (400 invalid_json), chat.bad_request (400
@@ -74,8 +79,21 @@ struct AnswerState {
 
   // Folds one item in; text deltas are also appended to `delta_out`.
   void apply(const llm::StreamItem& item, std::string& delta_out);
-  // "filtered" or "complete" for an answer that ended normally.
-  std::string_view ended_status() const { return filtered ? "filtered" : "complete"; }
+  // How an answer that ended normally is stored.
+  AnswerStatus ended_status() const {
+    return filtered ? AnswerStatus::filtered : AnswerStatus::complete;
+  }
+};
+
+// How an answer ended, as stored.
+struct FinalAnswer {
+  std::string content;
+  AnswerStatus status = AnswerStatus::failed;  // complete | stopped | failed | filtered
+  std::optional<std::string> model;
+  std::optional<std::int64_t> prompt_tokens;
+  std::optional<std::int64_t> completion_tokens;
+  std::optional<std::string> finish_reason;
+  std::optional<std::string> error_code;  // the public code, when failed
 };
 
 // ---- What users are told about a model failure (the detail stays in the log).
@@ -92,6 +110,11 @@ std::string fallback_title(std::string_view user_message);
 // A model's title cleaned up (one line, no quotes or trailing period, at
 // most 60 code points); nullopt when nothing usable is left.
 std::optional<std::string> clean_generated_title(std::string_view raw);
+// The conversation's name after its first answer: the model's title cleaned
+// up, else (the model failed, or nothing usable is left) the start of the
+// user's message.
+std::string conversation_title(std::optional<std::string_view> model_title,
+                               std::string_view user_message);
 // The short prompt for ChatModel::complete.
 std::vector<llm::ChatMessage> title_prompt(std::string_view user_message, std::string_view answer);
 

@@ -1,17 +1,14 @@
 #include "chat/service.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
-#include "db/pool.hpp"
+#include "chat/errors.hpp"
 #include "db/rows.hpp"
-#include "llm/request.hpp"
 #include "observability/log.hpp"
 #include "observability/metrics.hpp"
-#include "chat/errors.hpp"
 
 namespace parley::chat {
 
@@ -19,79 +16,40 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Persists one answer in PostgreSQL and names the conversation after its
-// first answer.
-class PgAnswerSink final : public AnswerSink {
+// Persists one answer through the store. Storage only: the engine
+// (stream_answer) decides what to write and when.
+class StoreAnswerSink final : public AnswerSink {
  public:
-  PgAnswerSink(db::Pool& pool, llm::ChatModel& model, db::AnswerRow row, bool wants_title,
-               std::string user_content)
-      : pool_(pool),
-        model_(model),
-        row_(std::move(row)),
-        wants_title_(wants_title),
-        user_content_(std::move(user_content)) {}
+  StoreAnswerSink(ChatStore& store, db::AnswerRow row) : store_(store), row_(std::move(row)) {}
 
   asio::awaitable<Result<bool>> progress(std::string text) override {
-    co_return co_await db::save_progress(pool_, row_, text);
+    co_return co_await store_.save_progress(row_, text);
   }
-  asio::awaitable<Result<bool>> renew() override {
-    co_return co_await db::renew_lease(pool_, row_);
-  }
-  asio::awaitable<Status> finish(db::FinalAnswer answer) override {
-    auto r = co_await db::finish_answer(pool_, row_, answer);
+  asio::awaitable<Result<bool>> renew() override { co_return co_await store_.renew_lease(row_); }
+  asio::awaitable<Status> finish(FinalAnswer answer) override {
+    auto r = co_await store_.finish_answer(row_, answer);
     if (!r) co_return r.error();
     co_return Status{};
   }
-  asio::awaitable<std::optional<std::string>> title(const AnswerState& answer) override {
-    if (!wants_title_) co_return std::nullopt;
-    llm::ModelRequest request;
-    request.messages = title_prompt(user_content_, answer.text);
-    request.max_tokens = 24;
-    auto generated = co_await model_.complete(std::move(request));
-    std::optional<std::string> title;
-    if (generated) {
-      title = clean_generated_title(*generated);
-    } else {
-      log::info("chat.title_fallback").str("code", generated.error().code);
-    }
-    if (!title) title = fallback_title(user_content_);
-    auto set = co_await db::set_generated_title(pool_, row_.user, row_.conversation, *title);
-    if (!set || !*set) co_return std::nullopt;  // renamed meanwhile, or the write failed
-    co_return title;
+  asio::awaitable<Result<bool>> set_title(std::string title) override {
+    co_return co_await store_.set_generated_title(row_.user, row_.conversation, title);
   }
 
  private:
-  db::Pool& pool_;
-  llm::ChatModel& model_;
+  ChatStore& store_;
   db::AnswerRow row_;
-  bool wants_title_;
-  std::string user_content_;
 };
-
-Result<PreparedTurn> prepared(Result<db::TurnStart> start, db::UserId user, db::ConversationId id) {
-  if (!start) return start.error();
-  PreparedTurn t;
-  t.user = std::move(user);
-  t.conversation = std::move(id);
-  t.start = std::move(*start);
-  return t;
-}
 
 }  // namespace
 
-llm::ModelRequest model_request(const ChatOptions& options, const db::TurnStart& start) {
-  std::vector<llm::ChatMessage> history;
-  history.reserve(start.history.size());
-  for (const auto& h : start.history) history.push_back({h.role, h.content});
-  llm::ModelRequest r;
-  r.messages = llm::bound_history(options.system_prompt, history, start.user_content,
-                                  options.history_max_chars);
-  return r;
-}
-
-ChatService::ChatService(asio::io_context& io, db::Pool& pool, llm::ChatModel& model,
-                         ChatOptions options, metrics::Registry* registry)
-    : io_(io), pool_(pool), model_(model), options_(std::move(options)), sweep_timer_(io) {
+ChatService::ChatService(asio::io_context& io, ChatStore& store, llm::ChatModel& model,
+                         Timers& timers, ChatOptions options, metrics::Registry* registry)
+    : io_(io),
+      store_(store),
+      model_(model),
+      timers_(timers),
+      options_(std::move(options)),
+      shutdown_(std::make_shared<StopToken>(io.get_executor())) {
   if (registry == nullptr) return;
   constexpr std::string_view kAnswers = "parley_chat_answers_total";
   constexpr std::string_view kAnswersHelp = "Answers finished, by stored status";
@@ -113,10 +71,21 @@ ChatService::ChatService(asio::io_context& io, db::Pool& pool, llm::ChatModel& m
 
 void ChatService::record(const AnswerOutcome& outcome) {
   if (metrics_.complete == nullptr) return;
-  metrics::Counter* by_status = outcome.status == "complete"   ? metrics_.complete
-                                : outcome.status == "stopped"  ? metrics_.stopped
-                                : outcome.status == "filtered" ? metrics_.filtered
-                                                               : metrics_.failed;
+  metrics::Counter* by_status = metrics_.failed;
+  switch (outcome.status) {
+    case AnswerStatus::complete:
+      by_status = metrics_.complete;
+      break;
+    case AnswerStatus::stopped:
+      by_status = metrics_.stopped;
+      break;
+    case AnswerStatus::filtered:
+      by_status = metrics_.filtered;
+      break;
+    case AnswerStatus::failed:
+    case AnswerStatus::streaming:
+      break;
+  }
   by_status->inc();
   metrics_.prompt_tokens->inc(
       static_cast<std::uint64_t>(std::max<std::int64_t>(outcome.prompt_tokens, 0)));
@@ -142,7 +111,7 @@ asio::awaitable<Result<ConversationPage>> ChatService::list(db::UserId user,
     after = db::PageKey{std::move(key->updated_at), db::ConversationId{std::move(key->id)}};
   }
   // One extra row tells whether another page exists.
-  auto rows = co_await db::list_conversations(pool_, user, after, limit + 1);
+  auto rows = co_await store_.list_conversations(user, after, limit + 1);
   if (!rows) co_return rows.error();
   ConversationPage page;
   page.items = std::move(*rows);
@@ -158,23 +127,23 @@ asio::awaitable<Result<ConversationPage>> ChatService::list(db::UserId user,
 
 asio::awaitable<Result<db::Conversation>> ChatService::create(db::UserId user,
                                                               std::optional<std::string> title) {
-  const std::string t = title.value_or(std::string(db::kDefaultConversationTitle));
-  co_return co_await db::create_conversation(pool_, user, t);
+  const std::string t = title.value_or(std::string(kDefaultTitle));
+  co_return co_await store_.create_conversation(user, t);
 }
 
 asio::awaitable<Result<std::optional<ConversationDetail>>> ChatService::get(db::UserId user,
                                                                             db::ConversationId id) {
-  auto c = co_await db::find_conversation(pool_, user, id);
+  auto c = co_await store_.find_conversation(user, id);
   if (!c) co_return c.error();
   if (!*c) co_return std::optional<ConversationDetail>();
-  auto messages = co_await db::list_messages(pool_, user, id);
+  auto messages = co_await store_.list_messages(user, id);
   if (!messages) co_return messages.error();
   co_return std::optional<ConversationDetail>(
       ConversationDetail{std::move(**c), std::move(*messages)});
 }
 
 asio::awaitable<Result<bool>> ChatService::exists(db::UserId user, db::ConversationId id) {
-  auto c = co_await db::find_conversation(pool_, user, id);
+  auto c = co_await store_.find_conversation(user, id);
   if (!c) co_return c.error();
   co_return c->has_value();
 }
@@ -182,31 +151,56 @@ asio::awaitable<Result<bool>> ChatService::exists(db::UserId user, db::Conversat
 asio::awaitable<Result<std::optional<db::Conversation>>> ChatService::rename(db::UserId user,
                                                                              db::ConversationId id,
                                                                              std::string title) {
-  co_return co_await db::rename_conversation(pool_, user, id, title);
+  co_return co_await store_.rename_conversation(user, id, title);
 }
 
 asio::awaitable<Result<bool>> ChatService::remove(db::UserId user, db::ConversationId id,
                                                   db::DeleteContext context) {
   // An answer still streaming in it stops (its row is gone with the rest).
   if (auto stopped = co_await stop(user, id); !stopped) co_return stopped.error();
-  co_return co_await db::delete_conversation(pool_, user, id, context);
+  co_return co_await store_.delete_conversation(user, id, context);
 }
 
 asio::awaitable<Result<PreparedTurn>> ChatService::begin_message(db::UserId user,
                                                                  db::ConversationId id,
                                                                  std::string content) {
-  auto start = co_await db::begin_turn(pool_, user, id, content, options_.instance_id);
-  co_return prepared(std::move(start), std::move(user), std::move(id));
+  co_return co_await begin_turn(std::move(user), std::move(id), std::move(content));
 }
 
 asio::awaitable<Result<PreparedTurn>> ChatService::begin_regenerate(db::UserId user,
                                                                     db::ConversationId id) {
-  auto start = co_await db::begin_regenerate(pool_, user, id, options_.instance_id);
-  co_return prepared(std::move(start), std::move(user), std::move(id));
+  co_return co_await begin_turn(std::move(user), std::move(id), std::nullopt);
+}
+
+// One transaction: lock and read the conversation, apply chat's rules
+// (chat/turn.hpp), write the turn, commit. Anything refused rolls back.
+asio::awaitable<Result<PreparedTurn>> ChatService::begin_turn(db::UserId user,
+                                                              db::ConversationId id,
+                                                              std::optional<std::string> content) {
+  auto opened = co_await store_.open_turn(user, id);
+  if (!opened) co_return opened.error();
+  if (!*opened) co_return make_error(errc::chat::not_found);
+  OpenTurn& turn = **opened;
+  auto plan = content ? plan_message(turn.conversation, std::move(*content))
+                      : plan_regenerate(turn.conversation);
+  if (!plan) {
+    co_await turn.transaction->rollback();
+    co_return plan.error();
+  }
+  auto ids = co_await turn.transaction->write(*plan, options_.instance_id);
+  if (!ids) {
+    co_await turn.transaction->rollback();
+    co_return ids.error();
+  }
+  if (auto committed = co_await turn.transaction->commit(); !committed) {
+    co_return committed.error();
+  }
+  PreparedTurn prepared{std::move(user), std::move(id), std::move(*plan), std::move(*ids), {}};
+  co_return prepared;
 }
 
 asio::awaitable<void> ChatService::stream(PreparedTurn turn, http::ResponseStream& out) {
-  const std::string key = turn.start.assistant_message_id.value;
+  const std::string key = turn.ids.assistant_message_id.value;
   auto stop = std::make_shared<StopToken>(io_.get_executor());
   active_[key] = stop;
   struct Unregister {
@@ -215,23 +209,25 @@ asio::awaitable<void> ChatService::stream(PreparedTurn turn, http::ResponseStrea
     ~Unregister() { map.erase(key); }
   } unregister{active_, key};
 
-  llm::ModelRequest request = model_request(options_, turn.start);
+  llm::ModelRequest request;
+  request.messages = turn_messages(turn.plan, options_.system_prompt, options_.history_max_chars);
   request.traceparent = turn.traceparent;
-  db::AnswerRow row{turn.user, turn.conversation, turn.start.assistant_message_id,
-                    turn.start.assistant_created_at};
-  auto sink = std::make_shared<PgAnswerSink>(pool_, model_, std::move(row),
-                                             turn.start.default_title && turn.start.first_answer,
-                                             turn.start.user_content);
-  AnswerIds ids{turn.start.user_message_id.value, key};
-  const auto started = std::chrono::steady_clock::now();
-  auto outcome =
-      co_await stream_answer(model_, std::move(request), out, sink, stop, ids, options_.timing);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - started)
-                      .count();
+  request.max_tokens = options_.max_output_tokens;
+  db::AnswerRow row{turn.user, turn.conversation, turn.ids.assistant_message_id,
+                    turn.ids.assistant_created_at};
+  auto sink = std::make_shared<StoreAnswerSink>(store_, std::move(row));
+  AnswerOptions answer;
+  answer.ids = AnswerIds{turn.ids.user_message_id.value, key};
+  if (turn.plan.names_conversation) answer.title_from = turn.plan.user_content;
+  answer.timing = options_.timing;
+  const auto started = timers_.now();
+  auto outcome = co_await stream_answer(model_, timers_, std::move(request), out, sink, stop,
+                                        std::move(answer));
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(timers_.now() - started).count();
   log::info("chat.answer")
       .str("message_id", key)
-      .str("status", outcome.status)
+      .str("status", to_string(outcome.status))
       .str("error_code", outcome.error_code.value_or(""))
       .num("bytes", static_cast<std::int64_t>(outcome.text_bytes))
       .num("duration_ms", ms)
@@ -240,7 +236,7 @@ asio::awaitable<void> ChatService::stream(PreparedTurn turn, http::ResponseStrea
 }
 
 asio::awaitable<Status> ChatService::stop(db::UserId user, db::ConversationId id) {
-  auto ids = co_await db::request_stop(pool_, user, id);
+  auto ids = co_await store_.request_stop(user, id);
   if (!ids) co_return ids.error();
   // This process may be the one streaming: no need to wait for the echo.
   for (const auto& m : *ids) on_stop_notification(m.value);
@@ -253,24 +249,19 @@ void ChatService::on_stop_notification(std::string_view payload) {
 
 asio::awaitable<void> ChatService::start() {
   co_await sweep_once();
-  listener_ = std::make_unique<db::Listener>(
-      io_, std::string(pool_.options().url),
-      std::vector<std::string>{std::string(db::kStopChannel)},
-      [this](std::string_view, std::string_view payload) { on_stop_notification(payload); },
-      nullptr);
-  listener_->start();
+  store_.listen_for_stops([this](std::string_view payload) { on_stop_notification(payload); });
   asio::co_spawn(io_, sweep_loop(), asio::detached);
 }
 
 void ChatService::shutdown() {
   if (stopped_) return;
   stopped_ = true;
-  sweep_timer_.cancel();
-  if (listener_) listener_->stop();
+  shutdown_->trigger();
+  store_.stop_listening();
 }
 
 asio::awaitable<void> ChatService::sweep_once() {
-  auto swept = co_await db::sweep_interrupted(pool_, db::kStreamLease);
+  auto swept = co_await store_.sweep_interrupted(kStreamLease);
   if (!swept) {
     log::warn("chat.sweep_failed").str("code", swept.error().code);
   } else if (*swept > 0) {
@@ -279,10 +270,13 @@ asio::awaitable<void> ChatService::sweep_once() {
 }
 
 asio::awaitable<void> ChatService::sweep_loop() {
-  while (!stopped_) {
-    sweep_timer_.expires_after(options_.sweep_interval);
-    auto [ec] = co_await sweep_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec || stopped_) co_return;
+  using namespace asio::experimental::awaitable_operators;
+  // Holds the token: the loop may outlive a ChatService destroyed with a
+  // stopped io_context.
+  const std::shared_ptr<StopToken> shutdown = shutdown_;
+  while (!shutdown->triggered()) {
+    co_await (timers_.sleep_for(options_.sweep_interval) || shutdown->wait());
+    if (shutdown->triggered()) co_return;
     co_await sweep_once();
   }
 }

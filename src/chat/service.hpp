@@ -6,14 +6,17 @@
 // chat.not_found, chat.conflict (an answer is streaming in that
 // conversation), chat.nothing_to_regenerate, and db.* (see db/pool.hpp).
 //
+// Persistence comes through chat::ChatStore (PgChatStore in production),
+// time through chat::Timers: the rules of a turn are chat/turn.hpp's, the
+// store only runs the transaction steps.
+//
 // Stop across replicas: stop() marks the conversation's streaming answer in
-// PostgreSQL and NOTIFYs parley_chat_stop; every process LISTENs and the
-// one streaming that answer cancels it (see db/migrations/003_chat.sql).
+// the store, which announces it to every process (PostgreSQL NOTIFY
+// parley_chat_stop); the one streaming that answer cancels it.
 //
 // Strand affinity: the io_context given to the constructor (one thread).
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -22,9 +25,11 @@
 #include <vector>
 
 #include "chat/answer.hpp"
+#include "chat/store.hpp"
+#include "chat/timers.hpp"
+#include "chat/turn.hpp"
 #include "db/conversations_repo.hpp"
 #include "db/ids.hpp"
-#include "db/listener.hpp"
 #include "db/messages_repo.hpp"
 #include "http/message.hpp"
 #include "llm/chat_model.hpp"
@@ -32,13 +37,10 @@
 namespace boost::asio {
 class io_context;
 }
-namespace parley::db {
-class Pool;
-}
 namespace parley::metrics {
 class Counter;
 class Registry;
-}
+}  // namespace parley::metrics
 
 namespace parley::chat {
 
@@ -46,6 +48,7 @@ struct ChatOptions {
   std::string system_prompt;              // PARLEY_SYSTEM_PROMPT
   std::size_t history_max_chars = 24000;  // PARLEY_HISTORY_MAX_CHARS
   std::string instance_id;                // stored as messages.owner
+  std::optional<int> max_output_tokens;   // PARLEY_MAX_OUTPUT_TOKENS, sent as max_tokens
   AnswerTiming timing;
   std::chrono::milliseconds sweep_interval{30000};
 };
@@ -64,19 +67,16 @@ struct ConversationDetail {
 struct PreparedTurn {
   db::UserId user;
   db::ConversationId conversation;
-  db::TurnStart start;
+  TurnPlan plan;
+  TurnIds ids;
   std::string traceparent;
 };
-
-// The messages sent upstream for a turn (llm::bound_history over the
-// history, the system prompt first, the user's message last).
-llm::ModelRequest model_request(const ChatOptions& options, const db::TurnStart& start);
 
 class ChatService {
  public:
   // With a registry, answer outcomes, token usage and time to first token
   // are exported (parley_chat_*, parley_llm_tokens_total).
-  ChatService(boost::asio::io_context& io, db::Pool& pool, llm::ChatModel& model,
+  ChatService(boost::asio::io_context& io, ChatStore& store, llm::ChatModel& model, Timers& timers,
               ChatOptions options, metrics::Registry* registry = nullptr);
   ~ChatService();
   ChatService(const ChatService&) = delete;
@@ -97,7 +97,9 @@ class ChatService {
   boost::asio::awaitable<Result<bool>> remove(db::UserId user, db::ConversationId id,
                                               db::DeleteContext context);
 
-  // Commits the turn before anything is streamed.
+  // Commits the turn before anything is streamed; a refused turn
+  // (chat.conflict, chat.nothing_to_regenerate) or a failed write is rolled
+  // back.
   boost::asio::awaitable<Result<PreparedTurn>> begin_message(db::UserId user, db::ConversationId id,
                                                              std::string content);
   boost::asio::awaitable<Result<PreparedTurn>> begin_regenerate(db::UserId user,
@@ -118,17 +120,19 @@ class ChatService {
   std::size_t active_answers() const { return active_.size(); }
 
  private:
+  boost::asio::awaitable<Result<PreparedTurn>> begin_turn(db::UserId user, db::ConversationId id,
+                                                          std::optional<std::string> content);
   boost::asio::awaitable<void> sweep_loop();
   boost::asio::awaitable<void> sweep_once();
 
   boost::asio::io_context& io_;
-  db::Pool& pool_;
+  ChatStore& store_;
   llm::ChatModel& model_;
+  Timers& timers_;
   ChatOptions options_;
   std::map<std::string, std::shared_ptr<StopToken>, std::less<>>
-      active_;  // by assistant message id
-  std::unique_ptr<db::Listener> listener_;
-  boost::asio::steady_timer sweep_timer_;
+      active_;                           // by assistant message id
+  std::shared_ptr<StopToken> shutdown_;  // ends the sweep loop
   bool stopped_ = false;
 
   // Exported through the registry given to the constructor (if any).

@@ -37,4 +37,19 @@ class FakeClock final : public Clock {
   std::chrono::system_clock::time_point now_;
 };
 
+// Monotonic time for durations, deadlines and leases (never goes back, not
+// wall time). Injected so that tests can drive it (chat::Timers adds waits).
+class MonotonicClock {
+ public:
+  using time_point = std::chrono::steady_clock::time_point;
+  using duration = std::chrono::steady_clock::duration;
+  virtual ~MonotonicClock() = default;
+  virtual time_point now() const = 0;
+};
+
+class SteadyMonotonicClock final : public MonotonicClock {
+ public:
+  time_point now() const override { return std::chrono::steady_clock::now(); }
+};
+
 }  // namespace parley

@@ -13,4 +13,9 @@ namespace single_flight {
 inline constexpr ErrorCode abandoned{Kind::unavailable, "single_flight.abandoned"};
 }  // namespace single_flight
 
+namespace secret_file {
+inline constexpr ErrorCode unreadable{Kind::unavailable, "secret_file.unreadable"};
+inline constexpr ErrorCode empty{Kind::unavailable, "secret_file.empty"};
+}  // namespace secret_file
+
 }  // namespace parley::errc

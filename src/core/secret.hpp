@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/result.hpp"
+
 namespace parley {
 
 class Secret {
@@ -25,5 +27,11 @@ class Secret {
  private:
   std::string value_;
 };
+
+// A secret kept in a file (a projected Kubernetes service-account token),
+// re-read by each caller because the kubelet rotates it; surrounding
+// whitespace is dropped. Errors: errc::secret_file::unreadable, ::empty
+// (the detail names the path, never the content).
+[[nodiscard]] Result<Secret> read_secret_file(const std::string& path);
 
 }  // namespace parley

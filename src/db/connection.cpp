@@ -129,6 +129,7 @@ Error Connection::Impl::result_error(PGresult* r) {
   }
   if (state == "23505") return Error(errc::db::unique_violation, std::move(detail));
   if (state == "40001") return Error(errc::db::serialization, std::move(detail));
+  if (state == "42501") return Error(errc::db::insufficient_privilege, std::move(detail));
   return Error(errc::db::query, std::move(detail));
 }
 

@@ -8,7 +8,8 @@
 //
 // Error codes: db.unavailable (connect failed, connection lost), db.timeout,
 // db.query (SQL error; detail has SQLSTATE and message),
-// db.unique_violation (23505), db.serialization (40001), db.bad_parameter (a
+// db.unique_violation (23505), db.serialization (40001),
+// db.insufficient_privilege (42501), db.bad_parameter (a
 // text parameter holding a NUL character: refused, never silently cut).
 
 #include <boost/asio/awaitable.hpp>

@@ -48,18 +48,18 @@ constexpr Statement kSetGeneratedTitle{
     "UPDATE conversations SET title = $3 WHERE id = $2 AND user_id = $1 AND title = 'New chat'"};
 
 // Messages cannot reference conversations (partitioned, composite key), so
-// they go in the same statement; the audit row too, so a deletion is never
-// unaudited.
+// they go in the same statement; the audit event too, so a deletion is never
+// unaudited (the chain's lock is held only while this statement commits).
 constexpr Statement kDelete{
     "conversations_delete",
     "WITH c AS (DELETE FROM conversations WHERE id = $2 AND user_id = $1 RETURNING id),"
     " m AS (DELETE FROM messages WHERE user_id = $1 AND conversation_id = $2"
     "       AND EXISTS (SELECT 1 FROM c) RETURNING 1),"
-    " a AS (INSERT INTO audit_events (action, outcome, user_id, session_id, ip, request_id, "
-    "details)"
-    "       SELECT 'conversation_deleted', 'success', $1, $3::uuid, $4::text, $5::text,"
-    "              jsonb_build_object('conversation_id', c.id, 'messages', (SELECT count(*) FROM "
-    "m))"
+    " a AS (INSERT INTO audit_events (type, actor, subject, ip, detail)"
+    "       SELECT 'conversation.deleted', $1::text, $1::text, $4::text,"
+    "              jsonb_strip_nulls(jsonb_build_object('conversation_id', c.id,"
+    "                'messages', (SELECT count(*) FROM m), 'session_id', $3::uuid,"
+    "                'request_id', $5::text))"
     "       FROM c RETURNING 1)"
     " SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM a)"};
 
@@ -77,10 +77,6 @@ Conversation read_conversation(const Rows& rows, int r) {
 std::optional<Conversation> first(const Rows& rows) {
   if (rows.empty()) return std::nullopt;
   return read_conversation(rows, 0);
-}
-
-bool is_hex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 }  // namespace
@@ -117,15 +113,6 @@ Conversation ConversationList::operator[](std::size_t i) const {
   return c;
 }
 void ConversationList::truncate(std::size_t n) { size_ = std::min(size_, n); }
-
-bool is_uuid(std::string_view t) {
-  if (t.size() != 36) return false;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? t[i] != '-' : !is_hex(t[i])) return false;
-  }
-  return true;
-}
 
 asio::awaitable<Result<Conversation>> create_conversation(Pool& pool, const UserId& user,
                                                           std::string_view title) {

@@ -99,8 +99,4 @@ boost::asio::awaitable<Result<bool>> delete_conversation(Pool& pool, const UserI
                                                          const ConversationId& id,
                                                          const DeleteContext& context);
 
-// True for a canonical (hyphenated, any case) UUID; ids failing this are
-// "not found" without a query.
-bool is_uuid(std::string_view text);
-
 }  // namespace parley::db

@@ -1,8 +1,7 @@
 #include "db/messages_repo.hpp"
 
-#include "db/pool.hpp"
-#include "chat/errors.hpp"
 #include "db/errors.hpp"
+#include "db/pool.hpp"
 
 namespace parley::db {
 
@@ -12,19 +11,18 @@ namespace {
 
 constexpr Statement kLockConversation{
     "messages_lock_conversation",
-    "SELECT c.title = 'New chat', NOT EXISTS (SELECT 1 FROM messages m WHERE m.user_id = $1"
-    " AND m.conversation_id = $2 AND m.role = 'assistant')"
-    " FROM conversations c WHERE c.id = $2 AND c.user_id = $1 FOR UPDATE OF c"};
+    "SELECT title FROM conversations WHERE id = $2 AND user_id = $1 FOR UPDATE"};
 
-constexpr Statement kBusy{
-    "messages_busy",
-    "SELECT 1 FROM messages WHERE user_id = $1 AND conversation_id = $2 AND status = 'streaming'"
-    " AND updated_at > now() - make_interval(secs => $3::bigint) LIMIT 1"};
-
-constexpr Statement kHistory{
-    "messages_history",
-    "SELECT id, role, content, status, created_at::text FROM messages"
-    " WHERE user_id = $1 AND conversation_id = $2 ORDER BY created_at, id"};
+// idle_ms by the database's clock (now(): the transaction's start), floored
+// so that "idle < lease" means exactly "updated_at > now() - lease". The
+// newest $3 messages only (kTurnMessagesMax), returned oldest first.
+constexpr Statement kReadTurn{
+    "messages_read_turn",
+    "SELECT id, role, status, content, created_text, idle_ms FROM ("
+    " SELECT id, role, status, content, created_at::text AS created_text, created_at,"
+    " floor(extract(epoch FROM now() - updated_at) * 1000)::bigint AS idle_ms FROM messages"
+    " WHERE user_id = $1 AND conversation_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3"
+    ") newest ORDER BY created_at, id"};
 
 // The assistant row's created_at is derived from the user row's so that it
 // sorts after it whatever order the CTEs run in.
@@ -37,7 +35,7 @@ constexpr Statement kInsertTurn{
     "FROM u"
     "   RETURNING id, created_at),"
     " c AS (UPDATE conversations SET updated_at = now() WHERE id = $2 AND user_id = $1)"
-    " SELECT u.id, a.id, a.created_at::text FROM u, a"};
+    " SELECT u.id, a.id, a.created_at::text, u.created_at::text FROM u, a"};
 
 constexpr Statement kDeleteAnswersAfter{
     "messages_delete_answers_after",
@@ -71,12 +69,31 @@ constexpr Statement kRenew{
     " WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND created_at = $4::timestamptz"
     " AND status = 'streaming' RETURNING stop_requested"};
 
+// The answer's token counts and the user's usage_daily row (migration 009)
+// are written by one statement, so atomically: deleting the conversation
+// later keeps the usage. Only the write that ends the stream counts (the
+// row was still 'streaming' in the statement's snapshot), so a retried
+// final write whose first attempt did commit does not count twice.
 constexpr Statement kFinish{
     "messages_finish",
-    "UPDATE messages SET content = $5, status = $6, model = $7, prompt_tokens = $8,"
+    "WITH prev AS (SELECT status FROM messages"
+    "  WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND created_at = $4::timestamptz),"
+    " f AS (UPDATE messages SET content = $5, status = $6, model = $7, prompt_tokens = $8,"
     " completion_tokens = $9, finish_reason = $10, error_code = $11, owner = NULL,"
     " updated_at = now()"
-    " WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND created_at = $4::timestamptz"};
+    " WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND created_at = $4::timestamptz"
+    " RETURNING 1), u AS ("
+    " INSERT INTO usage_daily AS d (subject_kind, subject, day, model, prompt_tokens,"
+    "  completion_tokens, messages)"
+    " SELECT 'user', ($1::uuid)::text, (now() AT TIME ZONE 'UTC')::date, coalesce($7, 'unknown'),"
+    "  coalesce($8::bigint, 0), coalesce($9::bigint, 0), 1 FROM prev"
+    " WHERE prev.status = 'streaming' AND EXISTS (SELECT 1 FROM f)"
+    "  AND ($8::bigint IS NOT NULL OR $9::bigint IS NOT NULL)"
+    " ON CONFLICT (subject_kind, subject, day, model) DO UPDATE"
+    " SET prompt_tokens = d.prompt_tokens + EXCLUDED.prompt_tokens,"
+    "  completion_tokens = d.completion_tokens + EXCLUDED.completion_tokens,"
+    "  messages = d.messages + 1)"
+    " SELECT count(*) FROM f"};
 
 constexpr Statement kRequestStop{
     "messages_request_stop",
@@ -90,124 +107,65 @@ constexpr Statement kSweep{
     " updated_at = now()"
     " WHERE status = 'streaming' AND updated_at < now() - make_interval(secs => $1::bigint)"};
 
-bool usable_history(std::string_view role, std::string_view status, std::string_view content) {
-  if (content.empty()) return false;
-  if (role == "user") return true;
-  return role == "assistant" && (status == "complete" || status == "stopped");
-}
-
-// BEGIN; lock; busy check. On success the lease holds an open transaction.
-asio::awaitable<Result<std::pair<bool, bool>>> lock_for_turn(Lease& lease, const UserId& user,
-                                                             const ConversationId& conversation) {
-  if (auto begun = co_await lease.execute("BEGIN"); !begun) co_return begun.error();
-  Params lock_params{user.value, conversation.value};
-  auto locked = co_await lease.prepared(kLockConversation, std::move(lock_params));
-  if (!locked) co_return locked.error();
-  if (locked->empty()) co_return Error(errc::chat::not_found);
-  const bool default_title = locked->boolean(0, 0);
-  const bool first_answer = locked->boolean(0, 1);
-  Params busy_params{user.value, conversation.value,
-                     static_cast<std::int64_t>(kStreamLease.count())};
-  auto busy = co_await lease.prepared(kBusy, std::move(busy_params));
-  if (!busy) co_return busy.error();
-  if (!busy->empty()) co_return Error(errc::chat::conflict);
-  co_return std::pair{default_title, first_answer};
-}
-
-// Runs `body` inside the lease's transaction; commits on success, rolls back
-// (or discards the connection) otherwise.
-asio::awaitable<Result<TurnStart>> finish_transaction(Lease& lease, Result<TurnStart> outcome) {
-  if (outcome) {
-    if (auto committed = co_await lease.execute("COMMIT"); !committed) co_return committed.error();
-    co_return outcome;
-  }
-  if (auto rolled_back = co_await lease.execute("ROLLBACK"); !rolled_back) lease.mark_broken();
-  co_return outcome;
-}
-
-asio::awaitable<Result<TurnStart>> turn_body(Lease& lease, const UserId& user,
-                                             const ConversationId& conversation,
-                                             std::string_view content, std::string_view owner) {
-  auto locked = co_await lock_for_turn(lease, user, conversation);
-  if (!locked) co_return locked.error();
-  TurnStart t;
-  t.default_title = locked->first;
-  t.first_answer = locked->second;
-  t.user_content = std::string(content);
-  Params history_params{user.value, conversation.value};
-  auto history = co_await lease.prepared(kHistory, std::move(history_params));
-  if (!history) co_return history.error();
-  for (int r = 0; r < history->rows(); ++r) {
-    if (!usable_history(history->text(r, 1), history->text(r, 3), history->text(r, 2))) continue;
-    t.history.push_back({std::string(history->text(r, 1)), std::string(history->text(r, 2))});
-  }
-  Params insert_params{user.value, conversation.value, content, owner};
-  auto inserted = co_await lease.prepared(kInsertTurn, std::move(insert_params));
-  if (!inserted) co_return inserted.error();
-  if (inserted->rows() != 1) co_return Error(errc::db::query, "turn insert returned no row");
-  t.user_message_id = MessageId{std::string(inserted->text(0, 0))};
-  t.assistant_message_id = MessageId{std::string(inserted->text(0, 1))};
-  t.assistant_created_at = std::string(inserted->text(0, 2));
-  co_return t;
-}
-
-asio::awaitable<Result<TurnStart>> regenerate_body(Lease& lease, const UserId& user,
-                                                   const ConversationId& conversation,
-                                                   std::string_view owner) {
-  auto locked = co_await lock_for_turn(lease, user, conversation);
-  if (!locked) co_return locked.error();
-  Params history_params{user.value, conversation.value};
-  auto rows = co_await lease.prepared(kHistory, std::move(history_params));
-  if (!rows) co_return rows.error();
-  int last_user = -1;
-  for (int r = 0; r < rows->rows(); ++r) {
-    if (rows->text(r, 1) == "user") last_user = r;
-  }
-  if (last_user < 0) co_return Error(errc::chat::nothing_to_regenerate);
-  TurnStart t;
-  t.default_title = locked->first;
-  t.user_message_id = MessageId{std::string(rows->text(last_user, 0))};
-  t.user_content = std::string(rows->text(last_user, 2));
-  for (int r = 0; r < last_user; ++r) {
-    if (!usable_history(rows->text(r, 1), rows->text(r, 3), rows->text(r, 2))) continue;
-    t.history.push_back({std::string(rows->text(r, 1)), std::string(rows->text(r, 2))});
-  }
-  bool earlier_answer = false;
-  for (int r = 0; r < last_user; ++r) earlier_answer |= rows->text(r, 1) == "assistant";
-  t.first_answer = !earlier_answer;
-  const std::string user_created_at(rows->text(last_user, 4));
-  Params delete_params{user.value, conversation.value, user_created_at};
-  if (auto deleted = co_await lease.prepared(kDeleteAnswersAfter, std::move(delete_params));
-      !deleted) {
-    co_return deleted.error();
-  }
-  Params insert_params{user.value, conversation.value, owner, user_created_at};
-  auto inserted = co_await lease.prepared(kInsertAnswer, std::move(insert_params));
-  if (!inserted) co_return inserted.error();
-  if (inserted->rows() != 1) co_return Error(errc::db::query, "answer insert returned no row");
-  t.assistant_message_id = MessageId{std::string(inserted->text(0, 0))};
-  t.assistant_created_at = std::string(inserted->text(0, 1));
-  co_return t;
-}
-
 }  // namespace
 
-asio::awaitable<Result<TurnStart>> begin_turn(Pool& pool, const UserId& user,
-                                              const ConversationId& conversation,
-                                              std::string_view content, std::string_view owner) {
-  auto lease = co_await pool.acquire();
-  if (!lease) co_return lease.error();
-  auto outcome = co_await turn_body(*lease, user, conversation, content, owner);
-  co_return co_await finish_transaction(*lease, std::move(outcome));
+asio::awaitable<Result<std::optional<std::string>>> lock_conversation(
+    Lease& lease, const UserId& user, const ConversationId& conversation) {
+  Params params{user.value, conversation.value};
+  auto rows = co_await lease.prepared(kLockConversation, std::move(params));
+  if (!rows) co_return rows.error();
+  if (rows->empty()) co_return std::optional<std::string>();
+  co_return std::optional<std::string>(std::string(rows->text(0, 0)));
 }
 
-asio::awaitable<Result<TurnStart>> begin_regenerate(Pool& pool, const UserId& user,
-                                                    const ConversationId& conversation,
-                                                    std::string_view owner) {
-  auto lease = co_await pool.acquire();
-  if (!lease) co_return lease.error();
-  auto outcome = co_await regenerate_body(*lease, user, conversation, owner);
-  co_return co_await finish_transaction(*lease, std::move(outcome));
+asio::awaitable<Result<std::vector<TurnRow>>> read_turn(Lease& lease, const UserId& user,
+                                                        const ConversationId& conversation) {
+  Params params{user.value, conversation.value, kTurnMessagesMax};
+  auto rows = co_await lease.prepared(kReadTurn, std::move(params));
+  if (!rows) co_return rows.error();
+  std::vector<TurnRow> out;
+  out.reserve(static_cast<std::size_t>(rows->rows()));
+  for (int r = 0; r < rows->rows(); ++r) {
+    out.push_back(TurnRow{MessageId{std::string(rows->text(r, 0))}, std::string(rows->text(r, 1)),
+                          std::string(rows->text(r, 2)), std::string(rows->text(r, 3)),
+                          std::string(rows->text(r, 4)), rows->int64(r, 5)});
+  }
+  co_return out;
+}
+
+asio::awaitable<Result<InsertedTurn>> insert_turn(Lease& lease, const UserId& user,
+                                                  const ConversationId& conversation,
+                                                  std::string_view content,
+                                                  std::string_view owner) {
+  Params params{user.value, conversation.value, content, owner};
+  auto rows = co_await lease.prepared(kInsertTurn, std::move(params));
+  if (!rows) co_return rows.error();
+  if (rows->rows() != 1) co_return Error(errc::db::query, "turn insert returned no row");
+  const std::string user_created_at(rows->text(0, 3));
+  co_return InsertedTurn{
+      InsertedMessage{MessageId{std::string(rows->text(0, 0))}, user_created_at},
+      InsertedMessage{MessageId{std::string(rows->text(0, 1))}, std::string(rows->text(0, 2))}};
+}
+
+asio::awaitable<Status> delete_answers_after(Lease& lease, const UserId& user,
+                                             const ConversationId& conversation,
+                                             std::string_view created_at) {
+  Params params{user.value, conversation.value, created_at};
+  auto deleted = co_await lease.prepared(kDeleteAnswersAfter, std::move(params));
+  if (!deleted) co_return deleted.error();
+  co_return Status{};
+}
+
+asio::awaitable<Result<InsertedMessage>> insert_answer(Lease& lease, const UserId& user,
+                                                       const ConversationId& conversation,
+                                                       std::string_view owner,
+                                                       std::string_view after_created_at) {
+  Params params{user.value, conversation.value, owner, after_created_at};
+  auto rows = co_await lease.prepared(kInsertAnswer, std::move(params));
+  if (!rows) co_return rows.error();
+  if (rows->rows() != 1) co_return Error(errc::db::query, "answer insert returned no row");
+  co_return InsertedMessage{MessageId{std::string(rows->text(0, 0))},
+                            std::string(rows->text(0, 1))};
 }
 
 asio::awaitable<Result<std::vector<MessageRecord>>> list_messages(
@@ -270,7 +228,7 @@ asio::awaitable<Result<bool>> finish_answer(Pool& pool, const AnswerRow& row,
                 a.error_code};
   auto rows = co_await pool.prepared(kFinish, std::move(params));
   if (!rows) co_return rows.error();
-  co_return rows->affected() == 1;
+  co_return rows->int64(0, 0) == 1;
 }
 
 asio::awaitable<Result<std::vector<MessageId>>> request_stop(Pool& pool, const UserId& user,

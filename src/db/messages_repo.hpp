@@ -2,13 +2,14 @@
 // Messages of a conversation (table partitioned by month on created_at).
 // Every statement is scoped by (user_id, conversation_id); rows of a turn
 // are addressed with their created_at too, so updates touch one partition.
-// Codes: those of db/pool.hpp, plus from begin_turn/begin_regenerate:
-//   chat.not_found  the conversation is not the user's (or does not exist)
-//   chat.conflict   an answer is already streaming in it (live lease)
-//   chat.nothing_to_regenerate  regenerate without any user message
+// A turn is a transaction made of the steps below, run by the caller on a
+// leased connection; what the steps mean (conflicts, history, regenerate)
+// is chat's (chat/turn.hpp), not decided here.
+// Codes: those of db/pool.hpp.
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,11 +21,16 @@
 
 namespace parley::db {
 
+class Lease;
 class Pool;
 
-// A 'streaming' row whose updated_at is older than this belongs to a dead
-// process (live streams write theirs at least every 15 s).
-inline constexpr std::chrono::seconds kStreamLease{120};
+// At most this many of a conversation's newest messages are read per turn:
+// the history sent upstream is bounded by characters anyway
+// (PARLEY_HISTORY_MAX_CHARS), and a very long conversation must not be
+// loaded whole into memory. Chat's rules look at the newest messages only
+// (a streaming answer, the last user message, whether any answer exists).
+inline constexpr int kTurnMessagesMax = 200;
+
 inline constexpr std::string_view kStopChannel = "parley_chat_stop";
 
 struct MessageRecord {
@@ -40,22 +46,26 @@ struct MessageRecord {
   std::string created_at;  // ISO-8601 UTC, milliseconds
 };
 
-// (role, content) of a turn that may be sent upstream as history.
-struct HistoryTurn {
+// A message as a turn reads it, with how long ago its row was last written
+// by the database's clock (the lease of a 'streaming' answer).
+struct TurnRow {
+  MessageId id;
   std::string role;
+  std::string status;
   std::string content;
+  std::string created_at;  // exact timestamptz text (partition key)
+  std::int64_t idle_ms = 0;
 };
 
-// The committed start of an answer: the user message (new, or the existing
-// last one for regenerate) and the assistant row in state 'streaming'.
-struct TurnStart {
-  MessageId user_message_id;
-  MessageId assistant_message_id;
-  std::string assistant_created_at;  // exact timestamptz text (partition key)
-  std::string user_content;          // the message being answered
-  std::vector<HistoryTurn> history;  // earlier complete/stopped turns, oldest first
-  bool default_title = false;        // the conversation still has the default title
-  bool first_answer = false;         // no other assistant message exists
+// A row a turn inserted.
+struct InsertedMessage {
+  MessageId id;
+  std::string created_at;  // exact timestamptz text (partition key)
+};
+
+struct InsertedTurn {
+  InsertedMessage user_message;
+  InsertedMessage assistant_message;
 };
 
 // Addresses one assistant row.
@@ -76,19 +86,37 @@ struct FinalAnswer {
   std::optional<std::string> error_code;
 };
 
-// In one transaction: locks the conversation, refuses when an answer streams
-// in it, reads the history, inserts the user message ('complete') and the
-// assistant row ('streaming', owner) and moves the conversation's updated_at.
-boost::asio::awaitable<Result<TurnStart>> begin_turn(Pool& pool, const UserId& user,
-                                                     const ConversationId& conversation,
-                                                     std::string_view content,
-                                                     std::string_view owner);
+// ---- Steps of a turn, inside a transaction the caller began on `lease`.
 
-// Like begin_turn for the conversation's last user message: the assistant
-// messages after it are deleted and a new 'streaming' row is inserted.
-boost::asio::awaitable<Result<TurnStart>> begin_regenerate(Pool& pool, const UserId& user,
-                                                           const ConversationId& conversation,
-                                                           std::string_view owner);
+// Locks the conversation row (FOR UPDATE) until the transaction ends and
+// returns its title; nullopt when it is not the user's.
+boost::asio::awaitable<Result<std::optional<std::string>>> lock_conversation(
+    Lease& lease, const UserId& user, const ConversationId& conversation);
+
+// The conversation's newest kTurnMessagesMax messages, oldest first.
+boost::asio::awaitable<Result<std::vector<TurnRow>>> read_turn(Lease& lease, const UserId& user,
+                                                               const ConversationId& conversation);
+
+// Inserts the user's message ('complete') and, after it, the assistant row
+// ('streaming', owned by `owner`), and moves the conversation's updated_at.
+boost::asio::awaitable<Result<InsertedTurn>> insert_turn(Lease& lease, const UserId& user,
+                                                         const ConversationId& conversation,
+                                                         std::string_view content,
+                                                         std::string_view owner);
+
+// Deletes the assistant messages created after `created_at`.
+boost::asio::awaitable<Status> delete_answers_after(Lease& lease, const UserId& user,
+                                                    const ConversationId& conversation,
+                                                    std::string_view created_at);
+
+// Inserts an assistant row ('streaming', owned by `owner`) sorting after
+// `after_created_at`, and moves the conversation's updated_at.
+boost::asio::awaitable<Result<InsertedMessage>> insert_answer(Lease& lease, const UserId& user,
+                                                              const ConversationId& conversation,
+                                                              std::string_view owner,
+                                                              std::string_view after_created_at);
+
+// ---- Single statements on the pool.
 
 // Oldest first.
 boost::asio::awaitable<Result<std::vector<MessageRecord>>> list_messages(

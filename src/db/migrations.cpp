@@ -33,8 +33,15 @@ constexpr std::string_view kCreateTable =
     " applied_at timestamptz NOT NULL DEFAULT now())";
 
 asio::awaitable<Status> migrate_locked(Lease& lease, std::span<const Migration> migrations) {
-  if (auto created = co_await lease.execute(kCreateTable, kMigrationTimeout); !created) {
-    co_return created.error();
+  // Only when missing: a runtime role without CREATE on the schema
+  // (docs/DEPLOY.md, "Database roles") then starts with nothing but reads
+  // when every migration is applied.
+  auto exists = co_await lease.query("SELECT to_regclass('schema_migrations') IS NOT NULL");
+  if (!exists) co_return exists.error();
+  if (!exists->boolean(0, 0)) {
+    if (auto created = co_await lease.execute(kCreateTable, kMigrationTimeout); !created) {
+      co_return created.error();
+    }
   }
   auto rows = co_await lease.query("SELECT version, checksum FROM schema_migrations");
   if (!rows) co_return rows.error();

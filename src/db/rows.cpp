@@ -315,6 +315,18 @@ std::optional<std::string> timestamptz_text(std::int64_t pg_micros) {
   return out;
 }
 
+std::optional<std::string> iso8601_utc_micros(std::int64_t pg_micros) {
+  const auto t = utc_time(pg_micros);
+  if (!t) return std::nullopt;
+  std::string out;
+  out.reserve(27);
+  append_date_time(out, *t, 'T');
+  out += '.';
+  append_padded(out, static_cast<int>(t->time.subseconds().count()), 6);
+  out += 'Z';
+  return out;
+}
+
 std::optional<std::string> iso8601_utc_millis(std::string_view s) {
   std::string out;
   out.reserve(24);

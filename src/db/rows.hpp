@@ -79,5 +79,8 @@ bool append_iso8601_utc_millis(std::string& out, std::int64_t pg_micros);
 // six fractional digits ("2026-11-29 06:51:15.123456+00"): text that reads
 // back as exactly the same instant. nullopt where the function above fails.
 std::optional<std::string> timestamptz_text(std::int64_t pg_micros);
+// A binary timestamptz as ISO-8601 UTC with all six fractional digits
+// ("2026-11-29T06:51:15.123456Z"); nullopt where the functions above fail.
+std::optional<std::string> iso8601_utc_micros(std::int64_t pg_micros);
 
 }  // namespace parley::db

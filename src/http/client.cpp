@@ -5,22 +5,18 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
 #include <cerrno>
-#include <charconv>
-#include <cstdlib>
 #include <deque>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "http/client_request.hpp"
 #include "http/proxy.hpp"
 #include "observability/log.hpp"
 
@@ -43,114 +39,6 @@ using asio::use_awaitable;
 constexpr auto use_tuple = asio::as_tuple(use_awaitable);
 constexpr std::size_t kReadChunk = std::size_t{16} * 1024;
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
-
-// ---------------------------------------------------------------------------
-// URL
-
-struct Target {
-  bool https = false;
-  std::string host;  // without brackets, lower case
-  std::uint16_t port = 0;
-  std::string host_header;  // host[:port], IPv6 in brackets
-  std::string target;       // origin-form request target
-  std::string path;         // for logs: path without query
-  bool loopback = false;
-  bool ip_literal = false;
-  std::string origin_key() const {
-    return std::string(https ? "https://" : "http://") + host_header;
-  }
-};
-
-bool valid_reg_name(std::string_view host) {
-  return !host.empty() && std::all_of(host.begin(), host.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '-' || c == '.' || c == '_';
-  });
-}
-
-Result<Target> parse_target(std::string_view url,
-                            const std::vector<std::string>& allow_plain_http_hosts = {}) {
-  auto parsed = boost::urls::parse_uri(url);
-  if (!parsed) return make_error("http_client.bad_url", "not an absolute URI");
-  const auto& u = *parsed;
-  Target t;
-  if (u.scheme_id() == boost::urls::scheme::https) {
-    t.https = true;
-  } else if (u.scheme_id() != boost::urls::scheme::http) {
-    return make_error("http_client.bad_url", "scheme must be http or https");
-  }
-  if (u.has_userinfo()) return make_error("http_client.bad_url", "userinfo in URL");
-  switch (u.host_type()) {
-    case boost::urls::host_type::name: {
-      std::string host = u.host_address();
-      std::transform(host.begin(), host.end(), host.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (!valid_reg_name(host)) return make_error("http_client.bad_url", "bad host");
-      t.host = std::move(host);
-      t.host_header = t.host;
-      break;
-    }
-    case boost::urls::host_type::ipv4:
-      t.host = u.host_address();
-      t.host_header = t.host;
-      t.ip_literal = true;
-      break;
-    case boost::urls::host_type::ipv6:
-      t.host = u.host_address();
-      t.host_header = "[" + t.host + "]";
-      t.ip_literal = true;
-      break;
-    default:
-      return make_error("http_client.bad_url", "missing or unsupported host");
-  }
-  t.port = t.https ? 443 : 80;
-  if (u.has_port()) {
-    auto port = u.port();
-    unsigned value = 0;
-    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (port.empty() || ec != std::errc() || p != port.data() + port.size() || value == 0 ||
-        value > 65535) {
-      return make_error("http_client.bad_url", "bad port");
-    }
-    if (value != t.port) t.host_header += ":" + std::to_string(value);
-    t.port = static_cast<std::uint16_t>(value);
-  }
-  t.loopback = is_loopback_host(t.host);
-  // DESIGN.md: plain http:// issuers and endpoints only on loopback hosts.
-  if (!t.https && !t.loopback &&
-      std::find(allow_plain_http_hosts.begin(), allow_plain_http_hosts.end(), t.host) ==
-          allow_plain_http_hosts.end()) {
-    return make_error("http_client.insecure_url", "plain http:// to a non-loopback host");
-  }
-  t.path = u.encoded_path().empty() ? "/" : std::string(u.encoded_path());
-  t.target = t.path;
-  if (u.has_query()) {
-    t.target += '?';
-    t.target += u.encoded_query();
-  }
-  return t;
-}
-
-std::optional<bhttp::verb> to_verb(Method m) {
-  switch (m) {
-    case Method::get:
-      return bhttp::verb::get;
-    case Method::head:
-      return bhttp::verb::head;
-    case Method::post:
-      return bhttp::verb::post;
-    case Method::put:
-      return bhttp::verb::put;
-    case Method::patch:
-      return bhttp::verb::patch;
-    case Method::delete_:
-      return bhttp::verb::delete_;
-    case Method::options:
-      return bhttp::verb::options;
-    case Method::other:
-      break;
-  }
-  return std::nullopt;
-}
 
 // ---------------------------------------------------------------------------
 // Connections and the keep-alive pool
@@ -702,25 +590,7 @@ class ClientImpl final : public HttpClient {
   std::string tls_error_;
 };
 
-std::string env_or_empty(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
-
-std::string first_env(const char* a, const char* b) {
-  std::string v = env_or_empty(a);
-  return v.empty() ? env_or_empty(b) : v;
-}
-
 }  // namespace
-
-ClientOptions client_options_from_env() {
-  ClientOptions o;
-  o.https_proxy = first_env("https_proxy", "HTTPS_PROXY");
-  o.no_proxy = first_env("no_proxy", "NO_PROXY");
-  o.ca_file = env_or_empty("SSL_CERT_FILE");
-  return o;
-}
 
 std::unique_ptr<HttpClient> make_http_client(asio::io_context& io, ClientOptions options) {
   return std::make_unique<ClientImpl>(io, std::move(options));

@@ -1,7 +1,8 @@
 #pragma once
 // Outbound HTTP/1.1 (OIDC discovery, JWKS, token endpoints, Azure OpenAI
 // streaming). One implementation for production and tests: tests point it at
-// loopback fixtures, higher layers can use FakeHttpClient (client_fake.hpp).
+// loopback fixtures, higher layers can use FakeHttpClient
+// (tests/support/http/fake_http_client.hpp).
 //
 // Rules enforced for every request (DESIGN.md "Plain http:// ... only on
 // loopback hosts"):
@@ -27,9 +28,11 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -117,9 +120,14 @@ struct ClientOptions {
   std::vector<std::string> allow_plain_http_hosts;
 };
 
-// Reads https_proxy/HTTPS_PROXY, no_proxy/NO_PROXY (lower case first, as
-// curl does) and SSL_CERT_FILE.
-ClientOptions client_options_from_env();
+// A variable of the environment, nullopt when unset (config::process_env()
+// in production, a map in tests).
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+// https_proxy/HTTPS_PROXY, no_proxy/NO_PROXY (lower case first, as curl
+// does) and SSL_CERT_FILE from `env`. Called once at start-up: the client
+// itself never reads the environment.
+ClientOptions client_options_from_env(const EnvLookup& env);
 
 // A malformed proxy URL or an unreadable ca_file does not throw: every
 // request then fails with http_client.proxy / http_client.tls and the

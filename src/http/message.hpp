@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/percent.hpp"
+
 namespace parley::http {
 
 enum class Method { get, head, post, put, patch, delete_, options, other };
@@ -32,6 +34,9 @@ class Headers {
   // Appends another field of that name (Set-Cookie). Same refusal rule.
   [[nodiscard]] bool add(std::string_view name, std::string_view value);
   void erase(std::string_view name);
+  // Adds each field of `defaults` whose name is not present here yet (a
+  // value set before wins). `defaults` went through set()/add() itself.
+  void add_missing(const Headers& defaults);
   const std::vector<Field>& fields() const { return fields_; }
   bool empty() const { return fields_.empty(); }
 
@@ -84,6 +89,11 @@ class ResponseStream {
   // Completes when client_gone() becomes true: race it against upstream
   // work (awaitable operators) to cancel promptly.
   virtual boost::asio::awaitable<void> wait_client_gone() = 0;
+  // Ends the response as failed once the handler returns: the terminating
+  // chunk is withheld and the connection closes, so the client sees a
+  // truncated body (a download fails instead of looking complete). Later
+  // writes return false.
+  virtual void abort() = 0;
 };
 
 struct Response {
@@ -95,10 +105,9 @@ struct Response {
   std::function<boost::asio::awaitable<void>(ResponseStream&)> stream;
 };
 
-// Percent-decodes `s`; `plus_as_space` for form/query encoding. Returns
-// nullopt on a malformed escape.
-std::optional<std::string> percent_decode(std::string_view s, bool plus_as_space);
-// Percent-encodes everything but RFC 3986 unreserved characters.
-std::string percent_encode(std::string_view s);
+// Percent-coding lives in core (one implementation); named here too because
+// every HTTP caller reaches for it as http::.
+using parley::percent_decode;
+using parley::percent_encode;
 
 }  // namespace parley::http

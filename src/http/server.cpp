@@ -129,12 +129,20 @@ std::string error_body(const ErrorReply& e) {
   return body;
 }
 
-Response error_response(const ErrorReply& e) {
+// Content-Type, Cache-Control, then the configured error_headers.
+Headers error_headers(const Headers& extra) {
+  Headers h;
+  (void)h.set("Content-Type", "application/json");
+  (void)h.set("Cache-Control", "no-store");
+  h.add_missing(extra);
+  return h;
+}
+
+Response error_response(const ErrorReply& e, const Headers& extra) {
   Response r;
   r.status = e.status;
   r.body = error_body(e);
-  (void)r.headers.set("Content-Type", "application/json");
-  (void)r.headers.set("Cache-Control", "no-store");
+  r.headers = error_headers(extra);
   return r;
 }
 
@@ -308,7 +316,7 @@ class ChunkedStream final : public ResponseStream {
   ChunkedStream(Connection& c, bool chunked) : c_(c), chunked_(chunked) {}
 
   asio::awaitable<bool> write(std::string_view chunk) override {
-    if (c_.peer_gone) co_return false;
+    if (c_.peer_gone || aborted) co_return false;
     // An empty chunk would be the terminating chunk: nothing to send.
     if (chunk.empty()) co_return true;
     bool ok;
@@ -326,6 +334,8 @@ class ChunkedStream final : public ResponseStream {
     co_return ok;
   }
   bool client_gone() const override { return c_.peer_gone || c_.told_to_stop; }
+  void abort() override { aborted = true; }
+  bool aborted = false;
   asio::awaitable<void> wait_client_gone() override {
     if (client_gone()) co_return;
     co_await c_.gone_signal->wait();
@@ -444,10 +454,8 @@ asio::awaitable<void> Connection::reject(const ErrorReply& e, std::string_view m
   const unsigned char* id = srv->take_id_bytes();
   const std::string request_id = to_hex(id, 16);
   const std::string body = error_body(e);
-  Headers h;
-  (void)h.set("Content-Type", "application/json");
-  (void)h.set("Cache-Control", "no-store");
-  build_head(e.status, h, request_id, false, false, body.size(), false);
+  build_head(e.status, error_headers(srv->opts.error_headers), request_id, false, false,
+             body.size(), false);
   bytes_written = 0;
   const bool ok = co_await write_all(head, body);
   // No path: a request that failed to parse has none we could trust.
@@ -554,7 +562,7 @@ asio::awaitable<bool> Connection::handle(bhttp::request_parser<bhttp::string_bod
   Response res;
   if (req.method == Method::other) {
     // TRACE, CONNECT, WebDAV and unknown tokens never reach handlers.
-    res = error_response(kMethodNotAllowed);
+    res = error_response(kMethodNotAllowed, srv->opts.error_headers);
     (void)res.headers.set("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
   } else
     try {
@@ -563,16 +571,16 @@ asio::awaitable<bool> Connection::handle(bhttp::request_parser<bhttp::string_bod
       log::error("http.handler_exception")
           .str("request_id", req.request_id)
           .str("detail", e.what());
-      res = error_response(kInternal);
+      res = error_response(kInternal, srv->opts.error_headers);
     } catch (...) {
       log::error("http.handler_exception")
           .str("request_id", req.request_id)
           .str("detail", "unknown");
-      res = error_response(kInternal);
+      res = error_response(kInternal, srv->opts.error_headers);
     }
   if (res.status < 200 || res.status > 599) {
     log::error("http.bad_status").str("request_id", req.request_id).num("status", res.status);
-    res = error_response(kInternal);
+    res = error_response(kInternal, srv->opts.error_headers);
   }
 
   if (srv->shutting_down || closed) keep_alive = false;
@@ -595,23 +603,24 @@ asio::awaitable<bool> Connection::handle(bhttp::request_parser<bhttp::string_bod
       watch_done.emplace(socket.get_executor());
       asio::co_spawn(socket.get_executor(), watch_peer(), asio::detached);
       ChunkedStream stream(*this, chunked);
-      bool threw = false;
+      bool failed = false;
       try {
         co_await res.stream(stream);
       } catch (const std::exception& e) {
         log::error("http.stream_exception")
             .str("request_id", req.request_id)
             .str("detail", e.what());
-        threw = true;
+        failed = true;
       } catch (...) {
         log::error("http.stream_exception")
             .str("request_id", req.request_id)
             .str("detail", "unknown");
-        threw = true;
+        failed = true;
       }
       // Without the terminating chunk the client sees a truncated body,
       // which is the truth after a handler failure.
-      if (!threw && !peer_gone && chunked) {
+      if (stream.aborted) failed = true;  // the handler gave up (ResponseStream::abort)
+      if (!failed && !peer_gone && chunked) {
         if (!co_await write_all("0\r\n\r\n")) mark_gone();
       }
       stop_watch = true;
@@ -620,7 +629,7 @@ asio::awaitable<bool> Connection::handle(bhttp::request_parser<bhttp::string_bod
         socket.cancel(ec);
         co_await watch_done->wait();
       }
-      ok = !threw && !peer_gone;
+      ok = !failed && !peer_gone;
       if (srv->shutting_down) keep_alive = false;
       gone_signal.reset();
       watch_done.reset();

@@ -15,6 +15,9 @@
 //   request started but not complete within read_timeout         408 request_timeout
 //   handler threw                                                500 internal (what() is logged
 //   only)
+//   a method the server does not know (TRACE, CONNECT, ...)      405 method_not_allowed
+// Those responses also carry ServerOptions::error_headers (the application's
+// security headers), since no handler sees them.
 // Idle keep-alive connections close after idle_timeout, new connections
 // that send nothing after read_timeout.
 //
@@ -56,6 +59,9 @@ struct ServerOptions {
   std::chrono::seconds write_timeout{30};  // each response write / stream chunk
   std::chrono::seconds shutdown_grace{25};
   bool access_log = true;
+  // Added to every response the server writes itself (400, 405, 408, 413,
+  // 431, 500), after its own Content-Type and Cache-Control: no-store.
+  Headers error_headers;
   // The log is block-buffered; the server flushes it this often (0: never).
   std::chrono::milliseconds log_flush_interval{1000};
 };

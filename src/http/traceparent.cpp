@@ -1,5 +1,7 @@
 #include "http/traceparent.hpp"
 
+#include "core/ascii.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -18,8 +20,7 @@ bool all_zero(std::string_view s) {
 }
 
 int hex_byte(std::string_view two) {
-  auto v = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  return v(two[0]) * 16 + v(two[1]);
+  return hex_digit_value(two[0]) * 16 + hex_digit_value(two[1]);
 }
 
 std::string random_id(Random& random, std::size_t bytes_len) {

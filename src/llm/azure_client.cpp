@@ -39,6 +39,7 @@ struct Failure {
   Error error;
   bool retryable = false;
   std::optional<std::int64_t> retry_after_ms;
+  int status = 0;  // the upstream HTTP status, 0 for transport failures
 };
 
 Failure transport_failure(const Error& e) {
@@ -201,11 +202,12 @@ class AzureChatModel final : public ChatModel {
     const http::StreamTimeouts timeouts{
         options_.connect_timeout, options_.first_token_timeout,
         std::max(options_.idle_timeout, options_.first_token_timeout)};
-    for (int attempt = 0;; ++attempt) {
+    bool reauthenticated = false;
+    for (int attempt = 0;;) {
       auto req = co_await make_request(body, request.traceparent);
       if (!req) co_return req.error();
       const auto started = SteadyClock::now();
-      auto opened = co_await http_.open(std::move(*req), timeouts);
+      auto opened = co_await http_.open(std::move(req->request), timeouts);
       Failure failure;
       if (!opened) {
         failure = transport_failure(opened.error());
@@ -218,7 +220,11 @@ class AzureChatModel final : public ChatModel {
         const std::string error_body = co_await read_bounded(stream);
         failure = upstream_failure(stream.status(), stream.headers(), error_body);
       }
-      auto retry = co_await before_retry(failure, attempt);
+      if (reauthenticate(failure, req->auth, reauthenticated)) {
+        if (co_await cancelled_here()) co_return make_error("llm.cancelled", "cancelled");
+        continue;
+      }
+      auto retry = co_await before_retry(failure, attempt++);
       if (retry) co_return *retry;
     }
   }
@@ -229,11 +235,12 @@ class AzureChatModel final : public ChatModel {
     chat.include_usage = false;
     chat.max_tokens = request.max_tokens;
     const std::string body = build_chat_request(request.messages, chat);
-    for (int attempt = 0;; ++attempt) {
+    bool reauthenticated = false;
+    for (int attempt = 0;;) {
       auto req = co_await make_request(body, request.traceparent);
       if (!req) co_return req.error();
-      req->timeout = options_.connect_timeout + options_.first_token_timeout;
-      auto response = co_await http_.send(std::move(*req));
+      req->request.timeout = options_.connect_timeout + options_.first_token_timeout;
+      auto response = co_await http_.send(std::move(req->request));
       Failure failure;
       if (!response) {
         failure = transport_failure(response.error());
@@ -242,17 +249,28 @@ class AzureChatModel final : public ChatModel {
       } else {
         failure = upstream_failure(response->status, response->headers, response->body);
       }
-      auto retry = co_await before_retry(failure, attempt);
+      if (reauthenticate(failure, req->auth, reauthenticated)) {
+        if (co_await cancelled_here()) co_return make_error("llm.cancelled", "cancelled");
+        continue;
+      }
+      auto retry = co_await before_retry(failure, attempt++);
       if (retry) co_return *retry;
     }
   }
 
  private:
-  awaitable<Result<http::ClientRequest>> make_request(const std::string& body,
-                                                      const std::string& traceparent) {
+  // A request and the credential header it carries (secret: never logged).
+  struct Prepared {
+    http::ClientRequest request;
+    AuthHeader auth;
+  };
+
+  awaitable<Result<Prepared>> make_request(const std::string& body,
+                                           const std::string& traceparent) {
     auto auth = co_await credential_->header();
     if (!auth) co_return auth.error();
-    http::ClientRequest req;
+    Prepared prepared{{}, *auth};
+    http::ClientRequest& req = prepared.request;
     req.method = http::Method::post;
     req.url = url_;
     req.body = body;
@@ -263,13 +281,23 @@ class AzureChatModel final : public ChatModel {
     }
     // W3C Trace Context; a malformed value is dropped rather than failing the call.
     if (!traceparent.empty()) (void)req.headers.set("traceparent", traceparent);
-    co_return req;
+    co_return prepared;
+  }
+
+  // A 401 may mean a revoked or rotated token: the credential drops it and
+  // the request goes once more, at once, with a fresh one (not counted as a
+  // retry). A second 401 in the same call is the caller's error.
+  bool reauthenticate(const Failure& failure, const AuthHeader& used, bool& reauthenticated) {
+    if (failure.status != 401 || reauthenticated) return false;
+    if (!credential_->on_unauthorized(used)) return false;
+    reauthenticated = true;
+    return true;
   }
 
   Failure upstream_failure(int status, const http::Headers& headers, std::string_view body) {
     const HeaderList list(headers.fields().begin(), headers.fields().end());
     const UpstreamError e = classify(status, list, body, clock_.now_seconds());
-    return Failure{to_error(e), e.retryable, e.retry_after_ms};
+    return Failure{to_error(e), e.retryable, e.retry_after_ms, status};
   }
 
   awaitable<std::string> read_bounded(http::ClientStream& stream) {

@@ -8,6 +8,9 @@
 // stream is handed out (at most AzureRetryPolicy::max_retries, exponential
 // backoff with jitter, retry-after-ms / x-ms-retry-after-ms / retry-after
 // honoured up to max_retry_after; a longer retry-after is not waited for).
+// A 401 is sent once more at once when the credential drops the refused
+// token (Credential::on_unauthorized: token modes, not api-key); that extra
+// attempt does not count as a retry, and a second 401 is llm.auth.
 // Errors: llm.rate_limited, llm.content_filter (prompt blocked), llm.auth,
 // llm.not_found, llm.bad_request, llm.unavailable (5xx, connection failures,
 // bad endpoint URL), llm.upstream_error, llm.timeout, llm.credential,

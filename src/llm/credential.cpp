@@ -4,8 +4,6 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <charconv>
-#include <fstream>
-#include <sstream>
 
 #include "http/message.hpp"
 #include "observability/log.hpp"
@@ -21,6 +19,10 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 // After a failed refresh while the old token is still valid, wait this long
 // before asking the token endpoint again (no hammering during an outage).
 constexpr std::int64_t kFailedRefreshPauseSeconds = 30;
+// A token obtained after a 401 that is refused again within this time is
+// kept: the cause is not a stale token, and each answer asking Entra for a
+// new one would only add load (and Entra throttles repeated requests).
+constexpr std::int64_t kRejectedTokenPauseSeconds = 30;
 
 std::string strip_trailing_slashes(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
@@ -138,6 +140,20 @@ class TokenCredential final : public Credential {
     co_return bearer(**flight->result);
   }
 
+  bool on_unauthorized(const AuthHeader& rejected) override {
+    // Already dropped by another caller refused with the same token (a
+    // refresh runs or is done): the next header() is newer, or waits for it.
+    if (!cached_ || !carries(rejected, *cached_)) return true;
+    const std::int64_t now = clock_.now_seconds();
+    if (now < rejected_pause_until_) return false;
+    log::warn("llm.token_rejected")
+        .str("credential", source_->name())
+        .num("expires_in_s", cached_->expires_on - now);
+    cached_.reset();
+    rejected_pause_until_ = now + kRejectedTokenPauseSeconds;
+    return true;
+  }
+
  private:
   struct Flight {
     explicit Flight(const asio::any_io_executor& ex) : done(ex) {
@@ -148,8 +164,13 @@ class TokenCredential final : public Credential {
   };
 
   static Result<AuthHeader> bearer(const AccessToken& t) {
-    return AuthHeader{"Authorization", "Bearer " + std::string(t.token.expose())};
+    return AuthHeader{"Authorization", std::string(kBearerPrefix) + std::string(t.token.expose())};
   }
+  static bool carries(const AuthHeader& h, const AccessToken& t) {
+    const std::string_view v = h.value;
+    return v.starts_with(kBearerPrefix) && v.substr(kBearerPrefix.size()) == t.token.expose();
+  }
+  static constexpr std::string_view kBearerPrefix = "Bearer ";
 
   asio::io_context& io_;
   std::unique_ptr<TokenSource> source_;
@@ -158,6 +179,7 @@ class TokenCredential final : public Credential {
   std::optional<AccessToken> cached_;
   std::shared_ptr<Flight> flight_;
   std::int64_t pause_until_ = 0;
+  std::int64_t rejected_pause_until_ = 0;
 };
 
 // ---------------------------------------------------------------------------
@@ -216,20 +238,14 @@ class WorkloadIdentitySource final : public EntraSource {
   std::string_view name() const override { return "workload-identity"; }
   awaitable<Result<AccessToken>> fetch() override {
     // Re-read on every request: Kubernetes rotates the projected token.
-    std::ifstream in(file_, std::ios::binary);
-    if (!in) {
-      co_return make_error("llm.credential", "cannot read AZURE_FEDERATED_TOKEN_FILE " + file_);
-    }
-    std::ostringstream content;
-    content << in.rdbuf();
-    Secret assertion(std::string(trim(content.str())));
-    if (assertion.empty()) {
-      co_return make_error("llm.credential", "AZURE_FEDERATED_TOKEN_FILE is empty: " + file_);
+    auto assertion = read_secret_file(file_);
+    if (!assertion) {
+      co_return make_error("llm.credential", "AZURE_FEDERATED_TOKEN_FILE: " + assertion.error().detail);
     }
     co_return co_await post(common_fields() + "&" +
                             form_field("client_assertion_type",
                                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
-                            "&" + form_field("client_assertion", assertion.expose()));
+                            "&" + form_field("client_assertion", assertion->expose()));
   }
 
  private:
@@ -263,6 +279,9 @@ class OwningCredential final : public Credential {
   OwningCredential(std::unique_ptr<http::HttpClient> http, std::unique_ptr<Credential> inner)
       : http_(std::move(http)), inner_(std::move(inner)) {}
   awaitable<Result<AuthHeader>> header() override { return inner_->header(); }
+  bool on_unauthorized(const AuthHeader& rejected) override {
+    return inner_->on_unauthorized(rejected);
+  }
   std::string_view name() const override { return inner_->name(); }
 
  private:
@@ -375,6 +394,8 @@ std::string describe_credential(const config::AzureOpenAiConfig& cfg) {
       return out + (cfg.identity_endpoint.empty() ? " (instance metadata endpoint"
                                                   : " (IDENTITY_ENDPOINT " + cfg.identity_endpoint) +
              (cfg.client_id.empty() ? "" : ", client " + cfg.client_id) + ")";
+    case config::AzureAuthMode::azure_cli:
+      return out + " (az account get-access-token, the account of `az login`)";
   }
   return out;
 }
@@ -392,9 +413,9 @@ std::unique_ptr<Credential> make_credential(asio::io_context& io, http::HttpClie
     case config::AzureAuthMode::managed_identity:
       if (cfg.identity_endpoint.empty()) {
         // IMDS is plain http on a link-local address: a dedicated client that
-        // allows exactly that host and never goes through HTTPS_PROXY.
-        http::ClientOptions options = http::client_options_from_env();
-        options.https_proxy.clear();
+        // allows exactly that host and never goes through HTTPS_PROXY (nor
+        // uses a CA bundle: there is no TLS), so it needs no configuration.
+        http::ClientOptions options;
         options.allow_plain_http_hosts = {std::string(kImdsHost)};
         auto imds = http::make_http_client(io, std::move(options));
         auto inner =
@@ -402,6 +423,8 @@ std::unique_ptr<Credential> make_credential(asio::io_context& io, http::HttpClie
         return std::make_unique<OwningCredential>(std::move(imds), std::move(inner));
       }
       return make_token_credential(io, make_managed_identity_source(http, cfg, clock), clock);
+    case config::AzureAuthMode::azure_cli:
+      return make_token_credential(io, make_azure_cli_source(), clock);
   }
   return make_api_key_credential(cfg.api_key);
 }

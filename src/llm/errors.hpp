@@ -65,3 +65,10 @@ Error to_error(const UpstreamError& e);
 const char* kind_name(UpstreamErrorKind kind);
 
 }  // namespace parley::llm
+
+namespace parley::errc::llm {
+// No token toward Azure OpenAI could be obtained. Kind internal, as the
+// string-literal code the older credentials still use, so every credential
+// mode fails alike (the answer's error event: upstream_unavailable).
+inline constexpr ErrorCode credential{Kind::internal, "llm.credential"};
+}  // namespace parley::errc::llm

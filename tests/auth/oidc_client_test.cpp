@@ -13,10 +13,15 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json/serialize.hpp>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <vector>
 
+#include <unistd.h>
+
+#include "auth/errors.hpp"
 #include "auth/support/jws_signer.hpp"
 
 namespace parley::auth {
@@ -40,6 +45,7 @@ class ScriptedIdp final : public http::HttpClient {
 
   std::map<std::string, http::ClientResponse> answers;
   std::vector<std::string> urls;  // every request, in order
+  std::vector<std::string> bodies;
   bool hold = false;
 
   void release() {
@@ -54,6 +60,7 @@ class ScriptedIdp final : public http::HttpClient {
 
   asio::awaitable<Result<http::ClientResponse>> send(http::ClientRequest request) override {
     urls.push_back(request.url);
+    bodies.push_back(request.body);
     if (hold) co_await gate_.async_wait(asio::as_tuple(asio::use_awaitable));
     auto it = answers.find(request.url);
     if (it == answers.end()) co_return make_error("http_client.connect", "nothing scripted");
@@ -229,6 +236,69 @@ TEST_F(OidcClientTest, KeysAreRefreshedDailySoRetiredOnesEventuallyGo) {
   EXPECT_TRUE(verifies(1, "k1"));
   EXPECT_EQ(idp.count("/keys"), 3) << "the second daily fetch without k0 ...";
   EXPECT_FALSE(verifies(0, "k0")) << "... retired it";
+}
+
+const std::string kTokenUrl = "https://login.example/tenant-1/oauth2/v2.0/token";
+
+// The token endpoint's form body as name -> value (values are plain here).
+std::map<std::string, std::string> form_fields(std::string_view body) {
+  std::map<std::string, std::string> out;
+  while (!body.empty()) {
+    const auto amp = body.find('&');
+    const auto pair = body.substr(0, amp);
+    const auto eq = pair.find('=');
+    out[std::string(pair.substr(0, eq))] =
+        eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1));
+    body = amp == std::string_view::npos ? std::string_view{} : body.substr(amp + 1);
+  }
+  return out;
+}
+
+TEST_F(OidcClientTest, TheCodeExchangeAuthenticatesWithTheClientSecret) {
+  auto o = options();
+  o.client_secret = Secret("s3cret");
+  OidcClient client(idp, clock, o);
+  idp.answers[kDiscoveryUrl] = {200, {}, discovery_json()};
+  idp.answers[kTokenUrl] = {200, {}, R"({"id_token":"x.y.z"})"};
+  ASSERT_TRUE(run(client.exchange_code("code-1", "verifier", "https://app/cb")));
+  const auto form = form_fields(idp.bodies.back());
+  EXPECT_EQ(form.at("client_secret"), "s3cret");
+  EXPECT_FALSE(form.contains("client_assertion"));
+  EXPECT_EQ(form.at("code"), "code-1");
+}
+
+TEST_F(OidcClientTest, AFederatedTokenFileIsSentAsClientAssertionAndReReadForEachExchange) {
+  const auto file = std::filesystem::temp_directory_path() /
+                    ("parley-fed-" + std::to_string(::getpid()) + ".jwt");
+  std::ofstream(file) << "first.jwt.token\n";
+  auto o = options();
+  o.client_assertion_file = file.string();
+  OidcClient client(idp, clock, o);
+  idp.answers[kDiscoveryUrl] = {200, {}, discovery_json()};
+  idp.answers[kTokenUrl] = {200, {}, R"({"id_token":"x.y.z"})"};
+  ASSERT_TRUE(run(client.exchange_code("code-1", "verifier", "https://app/cb")));
+  auto form = form_fields(idp.bodies.back());
+  EXPECT_EQ(form.at("client_assertion"), "first.jwt.token");
+  EXPECT_EQ(form.at("client_assertion_type"),
+            "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer");
+  EXPECT_FALSE(form.contains("client_secret"));
+  // The kubelet rotates the projected token: the next exchange sends the new one.
+  std::ofstream(file, std::ios::trunc) << "second.jwt.token";
+  ASSERT_TRUE(run(client.exchange_code("code-2", "verifier", "https://app/cb")));
+  form = form_fields(idp.bodies.back());
+  EXPECT_EQ(form.at("client_assertion"), "second.jwt.token");
+  std::filesystem::remove(file);
+}
+
+TEST_F(OidcClientTest, AnUnreadableTokenFileFailsTheExchangeWithoutCallingTheIdp) {
+  auto o = options();
+  o.client_assertion_file = "/nonexistent/parley/token";
+  OidcClient client(idp, clock, o);
+  idp.answers[kDiscoveryUrl] = {200, {}, discovery_json()};
+  auto r = run(client.exchange_code("code-1", "verifier", "https://app/cb"));
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is(errc::oidc::client_assertion_unavailable));
+  EXPECT_EQ(idp.count("/token"), 0);
 }
 
 }  // namespace

@@ -1,10 +1,9 @@
-// Pure chat rules: validation, cursor, frames, answer folding, titles,
-// error mapping, and the history sent upstream.
+// Pure chat rules: validation, cursor, frames, answer folding, titles and
+// error mapping (the rules of a turn: chat_turn_test.cpp).
 
 #include <gtest/gtest.h>
 
 #include "chat/proto.hpp"
-#include "chat/service.hpp"
 
 namespace parley::chat {
 namespace {
@@ -141,12 +140,12 @@ TEST(ChatAnswerState, FoldsItems) {
   EXPECT_EQ(delta, "Hello");
   EXPECT_EQ(s.text, "Hello");
   EXPECT_EQ(s.model, "gpt-x");
-  EXPECT_EQ(s.ended_status(), "complete");
+  EXPECT_EQ(s.ended_status(), AnswerStatus::complete);
   EXPECT_EQ(s.usage->completion_tokens, 2);
   EXPECT_TRUE(s.done);
   AnswerState f;
   f.apply(llm::Finish{"content_filter"}, delta);
-  EXPECT_EQ(f.ended_status(), "filtered");
+  EXPECT_EQ(f.ended_status(), AnswerStatus::filtered);
 }
 
 TEST(ChatErrors, ModelErrorsMapToStablePublicCodes) {
@@ -175,27 +174,13 @@ TEST(ChatTitles, FallbackAndCleanup) {
             kMaxGeneratedTitleChars);
 }
 
-TEST(ChatHistory, SystemPromptHistoryAndNewMessageWithinTheBudget) {
-  ChatOptions o;
-  o.system_prompt = "Be brief.";
-  o.history_max_chars = 9 + 5 + 10 + 6;  // system + newest + the two newest turns
-  db::TurnStart start;
-  start.user_content = "newer";
-  start.history = {{"user", std::string(50, 'o')},
-                   {"assistant", "old answer"},
-                   {"user", "0123456789"},
-                   {"assistant", "answer"}};
-  llm::ModelRequest r = model_request(o, start);
-  ASSERT_EQ(r.messages.size(), 4u);
-  EXPECT_EQ(r.messages[0], (llm::ChatMessage{"system", "Be brief."}));
-  EXPECT_EQ(r.messages[1], (llm::ChatMessage{"user", "0123456789"}));
-  EXPECT_EQ(r.messages[2], (llm::ChatMessage{"assistant", "answer"}));
-  EXPECT_EQ(r.messages[3], (llm::ChatMessage{"user", "newer"}));
-  o.system_prompt.clear();
-  o.history_max_chars = 1;
-  r = model_request(o, start);
-  ASSERT_EQ(r.messages.size(), 1u) << "the newest message always goes";
-  EXPECT_EQ(r.messages[0].content, "newer");
+TEST(ChatTitles, TheModelsTitleCleanedElseTheStartOfTheMessage) {
+  EXPECT_EQ(conversation_title(std::string_view("\"Baking Bread.\""), "how to bake?"),
+            "Baking Bread");
+  EXPECT_EQ(conversation_title(std::string_view("  \"\" "), "how to bake?"), "how to bake?")
+      << "nothing usable left";
+  EXPECT_EQ(conversation_title(std::nullopt, "  how   to\nbake? "), "how to bake?")
+      << "the model failed";
 }
 
 }  // namespace

@@ -1,10 +1,17 @@
 // Conversation and message repositories against a real PostgreSQL: every
-// access is scoped by the user, pagination order, partitions, cascades.
+// access is scoped by the user, pagination order, partitions, cascades; and
+// turns as ChatService runs them on the PostgreSQL store (chat's rules over
+// the repository's steps): one answer at a time, history, regenerate,
+// leases measured by the database's clock.
 
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
 
+#include "chat/errors.hpp"
+#include "chat/fake_chat_model.hpp"
+#include "chat/pg_store.hpp"
+#include "chat/service.hpp"
 #include "db/conversations_repo.hpp"
 #include "db/db_test_util.hpp"
 #include "db/messages_repo.hpp"
@@ -23,9 +30,15 @@ const std::string& schema_url() {
   return url;
 }
 
+using chat::PreparedTurn;
+
 class ChatRepos : public ::testing::Test {
  protected:
-  ChatRepos() : pool_(io_, options()) {}
+  ChatRepos()
+      : pool_(io_, options()),
+        store_(io_, pool_),
+        model_(timers_),
+        service_(io_, store_, model_, timers_, {}) {}
   static PoolOptions options() {
     PoolOptions o;
     o.url = schema_url();
@@ -48,13 +61,13 @@ class ChatRepos : public ::testing::Test {
     if (!rows) throw std::runtime_error(rows.error().detail);
     return rows->empty() ? std::string() : std::string(rows->text(0, 0));
   }
-  TurnStart turn(const UserId& u, const Conversation& c, const std::string& text) {
-    auto t = run_sync(io_, begin_turn(pool_, u, c.id, text, "test-owner"));
+  PreparedTurn turn(const UserId& u, const Conversation& c, const std::string& text) {
+    auto t = run_sync(io_, service_.begin_message(u, c.id, text));
     if (!t) throw std::runtime_error(std::string(t.error().code) + " " + t.error().detail);
     return *t;
   }
-  void finish(const UserId& u, const Conversation& c, const TurnStart& t, const std::string& text,
-              const std::string& status = "complete") {
+  void finish(const UserId& u, const Conversation& c, const PreparedTurn& t,
+              const std::string& text, const std::string& status = "complete") {
     FinalAnswer a;
     a.content = text;
     a.status = status;
@@ -63,13 +76,18 @@ class ChatRepos : public ::testing::Test {
     a.completion_tokens = 4;
     a.finish_reason = "stop";
     auto r = run_sync(
-        io_, finish_answer(pool_,
-                           AnswerRow{u, c.id, t.assistant_message_id, t.assistant_created_at}, a));
+        io_,
+        finish_answer(
+            pool_, AnswerRow{u, c.id, t.ids.assistant_message_id, t.ids.assistant_created_at}, a));
     ASSERT_TRUE(r && *r);
   }
 
   asio::io_context io_;
   Pool pool_;
+  chat::PgChatStore store_;
+  chat::SteadyTimers timers_;
+  chat::test::FakeChatModel model_;
+  chat::ChatService service_;
 };
 
 TEST_F(ChatRepos, AnotherUserCannotReadRenameDeletePostOrStop) {
@@ -86,17 +104,17 @@ TEST_F(ChatRepos, AnotherUserCannotReadRenameDeletePostOrStop) {
   auto deleted = run_sync(io_, delete_conversation(pool_, b, c.id, {}));
   ASSERT_TRUE(deleted);
   EXPECT_FALSE(*deleted);
-  auto posted = run_sync(io_, begin_turn(pool_, b, c.id, "hi", "o"));
+  auto posted = run_sync(io_, service_.begin_message(b, c.id, "hi"));
   ASSERT_FALSE(posted);
-  EXPECT_EQ(posted.error().code, "chat.not_found");
-  auto regenerated = run_sync(io_, begin_regenerate(pool_, b, c.id, "o"));
+  EXPECT_TRUE(posted.error().is(errc::chat::not_found));
+  auto regenerated = run_sync(io_, service_.begin_regenerate(b, c.id));
   ASSERT_FALSE(regenerated);
-  EXPECT_EQ(regenerated.error().code, "chat.not_found");
+  EXPECT_TRUE(regenerated.error().is(errc::chat::not_found));
   auto listed = run_sync(io_, list_conversations(pool_, b, std::nullopt, 100));
   ASSERT_TRUE(listed);
   EXPECT_TRUE(listed->empty());
 
-  const TurnStart t = turn(a, c, "hello");
+  const PreparedTurn t = turn(a, c, "hello");
   auto stolen_stop = run_sync(io_, request_stop(pool_, b, c.id));
   ASSERT_TRUE(stolen_stop);
   EXPECT_TRUE(stolen_stop->empty());
@@ -110,7 +128,7 @@ TEST_F(ChatRepos, AnotherUserCannotReadRenameDeletePostOrStop) {
   auto own_stop = run_sync(io_, request_stop(pool_, a, c.id));
   ASSERT_TRUE(own_stop);
   ASSERT_EQ(own_stop->size(), 1u);
-  EXPECT_EQ(own_stop->front(), t.assistant_message_id);
+  EXPECT_EQ(own_stop->front(), t.ids.assistant_message_id);
 }
 
 TEST_F(ChatRepos, PagesAreOrderedByUpdatedAtThenIdDescendingWithTies) {
@@ -149,9 +167,10 @@ TEST_F(ChatRepos, PagesAreOrderedByUpdatedAtThenIdDescendingWithTies) {
 TEST_F(ChatRepos, MessagesGoToMonthPartitionsAndDefault) {
   const UserId u = user("partitions");
   const Conversation c = create(u);
-  const TurnStart t = turn(u, c, "partitioned");
-  const std::string partition = scalar(
-      "SELECT tableoid::regclass::text FROM messages WHERE id = '" + t.user_message_id.value + "'");
+  const PreparedTurn t = turn(u, c, "partitioned");
+  const std::string partition =
+      scalar("SELECT tableoid::regclass::text FROM messages WHERE id = '" +
+             t.ids.user_message_id.value + "'");
   EXPECT_TRUE(partition.starts_with("messages_2")) << partition;
   EXPECT_EQ(scalar("SELECT count(*) FROM pg_inherits WHERE inhparent = 'messages'::regclass"), "3");
   // A row far in the future lands in the default partition.
@@ -180,8 +199,8 @@ TEST_F(ChatRepos, DeletingAConversationDeletesItsMessagesAndIsAudited) {
             "0");
   EXPECT_EQ(scalar("SELECT count(*) FROM messages WHERE conversation_id = '" + keep.id.value + "'"),
             "2");
-  EXPECT_EQ(scalar("SELECT details->>'messages' FROM audit_events WHERE action = "
-                   "'conversation_deleted' AND user_id = '" +
+  EXPECT_EQ(scalar("SELECT detail->>'messages' FROM audit_events WHERE type = "
+                   "'conversation.deleted' AND actor = '" +
                    u.value + "'"),
             "2");
   auto again = run_sync(io_, delete_conversation(pool_, u, c.id, ctx));
@@ -192,19 +211,21 @@ TEST_F(ChatRepos, DeletingAConversationDeletesItsMessagesAndIsAudited) {
 TEST_F(ChatRepos, TurnsStreamOneAtATimeAndCarryHistory) {
   const UserId u = user("turns");
   const Conversation c = create(u);
-  const TurnStart first = turn(u, c, "first question");
-  EXPECT_TRUE(first.history.empty());
-  EXPECT_TRUE(first.default_title);
-  EXPECT_TRUE(first.first_answer);
-  auto busy = run_sync(io_, begin_turn(pool_, u, c.id, "again", "o"));
+  const PreparedTurn first = turn(u, c, "first question");
+  EXPECT_TRUE(first.plan.history.empty());
+  EXPECT_TRUE(first.plan.names_conversation) << "default title, first answer";
+  auto busy = run_sync(io_, service_.begin_message(u, c.id, "again"));
   ASSERT_FALSE(busy);
-  EXPECT_EQ(busy.error().code, "chat.conflict");
+  EXPECT_TRUE(busy.error().is(errc::chat::conflict));
+  EXPECT_EQ(scalar("SELECT count(*) FROM messages WHERE conversation_id = '" + c.id.value + "'"),
+            "2")
+      << "the refused turn was rolled back";
   finish(u, c, first, "first answer");
-  const TurnStart second = turn(u, c, "second question");
-  ASSERT_EQ(second.history.size(), 2u);
-  EXPECT_EQ(second.history[0].role, "user");
-  EXPECT_EQ(second.history[1].content, "first answer");
-  EXPECT_FALSE(second.first_answer);
+  const PreparedTurn second = turn(u, c, "second question");
+  ASSERT_EQ(second.plan.history.size(), 2u);
+  EXPECT_EQ(second.plan.history[0].role, "user");
+  EXPECT_EQ(second.plan.history[1].content, "first answer");
+  EXPECT_FALSE(second.plan.names_conversation);
   finish(u, c, second, "partial", "failed");
 
   auto msgs = run_sync(io_, list_messages(pool_, u, c.id));
@@ -216,23 +237,65 @@ TEST_F(ChatRepos, TurnsStreamOneAtATimeAndCarryHistory) {
   EXPECT_EQ((*msgs)[3].status, "failed");
 
   // Regenerate replaces the last answer and answers the last question again.
-  auto regen = run_sync(io_, begin_regenerate(pool_, u, c.id, "o"));
+  auto regen = run_sync(io_, service_.begin_regenerate(u, c.id));
   ASSERT_TRUE(regen) << regen.error().code;
-  EXPECT_EQ(regen->user_message_id, second.user_message_id);
-  EXPECT_EQ(regen->user_content, "second question");
-  EXPECT_EQ(regen->history.size(), 2u);
+  EXPECT_EQ(regen->ids.user_message_id, second.ids.user_message_id);
+  EXPECT_EQ(regen->plan.user_content, "second question");
+  EXPECT_EQ(regen->plan.history.size(), 2u);
   msgs = run_sync(io_, list_messages(pool_, u, c.id));
   ASSERT_TRUE(msgs);
   ASSERT_EQ(msgs->size(), 4u);
-  EXPECT_EQ((*msgs)[3].id, regen->assistant_message_id);
+  EXPECT_EQ((*msgs)[3].id, regen->ids.assistant_message_id);
   EXPECT_EQ((*msgs)[3].status, "streaming");
+}
+
+TEST_F(ChatRepos, AnAnswerWhoseLeaseExpiredByTheDatabasesClockNoLongerBlocks) {
+  const UserId u = user("expired");
+  const Conversation c = create(u);
+  const PreparedTurn t = turn(u, c, "q");
+  scalar("UPDATE messages SET updated_at = now() - interval '119 seconds' WHERE id = '" +
+         t.ids.assistant_message_id.value + "' RETURNING 1");
+  auto busy = run_sync(io_, service_.begin_message(u, c.id, "again"));
+  ASSERT_FALSE(busy);
+  EXPECT_TRUE(busy.error().is(errc::chat::conflict));
+  scalar("UPDATE messages SET updated_at = now() - interval '121 seconds' WHERE id = '" +
+         t.ids.assistant_message_id.value + "' RETURNING 1");
+  auto next = run_sync(io_, service_.begin_message(u, c.id, "again"));
+  ASSERT_TRUE(next) << next.error().code;
+  EXPECT_EQ(next->plan.history.size(), 1u) << "the dead answer is not history";
+}
+
+TEST_F(ChatRepos, ATurnReadsItsConversationInsideTheLock) {
+  const UserId u = user("steps");
+  const Conversation c = create(u, "Named");
+  const PreparedTurn t = turn(u, c, "question");
+  finish(u, c, t, "answer");
+  auto lease = run_sync(io_, pool_.acquire());
+  ASSERT_TRUE(lease);
+  ASSERT_TRUE(run_sync(io_, lease->execute("BEGIN")));
+  auto title = run_sync(io_, lock_conversation(*lease, u, c.id));
+  ASSERT_TRUE(title);
+  EXPECT_EQ(*title, std::optional<std::string>("Named"));
+  auto rows = run_sync(io_, read_turn(*lease, u, c.id));
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].role, "user");
+  EXPECT_EQ((*rows)[0].status, "complete");
+  EXPECT_EQ((*rows)[1].id, t.ids.assistant_message_id);
+  EXPECT_EQ((*rows)[1].content, "answer");
+  EXPECT_GE((*rows)[1].idle_ms, 0);
+  EXPECT_LT((*rows)[1].idle_ms, 60'000);
+  auto foreign = run_sync(io_, lock_conversation(*lease, user("steps-other"), c.id));
+  ASSERT_TRUE(foreign);
+  EXPECT_FALSE(foreign->has_value());
+  ASSERT_TRUE(run_sync(io_, lease->execute("ROLLBACK")));
 }
 
 TEST_F(ChatRepos, ProgressReportsStopRequestsAndSweepFailsExpiredLeases) {
   const UserId u = user("lease");
   const Conversation c = create(u);
-  const TurnStart t = turn(u, c, "q");
-  const AnswerRow row{u, c.id, t.assistant_message_id, t.assistant_created_at};
+  const PreparedTurn t = turn(u, c, "q");
+  const AnswerRow row{u, c.id, t.ids.assistant_message_id, t.ids.assistant_created_at};
   auto p = run_sync(io_, save_progress(pool_, row, "par"));
   ASSERT_TRUE(p);
   EXPECT_FALSE(*p);
@@ -242,26 +305,18 @@ TEST_F(ChatRepos, ProgressReportsStopRequestsAndSweepFailsExpiredLeases) {
   EXPECT_TRUE(*p);
   // An expired lease is swept to failed/interrupted with its text kept.
   scalar("UPDATE messages SET updated_at = now() - interval '3 minutes' WHERE id = '" +
-         t.assistant_message_id.value + "' RETURNING 1");
-  auto swept = run_sync(io_, sweep_interrupted(pool_, kStreamLease));
+         t.ids.assistant_message_id.value + "' RETURNING 1");
+  auto swept = run_sync(io_, sweep_interrupted(pool_, chat::kStreamLease));
   ASSERT_TRUE(swept);
   EXPECT_GE(*swept, 1);
   EXPECT_EQ(
       scalar("SELECT status || '/' || error_code || '/' || content FROM messages WHERE id = '" +
-             t.assistant_message_id.value + "'"),
+             t.ids.assistant_message_id.value + "'"),
       "failed/interrupted/parti");
   // And the conversation accepts a new message again.
-  EXPECT_TRUE(run_sync(io_, begin_turn(pool_, u, c.id, "next", "o")));
+  EXPECT_TRUE(run_sync(io_, service_.begin_message(u, c.id, "next")));
 }
 
-TEST(ChatIds, UuidShape) {
-  EXPECT_TRUE(is_uuid("123e4567-e89b-12d3-a456-426614174000"));
-  EXPECT_TRUE(is_uuid("123E4567-E89B-12D3-A456-426614174000"));
-  EXPECT_FALSE(is_uuid("123e4567e89b12d3a456426614174000"));
-  EXPECT_FALSE(is_uuid("123e4567-e89b-12d3-a456-42661417400z"));
-  EXPECT_FALSE(is_uuid(""));
-  EXPECT_FALSE(is_uuid("../../etc/passwd"));
-}
 
 }  // namespace
 }  // namespace parley::db

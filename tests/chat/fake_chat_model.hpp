@@ -1,10 +1,12 @@
 #pragma once
 // A scripted llm::ChatModel for chat tests: each open() plays the script
-// (items, errors, delays, a stall until cancelled); cancel() aborts a
-// pending next() with llm.cancelled like the real client does.
+// (items, errors, delays on the test's Timers, a stall until cancelled);
+// cancel() aborts a pending next() with llm.cancelled like the real client
+// does.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -15,6 +17,7 @@
 #include <variant>
 #include <vector>
 
+#include "chat/timers.hpp"
 #include "llm/chat_model.hpp"
 
 namespace parley::chat::test {
@@ -35,11 +38,15 @@ struct FakeModelStats {
 
 class FakeModelStream final : public llm::ModelStream {
  public:
-  FakeModelStream(boost::asio::any_io_executor ex, std::deque<Step> steps,
+  FakeModelStream(boost::asio::any_io_executor ex, Timers& timers, std::deque<Step> steps,
                   std::shared_ptr<FakeModelStats> stats)
-      : timer_(ex), steps_(std::move(steps)), stats_(std::move(stats)) {}
+      : cancel_signal_(ex, boost::asio::steady_timer::time_point::max()),
+        timers_(timers),
+        steps_(std::move(steps)),
+        stats_(std::move(stats)) {}
 
   boost::asio::awaitable<Result<std::vector<llm::StreamItem>>> next() override {
+    using namespace boost::asio::experimental::awaitable_operators;
     while (true) {
       if (cancelled_) co_return Error("llm.cancelled");
       if (steps_.empty()) {
@@ -49,13 +56,11 @@ class FakeModelStream final : public llm::ModelStream {
       Step step = std::move(steps_.front());
       steps_.pop_front();
       if (auto* d = std::get_if<Delay>(&step)) {
-        timer_.expires_after(d->ms);
-        (void)co_await timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+        co_await (timers_.sleep_for(d->ms) || wait_cancelled());
         continue;
       }
       if (std::holds_alternative<Stall>(step)) {
-        timer_.expires_at(boost::asio::steady_timer::time_point::max());
-        (void)co_await timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+        co_await wait_cancelled();
         co_return Error("llm.cancelled");
       }
       if (auto* e = std::get_if<Error>(&step)) co_return *e;
@@ -66,11 +71,18 @@ class FakeModelStream final : public llm::ModelStream {
     if (cancelled_) return;
     cancelled_ = true;
     ++stats_->cancelled;
-    timer_.cancel();
+    cancel_signal_.cancel();
   }
 
  private:
-  boost::asio::steady_timer timer_;
+  boost::asio::awaitable<void> wait_cancelled() {
+    if (!cancelled_) {
+      (void)co_await cancel_signal_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    }
+  }
+
+  boost::asio::steady_timer cancel_signal_;
+  Timers& timers_;
   std::deque<Step> steps_;
   std::shared_ptr<FakeModelStats> stats_;
   bool cancelled_ = false;
@@ -78,6 +90,8 @@ class FakeModelStream final : public llm::ModelStream {
 
 class FakeChatModel final : public llm::ChatModel {
  public:
+  explicit FakeChatModel(Timers& timers) : timers_(timers) {}
+
   std::deque<Step> script;          // played by every open()
   std::optional<Error> open_error;  // open() fails with this
   Result<std::string> completion = std::string("A generated title");
@@ -90,13 +104,16 @@ class FakeChatModel final : public llm::ChatModel {
     ++stats->opened;
     auto ex = co_await boost::asio::this_coro::executor;
     co_return std::unique_ptr<llm::ModelStream>(
-        std::make_unique<FakeModelStream>(ex, script, stats));
+        std::make_unique<FakeModelStream>(ex, timers_, script, stats));
   }
   boost::asio::awaitable<Result<std::string>> complete(llm::ModelRequest request) override {
     stats->completions.push_back(std::move(request));
     co_return completion;
   }
   std::string_view deployment() const override { return "fake-deployment"; }
+
+ private:
+  Timers& timers_;
 };
 
 // Items helpers.

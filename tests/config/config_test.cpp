@@ -54,6 +54,16 @@ TEST(Config, LoadsAValidEnvironmentWithDefaults) {
   EXPECT_EQ(c->azure.api_version, "2024-10-21");
   EXPECT_EQ(c->azure.auth, AzureAuthMode::api_key);
   EXPECT_EQ(c->history_max_chars, 24000u);
+  EXPECT_EQ(c->admin_role, "Parley.Admin");
+  EXPECT_EQ(c->retention_days, 0) << "retention is off unless configured";
+}
+
+TEST(Config, AdminRoleIsConfigurable) {
+  Vars vars = valid_env();
+  vars["PARLEY_ADMIN_ROLE"] = "Bank.Parley.Administrators";
+  auto c = load_config(env_of(vars));
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->admin_role, "Bank.Parley.Administrators");
 }
 
 TEST(Config, EachRequiredVariableIsNamedWhenMissing) {
@@ -85,12 +95,104 @@ TEST(Config, RejectsMalformedValues) {
                             Case{"AUTH_SESSION_ABSOLUTE_MAX_AGE", "1h"},
                             Case{"AUTH_CALLBACK_FAILURES_PER_MINUTE", "0"},
                             Case{"LOG_LEVEL", "verbose"}, Case{"AZURE_OPENAI_AUTH", "magic"},
-                            Case{"AUTH_SECRET_1", "short"}}) {
+                            Case{"AUTH_SECRET_1", "short"},
+                            Case{"PARLEY_ADMIN_ROLE", "Parley Admin"},
+                            Case{"PARLEY_ADMIN_ROLE", "Parley.Admin\n"},
+                            Case{"PARLEY_RETENTION_DAYS", "-1"},
+                            Case{"PARLEY_RETENTION_DAYS", "30d"},
+                            Case{"PARLEY_RETENTION_DAYS", "36501"}}) {
     Vars vars = valid_env();
     vars[var] = value;
     const std::string err = error_of(vars);
     EXPECT_TRUE(err.starts_with(std::string(var) + ":")) << var << "=" << value << " -> " << err;
   }
+}
+
+TEST(Config, AdministrationAndLimits) {
+  auto d = load_config(env_of(valid_env()));
+  ASSERT_TRUE(d) << d.error().detail;
+  EXPECT_EQ(d->admin_role, "Parley.Admin");
+  EXPECT_EQ(d->quota_daily_tokens, 0);
+  EXPECT_EQ(d->quota_concurrent_streams, 3);
+  EXPECT_EQ(d->max_output_tokens, 4096);
+  EXPECT_NE(d->disabled_user_message.find("disabled"), std::string::npos);
+
+  Vars vars = valid_env();
+  vars["PARLEY_ADMIN_ROLE"] = "Bank.Admin";
+  vars["PARLEY_QUOTA_DAILY_TOKENS"] = "250000";
+  vars["PARLEY_QUOTA_CONCURRENT_STREAMS"] = "10";
+  vars["PARLEY_MAX_OUTPUT_TOKENS"] = "1024";
+  vars["PARLEY_DISABLED_USER_MESSAGE"] = "Call the service desk on 4242.";
+  auto c = load_config(env_of(vars));
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->admin_role, "Bank.Admin");
+  EXPECT_EQ(c->quota_daily_tokens, 250000);
+  EXPECT_EQ(c->quota_concurrent_streams, 10);
+  EXPECT_EQ(c->max_output_tokens, 1024);
+  EXPECT_EQ(c->disabled_user_message, "Call the service desk on 4242.");
+
+  for (auto [var, value] : std::vector<std::pair<const char*, const char*>>{
+           {"PARLEY_ADMIN_ROLE", "two words"}, {"PARLEY_QUOTA_DAILY_TOKENS", "-1"},
+           {"PARLEY_QUOTA_CONCURRENT_STREAMS", "0"}, {"PARLEY_QUOTA_CONCURRENT_STREAMS", "x"},
+           {"PARLEY_MAX_OUTPUT_TOKENS", "0"}}) {
+    Vars bad = valid_env();
+    bad[var] = value;
+    const std::string err = error_of(bad);
+    EXPECT_TRUE(err.starts_with(std::string(var) + ":")) << var << "=" << value << " -> " << err;
+  }
+}
+
+TEST(Config, MetricsPortIsOptionalInRangeAndNotThePort) {
+  Vars vars = valid_env();
+  auto unset = load_config(env_of(vars));
+  ASSERT_TRUE(unset);
+  EXPECT_FALSE(unset->metrics_port);
+  vars["METRICS_PORT"] = "9464";
+  auto set = load_config(env_of(vars));
+  ASSERT_TRUE(set) << set.error().detail;
+  EXPECT_EQ(set->metrics_port, 9464);
+  for (const char* bad : {"http", "70000", "-1", "9464 "}) {
+    vars["METRICS_PORT"] = bad;
+    EXPECT_TRUE(error_of(vars).starts_with("METRICS_PORT: must be")) << bad;
+  }
+  vars["METRICS_PORT"] = "3000";  // PORT's default
+  EXPECT_EQ(error_of(vars), "METRICS_PORT: must differ from PORT");
+  vars["PORT"] = "8080";
+  vars["METRICS_PORT"] = "8080";
+  EXPECT_EQ(error_of(vars), "METRICS_PORT: must differ from PORT");
+  // 0 picks a free port, as PORT=0 does: two different ones.
+  vars["PORT"] = "0";
+  vars["METRICS_PORT"] = "0";
+  auto any = load_config(env_of(vars));
+  ASSERT_TRUE(any) << any.error().detail;
+  EXPECT_EQ(any->metrics_port, 0);
+}
+
+TEST(Config, SignInUsesASecretOrAFederatedTokenFileNeverBoth) {
+  Vars vars = valid_env();
+  auto with_secret = load_config(env_of(vars));
+  ASSERT_TRUE(with_secret);
+  EXPECT_EQ(with_secret->entra.client_secret.expose(), "secret");
+  EXPECT_TRUE(with_secret->entra.federated_token_file.empty());
+
+  vars["AUTH_MICROSOFT_ENTRA_ID_FEDERATED_TOKEN_FILE"] = "/var/run/secrets/azure/tokens/token";
+  EXPECT_EQ(error_of(vars),
+            "AUTH_MICROSOFT_ENTRA_ID_SECRET: set it or "
+            "AUTH_MICROSOFT_ENTRA_ID_FEDERATED_TOKEN_FILE, not both");
+
+  vars.erase(vars.find(std::string_view("AUTH_MICROSOFT_ENTRA_ID_SECRET")));
+  auto federated = load_config(env_of(vars));
+  ASSERT_TRUE(federated) << federated.error().detail;
+  EXPECT_TRUE(federated->entra.client_secret.empty());
+  EXPECT_EQ(federated->entra.federated_token_file, "/var/run/secrets/azure/tokens/token");
+}
+
+TEST(Config, RetentionDaysAreRead) {
+  Vars vars = valid_env();
+  vars["PARLEY_RETENTION_DAYS"] = "365";
+  auto c = load_config(env_of(vars));
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->retention_days, 365);
 }
 
 TEST(Config, SessionLifetimesAcceptSixtySecondsForTests) {

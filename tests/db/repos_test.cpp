@@ -5,6 +5,7 @@
 #include <random>
 
 #include "db/audit_repo.hpp"
+#include "db/errors.hpp"
 #include "db/listener.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
@@ -215,35 +216,35 @@ TEST_F(DbRepos, DisablingAUserInSqlRevokesSessionsAndNotifies) {
 }
 
 TEST_F(DbRepos, AuditEventsAreAppendOnly) {
-  AuditEvent e;
-  e.action = "sign_in";
-  e.outcome = "failure";
-  e.reason = "oidc.state_mismatch";
+  AuditEntry e;
+  e.type = "sign_in.failure";
   e.ip = "127.0.0.1";
-  e.details["attempt"] = 1;
-  auto id = run_sync(io_, append_audit_event(pool_, e));
-  ASSERT_TRUE(id) << id.error().detail;
-  EXPECT_GT(*id, 0);
+  e.detail["reason"] = "oidc.state_mismatch";
+  e.detail["attempt"] = 1;
+  auto seq = run_sync(io_, append_audit(pool_, e));
+  ASSERT_TRUE(seq) << seq.error().detail;
+  EXPECT_GT(*seq, 0);
 
-  Params p{*id};
-  auto read = run_sync(io_, pool_.query("SELECT action, reason, details->>'attempt', user_id FROM audit_events WHERE id = $1", p));
+  Params p{*seq};
+  auto read = run_sync(io_, pool_.query("SELECT type, detail->>'reason', detail->>'attempt', actor "
+                                        "FROM audit_events WHERE seq = $1", p));
   ASSERT_TRUE(read);
-  EXPECT_EQ(read->text(0, 0), "sign_in");
+  EXPECT_EQ(read->text(0, 0), "sign_in.failure");
   EXPECT_EQ(read->text(0, 1), "oidc.state_mismatch");
   EXPECT_EQ(read->text(0, 2), "1");
   EXPECT_TRUE(read->is_null(0, 3));
 
-  auto upd = run_sync(io_, pool_.query("UPDATE audit_events SET outcome = 'success' WHERE id = $1", p));
+  auto upd = run_sync(io_, pool_.query("UPDATE audit_events SET type = 'sign_in.success' WHERE seq = $1", p));
   ASSERT_FALSE(upd);
-  EXPECT_EQ(upd.error().code, "db.query");
+  EXPECT_TRUE(upd.error().is(errc::db::insufficient_privilege)) << upd.error().code;
   EXPECT_NE(upd.error().detail.find("append-only"), std::string::npos);
-  auto del = run_sync(io_, pool_.query("DELETE FROM audit_events WHERE id = $1", p));
+  auto del = run_sync(io_, pool_.query("DELETE FROM audit_events WHERE seq = $1", p));
   ASSERT_FALSE(del);
   auto trunc = run_sync(io_, pool_.query("TRUNCATE audit_events"));
   ASSERT_FALSE(trunc);
-  auto still = run_sync(io_, pool_.query("SELECT outcome FROM audit_events WHERE id = $1", p));
+  auto still = run_sync(io_, pool_.query("SELECT type FROM audit_events WHERE seq = $1", p));
   ASSERT_TRUE(still);
-  EXPECT_EQ(still->text(0, 0), "failure");
+  EXPECT_EQ(still->text(0, 0), "sign_in.failure");
 }
 
 }  // namespace

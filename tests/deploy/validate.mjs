@@ -34,7 +34,7 @@ const REQUIRED_ENV = [
   'DATABASE_URL', 'AUTH_SECRET', 'AUTH_URL', 'AUTH_MICROSOFT_ENTRA_ID_ID',
   'AUTH_MICROSOFT_ENTRA_ID_ISSUER', 'AZURE_OPENAI_ENDPOINT', 'AZURE_OPENAI_DEPLOYMENT',
 ];
-const SECRET_NAME = /SECRET|PASSWORD|API_KEY|TOKEN|DATABASE_URL|CONNECTION_STRING/;
+const SECRET_NAME = /SECRET|PASSWORD|API_KEY|TOKEN|DATABASE_URL|CONNECTION_STRING/;  // (a *_FILE variable names a path, not a secret)
 const EGRESS_PORTS = new Set([53, 5432, 443]);
 
 // ---------------------------------------------------------------- schemas
@@ -173,7 +173,7 @@ function secretProblems(objs) {
   }
   for (const cm of byKind(objs, 'ConfigMap')) {
     for (const k of Object.keys(cm.data ?? {})) {
-      if (SECRET_NAME.test(k)) out.push(`secrets: ConfigMap/${cm.metadata.name} holds ${k}`);
+      if (SECRET_NAME.test(k) && !k.endsWith("_FILE")) out.push(`secrets: ConfigMap/${cm.metadata.name} holds ${k}`);
     }
   }
   for (const { owner, template } of podTemplates(objs)) {
@@ -256,6 +256,9 @@ function deploymentProblems(objs, overlay) {
     if (env.get('AZURE_OPENAI_AUTH')?.value !== 'workload-identity') out.push('production: AZURE_OPENAI_AUTH must be workload-identity');
     for (const banned of ['AZURE_OPENAI_API_KEY', 'AZURE_CLIENT_SECRET', 'AUTH_MICROSOFT_ENTRA_ID_SECRET']) {
       if (env.has(banned)) out.push(`production: ${banned} is set (production signs in and calls the model without secrets)`);
+    }
+    if (!env.get('AUTH_MICROSOFT_ENTRA_ID_FEDERATED_TOKEN_FILE')?.value?.startsWith('/var/run/secrets/azure/tokens/')) {
+      out.push('production: AUTH_MICROSOFT_ENTRA_ID_FEDERATED_TOKEN_FILE must name the projected service-account token (sign-in without a secret)');
     }
     if (!/@sha256:/.test(c.image)) out.push('production: the image must be pinned by digest');
   }
@@ -401,6 +404,7 @@ const mutations = [
   ['identity', (o) => { delete find(o, 'Deployment').spec.template.metadata.labels['azure.workload.identity/use']; }],
   ['config', (o) => { dep(o).containers[0].env = dep(o).containers[0].env.filter((e) => e.name !== 'HOSTNAME'); }],
   ['production', (o) => { dep(o).containers[0].env.push({ name: 'AZURE_OPENAI_API_KEY', valueFrom: { secretKeyRef: { name: 'parley-secrets', key: 'k' } } }); }],
+  ['production', (o) => { dep(o).containers[0].env.push({ name: 'AUTH_MICROSOFT_ENTRA_ID_FEDERATED_TOKEN_FILE', value: '/tmp/token' }); }],
   ['schema', (o) => { dep(o).containers[0].ports[0].containerPort = 'http'; }],
   ['schema', (o) => { find(o, 'SecretProviderClass').spec.secretObject = []; }],
   ['schema', (o) => { dep(o).containers[0].readinesProbe = dep(o).containers[0].readinessProbe; }],

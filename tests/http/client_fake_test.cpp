@@ -1,6 +1,6 @@
 // FakeHttpClient: the scripted transport higher layers test against.
 
-#include "http/client_fake.hpp"
+#include "support/http/fake_http_client.hpp"
 
 #include <gtest/gtest.h>
 

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -866,19 +867,26 @@ TEST_F(HttpClientTlsTest, LoopbackAndNoProxyBypassTheProxy) {
   EXPECT_EQ(proxy_seen.connections, 0);
 }
 
-TEST(HttpClientOptions, ReadsProxyAndCaFromEnvironment) {
-  ::setenv("HTTPS_PROXY", "http://upper:3128", 1);
-  ::setenv("https_proxy", "http://lower:3128", 1);
-  ::setenv("NO_PROXY", "upper.example", 1);
-  ::unsetenv("no_proxy");
-  ::setenv("SSL_CERT_FILE", "/etc/ssl/custom.pem", 1);
-  auto o = parley::http::client_options_from_env();
+TEST(HttpClientOptions, ReadsProxyAndCaFromTheGivenEnvironment) {
+  std::map<std::string, std::string, std::less<>> vars = {
+      {"HTTPS_PROXY", "http://upper:3128"},
+      {"https_proxy", "http://lower:3128"},
+      {"NO_PROXY", "upper.example"},
+      {"no_proxy", ""},
+      {"SSL_CERT_FILE", "/etc/ssl/custom.pem"}};
+  auto env = [&vars](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+  auto o = parley::http::client_options_from_env(env);
   EXPECT_EQ(o.https_proxy, "http://lower:3128");  // curl: lower case first
-  EXPECT_EQ(o.no_proxy, "upper.example");
+  EXPECT_EQ(o.no_proxy, "upper.example");         // an empty one counts as unset
   EXPECT_EQ(o.ca_file, "/etc/ssl/custom.pem");
-  for (const char* n : {"HTTPS_PROXY", "https_proxy", "NO_PROXY", "SSL_CERT_FILE"}) ::unsetenv(n);
-  auto none = parley::http::client_options_from_env();
+  vars.clear();
+  auto none = parley::http::client_options_from_env(env);
   EXPECT_TRUE(none.https_proxy.empty());
+  EXPECT_TRUE(none.no_proxy.empty());
   EXPECT_TRUE(none.ca_file.empty());
 }
 

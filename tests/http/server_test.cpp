@@ -483,6 +483,59 @@ TEST_F(HttpServer, PartialRequestTimesOutWith408) {
   EXPECT_TRUE(c.closed_within(10s));
 }
 
+// Every response the server writes itself carries ServerOptions::error_headers
+// (in Parley: the app's security headers), after its own Content-Type and
+// Cache-Control; a handler's response is left as the handler made it.
+TEST_F(HttpServer, ServerGeneratedResponsesCarryTheErrorHeaders) {
+  ServerOptions opts;
+  opts.max_header_bytes = 1024;
+  opts.max_body_bytes = 100;
+  opts.read_timeout = 1s;
+  ASSERT_TRUE(opts.error_headers.set("Content-Security-Policy", "default-src 'none'"));
+  ASSERT_TRUE(opts.error_headers.set("X-Frame-Options", "DENY"));
+  ASSERT_TRUE(opts.error_headers.set("Cache-Control", "public"));  // never over no-store
+  start(
+      [](Request& req) -> asio::awaitable<Response> {
+        if (req.path == "/throw") throw std::runtime_error("handler failed");
+        Response r;
+        r.status = req.path == "/bad-status" ? 99 : 200;
+        r.body = "ok";
+        co_return r;
+      },
+      opts);
+  struct Case {
+    std::string request;
+    int status;
+  };
+  const Case cases[] = {
+      {"GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"TRACE / HTTP/1.1\r\nHost: x\r\n\r\n", 405},
+      {"GET / HTTP/1.1\r\nHost: x\r\n", 408},  // never completed
+      {"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n" + std::string(101, 'a'), 413},
+      {"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2048, 'a') + "\r\n\r\n", 431},
+      {"GET /throw HTTP/1.1\r\nHost: x\r\n\r\n", 500},
+      {"GET /bad-status HTTP/1.1\r\nHost: x\r\n\r\n", 500},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.request.substr(0, 40));
+    RawClient client(port_);
+    ASSERT_TRUE(client.send(c.request));
+    auto r = client.read_response(false, 4s);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, c.status);
+    EXPECT_EQ(r->header("Content-Security-Policy"), "default-src 'none'");
+    EXPECT_EQ(r->header("X-Frame-Options"), "DENY");
+    EXPECT_EQ(r->header("Cache-Control"), "no-store");
+    EXPECT_EQ(r->header("Content-Type"), "application/json");
+  }
+  RawClient plain(port_);
+  ASSERT_TRUE(plain.send("GET /fine HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto r = plain.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("X-Frame-Options"), "");
+}
+
 TEST_F(HttpServer, SilentNewConnectionIsClosedAfterReadTimeout) {
   ServerOptions opts;
   opts.read_timeout = 1s;
@@ -550,6 +603,29 @@ TEST_F(HttpServer, StreamingDeliversChunksIncrementally) {
   // Keep-alive after a stream.
   ASSERT_TRUE(c.send("GET /s2 HTTP/1.1\r\nHost: x\r\n\r\n"));
   EXPECT_TRUE(c.read_until("\r\n\r\n"));
+}
+
+// A handler that fails after the head was sent aborts: the client gets no
+// terminating chunk and the connection closes, so a download ends as failed
+// instead of as a shorter, complete-looking body.
+TEST_F(HttpServer, AbortedStreamEndsWithoutTheTerminatingChunk) {
+  std::atomic<bool> later_write_ok{true};
+  start([&later_write_ok](Request&) -> asio::awaitable<Response> {
+    Response r;
+    r.stream = [&later_write_ok](ResponseStream& s) -> asio::awaitable<void> {
+      (void)co_await s.write("{\"partial\":");
+      s.abort();
+      later_write_ok = co_await s.write("ignored");
+    };
+    co_return r;
+  });
+  RawClient c(port_);
+  ASSERT_TRUE(c.send("GET /export HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(c.read_until("{\"partial\":\r\n"));
+  EXPECT_TRUE(c.closed_within(5s));
+  EXPECT_EQ(c.buffered().find("0\r\n\r\n"), std::string::npos);
+  EXPECT_EQ(c.buffered().find("ignored"), std::string::npos);
+  EXPECT_FALSE(later_write_ok);
 }
 
 // The parked handler only finishes when it learns that the client went away

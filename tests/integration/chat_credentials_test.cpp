@@ -2,8 +2,9 @@
 // that mode's variables streams answers from a mock-azure-openai that accepts
 // nothing but bearer tokens signed by mock-entra-id (an api-key would be
 // refused), so a complete answer proves the token path works. Also: one
-// token request for 20 concurrent first messages, a wrong client secret, and
-// a rotated federated token file.
+// token request for 20 concurrent first messages, a wrong client secret, a
+// rotated federated token file, and a revoked token (one new token for 20
+// answers refused with it; a token refused again is a failure, not a loop).
 
 #include <httplib.h>
 #include <unistd.h>
@@ -32,7 +33,7 @@ constexpr const char* kIdentityHeader = "identity-header-value-9d2c";
 constexpr const char* kWrongSecret = "wrong-secret-value-5e81f0a7";
 // Parleys a test suite may start; each needs its callback registered at
 // mock-entra-id before it starts.
-constexpr int kParleyPorts = 6;
+constexpr int kParleyPorts = 8;
 
 std::string str(const json::value& v, const char* key) {
   return std::string(v.at(key).as_string());
@@ -261,6 +262,24 @@ class ChatCredentials : public ::testing::Test {
   }
 
   // Creates a conversation and streams one message into it.
+  static std::vector<ChatClient> sign_in_three(Parley& parley) {
+    std::vector<ChatClient> users;
+    for (const char* u : {"ada@example.com", "grace@example.com", "heavy@example.com"}) {
+      users.push_back(chat::sign_in(parley.port(), u));
+    }
+    return users;
+  }
+  // `n` new conversations spread over `users`: a client copy (one per
+  // thread) and the messages path of each.
+  static void spread_conversations(const std::vector<ChatClient>& users, int n,
+                                   std::vector<ChatClient>& clients,
+                                   std::vector<std::string>& paths) {
+    for (int i = 0; i < n; ++i) {
+      clients.push_back(users[static_cast<std::size_t>(i) % users.size()]);
+      paths.push_back("/api/conversations/" + chat::create_conversation(clients.back()) +
+                      "/messages");
+    }
+  }
   static StreamResult ask(ChatClient& c, const std::string& content) {
     const std::string id = chat::create_conversation(c);
     return chat::stream(c, "/api/conversations/" + id + "/messages",
@@ -316,18 +335,11 @@ TEST_F(ChatCredentials, TwentyConcurrentFirstMessagesShareOneTokenRequest) {
   auto env = client_secret_env(kClientSecret);
   env["AZURE_AUTHORITY_HOST"] = gate.base();
   auto parley = start_parley(env);
-  std::vector<ChatClient> users;
-  for (const char* u : {"ada@example.com", "grace@example.com", "heavy@example.com"}) {
-    users.push_back(chat::sign_in(parley->port(), u));
-  }
+  std::vector<ChatClient> users = sign_in_three(*parley);
   constexpr int kMessages = 20;
   std::vector<ChatClient> clients;
   std::vector<std::string> paths;
-  for (int i = 0; i < kMessages; ++i) {
-    clients.push_back(users[i % users.size()]);  // a copy per thread
-    paths.push_back("/api/conversations/" + chat::create_conversation(clients.back()) +
-                    "/messages");
-  }
+  spread_conversations(users, kMessages, clients, paths);
   ASSERT_EQ(entra_stats().at("client_credentials_requests"), 0) << "no token before a message";
   std::vector<StreamResult> results(kMessages);
   std::atomic<int> started{0};
@@ -350,6 +362,72 @@ TEST_F(ChatCredentials, TwentyConcurrentFirstMessagesShareOneTokenRequest) {
   EXPECT_EQ(gate.requests.load(), 1);
   EXPECT_EQ(entra_stats().at("client_credentials_requests"), 1);
   EXPECT_EQ(aoai_stats().at("completed_streams"), kMessages);
+}
+
+// A token the model refuses (revoked) is dropped at the first 401 and the
+// answer retried with a new one. Twenty answers sent with the same revoked
+// token share one token request: mock-azure-openai holds the twenty requests
+// until all have arrived with the stale token, then refuses them together.
+TEST_F(ChatCredentials, TwentyAnswersRefusedWithARevokedTokenShareOneNewToken) {
+  auto parley = start_parley(client_secret_env(kClientSecret));
+  std::vector<ChatClient> users = sign_in_three(*parley);
+  StreamResult first = ask(users[0], "Before the revocation");
+  ASSERT_EQ(outcome(first), "done complete") << first.body << parley->log();
+  ASSERT_EQ(entra_stats().at("client_credentials_requests"), 1);
+
+  // (Tokens of the suite's earlier parleys are revoked too; they are unused.)
+  const std::string revoked = post_json(aoai_->port(), "/_mock/revoke-tokens", "{}");
+  ASSERT_FALSE(revoked.empty());
+  ASSERT_GE(json::parse(revoked).at("revoked").as_int64(), 1);
+  ASSERT_EQ(aoai_->reset_stats(), 200);
+  ASSERT_EQ(aoai_->behaviour(R"({"hold":true})"), 200);
+  constexpr int kMessages = 20;
+  std::vector<ChatClient> clients;
+  std::vector<std::string> paths;
+  spread_conversations(users, kMessages, clients, paths);
+  std::vector<StreamResult> results(kMessages);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kMessages; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = chat::stream(clients[i], paths[i], R"({"content":"After the revocation"})");
+    });
+  }
+  const bool all_held =
+      eventually([] { return aoai_stats().at("held").as_int64() == kMessages; }, 30s);
+  (void)aoai_->behaviour(R"({"hold":false})");
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(all_held) << json::serialize(aoai_stats());
+  for (int i = 0; i < kMessages; ++i) {
+    EXPECT_EQ(outcome(results[i]), "done complete") << i << " " << results[i].body;
+    EXPECT_EQ(stored(results[i]), "complete") << i;
+  }
+  EXPECT_EQ(aoai_stats().at("unauthorized"), kMessages) << "all twenty sent the revoked token";
+  EXPECT_EQ(entra_stats().at("client_credentials_requests"), 2) << "one new token for all";
+  EXPECT_EQ(aoai_stats().at("completed_streams"), kMessages);
+  const std::string log = parley->log();
+  EXPECT_NE(log.find("\"llm.token_rejected\""), std::string::npos) << log;
+}
+
+// When the new token is refused as well, the answer fails after that one
+// retry (no loop), and the next answer does not ask Entra again at once.
+TEST_F(ChatCredentials, ATokenRefusedAgainAfterReplacementFailsTheAnswer) {
+  auto parley = start_parley(client_secret_env(kClientSecret));
+  ChatClient c = chat::sign_in(parley->port(), "grace@example.com");
+  StreamResult first = ask(c, "While all is well");
+  ASSERT_EQ(outcome(first), "done complete") << first.body << parley->log();
+  ASSERT_EQ(aoai_->behaviour(R"({"fault":"401"})"), 200);
+  ASSERT_EQ(aoai_->reset_stats(), 200);
+
+  StreamResult refused = ask(c, "Refused whatever the token");
+  EXPECT_EQ(outcome(refused), "error upstream_unavailable") << refused.body;
+  EXPECT_EQ(stored(refused), "failed");
+  EXPECT_EQ(aoai_stats().at("requests"), 2) << "the stale token, then the new one";
+  EXPECT_EQ(entra_stats().at("client_credentials_requests"), 2);
+
+  StreamResult again = ask(c, "Still refused");
+  EXPECT_EQ(outcome(again), "error upstream_unavailable") << again.body;
+  EXPECT_EQ(aoai_stats().at("requests"), 3);
+  EXPECT_EQ(entra_stats().at("client_credentials_requests"), 2);
 }
 
 TEST_F(ChatCredentials, WrongClientSecretFailsTheAnswerWithoutRevealingIt) {

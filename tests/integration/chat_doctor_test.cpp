@@ -55,10 +55,12 @@ TEST_F(Doctor, PassesAgainstAHealthySetupAndProbesTheDeployment) {
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("http://127.0.0.1:3999/api/auth/callback/microsoft-entra-id"),
             std::string::npos);
-  for (const char* name :
-       {"discovery", "issuer", "jwks", "database", "database.datestyle", "migrations"}) {
+  for (const char* name : {"discovery", "issuer", "jwks", "database.tls", "database",
+                           "database.datestyle", "migrations"}) {
     EXPECT_EQ(check(r.output, name).status, "ok") << name << "\n" << r.output;
   }
+  EXPECT_TRUE(check(r.output, "database.tls").detail.starts_with("loopback or a local socket only"))
+      << r.output;
   EXPECT_EQ(check(r.output, "azure_openai.credential").detail, "api-key (AZURE_OPENAI_API_KEY)");
   EXPECT_EQ(check(r.output, "azure_openai.token").status, "ok");
   const Verdict deployment = check(r.output, "azure_openai.deployment");

@@ -60,8 +60,8 @@ TEST_F(ChatE2E, CreateListRenameReadDelete) {
   EXPECT_EQ(call(a, "DELETE", "/api/conversations/" + id).status, 204);
   EXPECT_EQ(call(a, "GET", "/api/conversations/" + id).status, 404);
   EXPECT_EQ(call(a, "DELETE", "/api/conversations/" + id).status, 404);
-  EXPECT_EQ(sql_scalar("SELECT count(*) FROM audit_events WHERE action = 'conversation_deleted'"
-                       " AND details->>'conversation_id' = '" +
+  EXPECT_EQ(sql_scalar("SELECT count(*) FROM audit_events WHERE type = 'conversation.deleted'"
+                       " AND detail->>'conversation_id' = '" +
                        id + "'"),
             "1");
 }

@@ -142,8 +142,8 @@ std::vector<std::string> frontchannel_frames(const std::string& page) {
 }
 
 TEST_F(E2E, EntraFrontChannelLogoutEndsThatEntraSessionsSessionsOnEveryReplica) {
-  const std::string audited = "select count(*) from audit_events where action ="
-                              " 'session_revoked' and reason = 'frontchannel_logout'";
+  const std::string audited = "select count(*) from audit_events where type ="
+                              " 'session.revoked' and detail->>'reason' = 'frontchannel_logout'";
   const int audited_before = std::stoi(sql_scalar(audited));
   auto replica = start_replica(second_port(), database_url(), idp().issuer());
   Browser b = browser();

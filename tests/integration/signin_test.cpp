@@ -55,8 +55,9 @@ TEST_F(E2E, FullSignInLandsOnThePageWithNameEmailAndDatabaseId) {
   EXPECT_EQ(page.header("x-content-type-options"), "nosniff");
   EXPECT_EQ(page.header("referrer-policy"), "strict-origin-when-cross-origin");
 
-  EXPECT_NE(sql_scalar("select count(*) from audit_events where action = 'sign_in' and outcome = "
-                       "'success' and user_id = '" + id + "'"),
+  EXPECT_NE(sql_scalar("select count(*) from audit_events where type = 'sign_in.success' and "
+                       "actor = '" + id + "' and subject = '" + id + "' and ip is not null and "
+                       "detail ? 'session_id' and detail ? 'user_agent'"),
             "0");
 }
 
@@ -144,7 +145,7 @@ class HostileIdp : public E2E, public ::testing::WithParamInterface<HostileCase>
 TEST_P(HostileIdp, EndsWithoutSessionOrServerError) {
   const HostileCase& c = GetParam();
   const std::string count_failures =
-      "select count(*) from audit_events where action = 'sign_in' and outcome = 'failure'";
+      "select count(*) from audit_events where type = 'sign_in.failure' and detail ? 'reason'";
   const int before = std::stoi(sql_scalar(count_failures));
   ASSERT_EQ(idp().control("/_mock/behaviour", c.behaviour), 200);
   Browser b = browser();
@@ -346,7 +347,7 @@ TEST_F(E2E, SignOutEndsTheSessionAndReturnsThroughTheIdpToSignedOut) {
   // The old cookie no longer works, even if a client kept it.
   Browser thief = browser();
   EXPECT_EQ(thief.get("/api/auth/session", {{"Cookie", "parley.session=" + old_cookie}}).body, "null");
-  EXPECT_NE(sql_scalar("select count(*) from audit_events where action = 'sign_out'"), "0");
+  EXPECT_NE(sql_scalar("select count(*) from audit_events where type = 'sign_out'"), "0");
 }
 
 TEST_F(E2E, SignOutWithAnEndedSessionClearsTheCookieAndStillReachesEntra) {
@@ -409,7 +410,7 @@ TEST_F(E2E, ACallbackFloodNeitherGrowsTheAuditTrailNorReachesTheTokenEndpoint) {
                           {"AUTH_CALLBACK_FAILURES_PER_MINUTE", ""}}});  // the default: 60
   const std::map<std::string, std::string> attacker = {{"X-Forwarded-For", "198.51.100.7"}};
   const std::string failures =
-      "select count(*) from audit_events where action = 'sign_in' and outcome = 'failure'";
+      "select count(*) from audit_events where type = 'sign_in.failure'";
   const int audited_before = std::stoi(sql_scalar(failures));
   ASSERT_EQ(idp().control("/_mock/stats/reset"), 200);
 

@@ -17,7 +17,7 @@
 
 #include "core/clock.hpp"
 #include "core/random.hpp"
-#include "http/client_fake.hpp"
+#include "support/http/fake_http_client.hpp"
 #include "llm/credential.hpp"
 #include "llm/azure_stream_fixture.hpp"
 #include "support/run_coroutine.hpp"
@@ -284,6 +284,7 @@ TEST_F(AzureClient, ContentFilterIsNotRetried) {
   EXPECT_TRUE(sleeps->empty());
 }
 
+// api-key: a 401 is final (there is no other key to try).
 TEST_F(AzureClient, UnauthorizedIsAuth) {
   fake.push_stream(error_stream(401, k401Body));
   auto m = model();
@@ -291,6 +292,115 @@ TEST_F(AzureClient, UnauthorizedIsAuth) {
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().code, "llm.auth");
   EXPECT_EQ(fake.requests().size(), 1u);
+}
+
+// Hands out tok-1, tok-2, ... (valid for an hour) and counts the requests.
+class NumberedTokens final : public TokenSource {
+ public:
+  NumberedTokens(const Clock& clock, int* calls) : clock_(clock), calls_(calls) {}
+  asio::awaitable<Result<AccessToken>> fetch() override {
+    ++*calls_;
+    co_return AccessToken{Secret("tok-" + std::to_string(*calls_)), clock_.now_seconds() + 3600};
+  }
+  std::string_view name() const override { return "client-secret"; }
+
+ private:
+  const Clock& clock_;
+  int* calls_;
+};
+
+class AzureClientWithToken : public AzureClient {
+ protected:
+  std::unique_ptr<ChatModel> token_model() {
+    AzureClientOptions options;
+    options.sleep = [log = sleeps](std::chrono::milliseconds d) { return record_sleep(log, d); };
+    return make_azure_chat_model(
+        io, fake, cfg,
+        make_token_credential(io, std::make_unique<NumberedTokens>(clock, &token_requests), clock),
+        random, clock, options);
+  }
+  std::vector<std::string> sent_tokens() const {
+    std::vector<std::string> out;
+    for (const auto& r : fake.requests()) {
+      out.emplace_back(r.headers.get("Authorization").value_or(""));
+    }
+    return out;
+  }
+  int token_requests = 0;
+};
+
+// A revoked or rotated token: the model answers 401, the token is dropped and
+// the request sent again at once (no backoff) with a new one.
+TEST_F(AzureClientWithToken, UnauthorizedTokenIsReplacedAndTheRequestSentOnceMore) {
+  fake.on_open([](const http::ClientRequest& r) -> Result<http::ScriptedStream> {
+    if (r.headers.get("Authorization").value_or("") == "Bearer tok-1") {
+      return error_stream(401, k401Body);
+    }
+    return ok_stream(azure_stream({"fresh"}));
+  });
+  auto m = token_model();
+  auto got = run_on(io, open_and_drain(*m, hello()));
+  ASSERT_TRUE(got) << got.error().code;
+  EXPECT_EQ(got->text, "fresh");
+  EXPECT_EQ(sent_tokens(), (std::vector<std::string>{"Bearer tok-1", "Bearer tok-2"}));
+  EXPECT_EQ(token_requests, 2);
+  EXPECT_TRUE(sleeps->empty());
+  // The next answer uses the new token straight away.
+  auto again = run_on(io, open_and_drain(*m, hello()));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(token_requests, 2);
+  EXPECT_EQ(sent_tokens().back(), "Bearer tok-2");
+}
+
+// A 401 for the fresh token too is a real failure, not a loop; the next
+// answer does not ask for yet another token right away either.
+TEST_F(AzureClientWithToken, SecondUnauthorizedIsAuthWithoutAnotherToken) {
+  fake.on_open([](const http::ClientRequest&) -> Result<http::ScriptedStream> {
+    return error_stream(401, k401Body);
+  });
+  auto m = token_model();
+  auto got = run_on(io, open_and_drain(*m, hello()));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, "llm.auth");
+  EXPECT_EQ(sent_tokens(), (std::vector<std::string>{"Bearer tok-1", "Bearer tok-2"}));
+  EXPECT_EQ(token_requests, 2);
+  auto next = run_on(io, open_and_drain(*m, hello()));
+  ASSERT_FALSE(next);
+  EXPECT_EQ(next.error().code, "llm.auth");
+  EXPECT_EQ(sent_tokens().size(), 3u);
+  EXPECT_EQ(token_requests, 2);
+  EXPECT_TRUE(sleeps->empty());
+}
+
+TEST_F(AzureClientWithToken, CompleteAlsoReplacesARefusedToken) {
+  fake.on_send([](const http::ClientRequest& r) -> Result<http::ClientResponse> {
+    if (r.headers.get("Authorization").value_or("") == "Bearer tok-1") {
+      return http::ClientResponse{401, {}, k401Body};
+    }
+    return http::ClientResponse{
+        200, {}, R"({"choices":[{"index":0,"finish_reason":"stop","message":{"content":"T"}}]})"};
+  });
+  auto m = token_model();
+  auto got = run_on(io, m->complete(hello()));
+  ASSERT_TRUE(got) << got.error().code;
+  EXPECT_EQ(*got, "T");
+  EXPECT_EQ(token_requests, 2);
+}
+
+// The extra attempt after a 401 is not taken from the retry budget.
+TEST_F(AzureClientWithToken, RetriesAfterAReplacedTokenKeepTheirBudget) {
+  int opens = 0;
+  fake.on_open([&opens](const http::ClientRequest&) -> Result<http::ScriptedStream> {
+    ++opens;
+    if (opens == 1) return error_stream(401, k401Body);
+    if (opens <= 4) return error_stream(500, k500Body);
+    return ok_stream(azure_stream({"late"}));
+  });
+  auto m = token_model();
+  auto got = run_on(io, open_and_drain(*m, hello()));
+  ASSERT_TRUE(got) << got.error().code;
+  EXPECT_EQ(opens, 5);
+  EXPECT_EQ(sleeps->size(), 3u);
 }
 
 TEST_F(AzureClient, NotFoundAndBadRequest) {

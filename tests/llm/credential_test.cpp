@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
-#include "http/client_fake.hpp"
+#include "support/http/fake_http_client.hpp"
 #include "llm/azure_stream_fixture.hpp"
 #include "support/run_coroutine.hpp"
 
@@ -115,14 +115,88 @@ asio::awaitable<void> call_header(Credential* c, std::vector<std::string>* out) 
   out->push_back(bearer_of(co_await c->header()));
 }
 
-TEST_F(Credentials, TwentyConcurrentCallersShareOneTokenRequest) {
+// What a 401 makes an answer do: tell the credential, then ask again.
+asio::awaitable<void> call_after_rejection(Credential* c, AuthHeader rejected,
+                                           std::vector<std::string>* out) {
+  if (!c->on_unauthorized(rejected)) {
+    out->push_back("kept");
+    co_return;
+  }
+  out->push_back(bearer_of(co_await c->header()));
+}
+
+AccessToken token(const std::string& value, std::int64_t expires_on) {
+  return AccessToken{Secret(value), expires_on};
+}
+
+AuthHeader bearer_header(const std::string& value) {
+  return AuthHeader{"Authorization", "Bearer " + value};
+}
+
+// The answers a TokenSource gives, in order, and a gate: while held, a token
+// request waits until release(), so a test can line callers up behind it
+// without any clock. A request beyond the script is an error, never UB.
+struct TokenScript {
+  explicit TokenScript(asio::io_context& io) : gate(io, asio::steady_timer::time_point::max()) {}
+  void hold() { held = true; }
+  void release() {
+    held = false;
+    gate.cancel();
+  }
+
+  std::vector<Result<AccessToken>> answers;
+  int calls = 0;
+  bool held = false;
+  asio::steady_timer gate;
+};
+
+class ScriptedSource final : public TokenSource {
+ public:
+  explicit ScriptedSource(TokenScript& script) : script_(script) {}
+  asio::awaitable<Result<AccessToken>> fetch() override {
+    const auto n = static_cast<std::size_t>(script_.calls++);
+    while (script_.held) {
+      (void)co_await script_.gate.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (n >= script_.answers.size()) co_return make_error("test.unexpected", "extra token request");
+    co_return script_.answers[n];
+  }
+  std::string_view name() const override { return "scripted"; }
+
+ private:
+  TokenScript& script_;
+};
+
+class TokenCache : public Credentials {
+ protected:
+  std::unique_ptr<Credential> credential(std::vector<Result<AccessToken>> answers) {
+    script.answers = std::move(answers);
+    return make_token_credential(io, std::make_unique<ScriptedSource>(script), clock);
+  }
+  // Runs every ready handler; afterwards each spawned caller is parked (on
+  // the gate or on the flight it waits for). No time passes.
+  void settle() {
+    io.restart();
+    io.poll();
+  }
+  void finish() {
+    script.release();
+    io.restart();
+    io.run();
+  }
+
+  TokenScript script{io};
+};
+
+// The FakeHttpClient answers within the call, so these callers run one after
+// the other: this checks the cache. The single flight is checked below with
+// callers that really arrive while the token request is in flight.
+TEST_F(Credentials, LaterCallersAreServedFromTheCache) {
   int calls = 0;
   fake.on_send([&](const http::ClientRequest&) -> Result<http::ClientResponse> {
     ++calls;
     return token_response("tok-shared");
   });
-  // FakeHttpClient answers at once; SlowSource below covers callers that
-  // arrive while the request is in flight.
   auto c = make_credential(io, fake, cfg, clock);
   std::vector<std::string> results;
   for (int i = 0; i < 20; ++i) asio::co_spawn(io, call_header(c.get(), &results), asio::detached);
@@ -132,111 +206,139 @@ TEST_F(Credentials, TwentyConcurrentCallersShareOneTokenRequest) {
   for (const auto& r : results) EXPECT_EQ(r, "Authorization: Bearer tok-shared");
 }
 
-// A token source that takes a while (real timer, a few ms) and counts calls.
-class SlowSource final : public TokenSource {
- public:
-  SlowSource(asio::io_context& io, int* calls, std::vector<Result<AccessToken>>* answers)
-      : io_(io), calls_(calls), answers_(answers) {}
-  asio::awaitable<Result<AccessToken>> fetch() override {
-    const int n = (*calls_)++;
-    asio::steady_timer t(io_);
-    t.expires_after(5ms);
-    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-    co_return (*answers_)[static_cast<std::size_t>(n)];
-  }
-  std::string_view name() const override { return "slow"; }
-
- private:
-  asio::io_context& io_;
-  int* calls_;
-  std::vector<Result<AccessToken>>* answers_;
-};
-
-AccessToken token(const std::string& value, std::int64_t expires_on) {
-  return AccessToken{Secret(value), expires_on};
-}
-
-TEST_F(Credentials, ConcurrentCallersWaitForTheInFlightRequest) {
-  int calls = 0;
-  std::vector<Result<AccessToken>> answers = {token("t1", kNow + 3600)};
-  auto c = make_token_credential(io, std::make_unique<SlowSource>(io, &calls, &answers), clock);
+TEST_F(TokenCache, TwentyConcurrentFirstCallersShareOneTokenRequest) {
+  auto c = credential({token("t1", kNow + 3600)});
+  script.hold();
   std::vector<std::string> results;
   for (int i = 0; i < 20; ++i) asio::co_spawn(io, call_header(c.get(), &results), asio::detached);
-  io.run();
-  EXPECT_EQ(calls, 1);
+  settle();
+  EXPECT_EQ(script.calls, 1) << "every caller arrived while the first request was held";
+  EXPECT_TRUE(results.empty());
+  finish();
+  EXPECT_EQ(script.calls, 1);
   ASSERT_EQ(results.size(), 20u);
   for (const auto& r : results) EXPECT_EQ(r, "Authorization: Bearer t1");
 }
 
-TEST_F(Credentials, ConcurrentCallersAllSeeAFailedFirstRequest) {
-  int calls = 0;
-  std::vector<Result<AccessToken>> answers = {make_error("llm.credential", "down")};
-  auto c = make_token_credential(io, std::make_unique<SlowSource>(io, &calls, &answers), clock);
+TEST_F(TokenCache, ConcurrentCallersAllSeeAFailedFirstRequest) {
+  auto c = credential({make_error("llm.credential", "down")});
+  script.hold();
   std::vector<std::string> results;
   for (int i = 0; i < 5; ++i) asio::co_spawn(io, call_header(c.get(), &results), asio::detached);
-  io.run();
-  EXPECT_EQ(calls, 1);
+  settle();
+  finish();
+  EXPECT_EQ(script.calls, 1);
   ASSERT_EQ(results.size(), 5u);
   for (const auto& r : results) EXPECT_EQ(r, "error:llm.credential");
 }
 
-TEST_F(Credentials, CachedUntilFiveMinutesBeforeExpiryThenRefreshed) {
-  int calls = 0;
-  std::vector<Result<AccessToken>> answers = {token("t1", kNow + 3600), token("t2", kNow + 7200)};
-  auto c = make_token_credential(io, std::make_unique<SlowSource>(io, &calls, &answers), clock);
+TEST_F(TokenCache, CachedUntilFiveMinutesBeforeExpiryThenRefreshed) {
+  auto c = credential({token("t1", kNow + 3600), token("t2", kNow + 7200)});
   EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t1");
   clock.advance(std::chrono::seconds(3600 - 301));
   EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t1");
-  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(script.calls, 1);
   clock.advance(2s);  // now inside the 5-minute margin
   EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t2");
-  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(script.calls, 2);
 }
 
-TEST_F(Credentials, FailedRefreshKeepsServingTheValidOldToken) {
-  int calls = 0;
-  std::vector<Result<AccessToken>> answers = {token("t1", kNow + 3600),
-                                              make_error("llm.credential", "token endpoint 503"),
-                                              token("t3", kNow + 7200)};
-  auto c = make_token_credential(io, std::make_unique<SlowSource>(io, &calls, &answers), clock);
+TEST_F(TokenCache, FailedRefreshKeepsServingTheValidOldToken) {
+  auto c = credential({token("t1", kNow + 3600), make_error("llm.credential", "token endpoint 503"),
+                       token("t3", kNow + 7200)});
   EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t1");
   clock.advance(std::chrono::seconds(3600 - 200));
   EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t1");  // refresh failed
-  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(script.calls, 2);
   EXPECT_EQ(bearer_of(run_on(io, c->header())),
             "Authorization: Bearer t1");  // paused, no hammering
-  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(script.calls, 2);
   clock.advance(60s);
   EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t3");
-  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(script.calls, 3);
 }
 
-TEST_F(Credentials, ExpiredTokenAndFailedRefreshIsAnError) {
-  int calls = 0;
-  std::vector<Result<AccessToken>> answers = {token("t1", kNow + 600),
-                                              make_error("llm.credential", "down")};
-  auto c = make_token_credential(io, std::make_unique<SlowSource>(io, &calls, &answers), clock);
+TEST_F(TokenCache, ExpiredTokenAndFailedRefreshIsAnError) {
+  auto c = credential({token("t1", kNow + 600), make_error("llm.credential", "down")});
   EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t1");
   clock.advance(601s);
   EXPECT_EQ(bearer_of(run_on(io, c->header())), "error:llm.credential");
 }
 
-TEST_F(Credentials, WhileRefreshRunsValidOldTokenIsServedAtOnce) {
-  int calls = 0;
-  std::vector<Result<AccessToken>> answers = {token("t1", kNow + 3600), token("t2", kNow + 7200)};
-  auto c = make_token_credential(io, std::make_unique<SlowSource>(io, &calls, &answers), clock);
+TEST_F(TokenCache, WhileRefreshRunsValidOldTokenIsServedAtOnce) {
+  auto c = credential({token("t1", kNow + 3600), token("t2", kNow + 7200)});
   EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t1");
   clock.advance(std::chrono::seconds(3600 - 100));
+  script.hold();
   std::vector<std::string> results;
   for (int i = 0; i < 3; ++i) asio::co_spawn(io, call_header(c.get(), &results), asio::detached);
-  io.restart();
-  io.run();
-  EXPECT_EQ(calls, 2);
+  settle();
+  // The two callers that arrived during the refresh got the old token at once.
+  EXPECT_EQ(results,
+            (std::vector<std::string>{"Authorization: Bearer t1", "Authorization: Bearer t1"}));
+  finish();
+  EXPECT_EQ(script.calls, 2);
   ASSERT_EQ(results.size(), 3u);
-  // The two callers that arrived during the refresh got the old token first.
-  EXPECT_EQ(results[0], "Authorization: Bearer t1");
-  EXPECT_EQ(results[1], "Authorization: Bearer t1");
   EXPECT_EQ(results[2], "Authorization: Bearer t2");
+}
+
+TEST_F(TokenCache, ARefusedTokenIsDroppedAndTheNextHeaderFetchesANewOne) {
+  auto c = credential({token("t1", kNow + 3600), token("t2", kNow + 3600)});
+  EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t1");
+  EXPECT_TRUE(c->on_unauthorized(bearer_header("t1")));
+  EXPECT_EQ(script.calls, 1) << "on_unauthorized itself sends nothing";
+  EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t2");
+  EXPECT_EQ(script.calls, 2);
+}
+
+// Twenty answers sent with the same stale token all get a 401: one token
+// request, and every one of them retries with the new token. One more 401
+// for the stale token arriving after the new one is cached changes nothing.
+TEST_F(TokenCache, TwentyCallersRefusedWithTheSameTokenShareOneNewToken) {
+  auto c = credential({token("t1", kNow + 3600), token("t2", kNow + 3600)});
+  EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t1");
+  script.hold();
+  std::vector<std::string> results;
+  for (int i = 0; i < 20; ++i) {
+    asio::co_spawn(io, call_after_rejection(c.get(), bearer_header("t1"), &results),
+                   asio::detached);
+  }
+  settle();
+  EXPECT_EQ(script.calls, 2) << "one new token request while the others wait for it";
+  finish();
+  EXPECT_EQ(script.calls, 2);
+  ASSERT_EQ(results.size(), 20u);
+  for (const auto& r : results) EXPECT_EQ(r, "Authorization: Bearer t2");
+
+  results.clear();
+  asio::co_spawn(io, call_after_rejection(c.get(), bearer_header("t1"), &results), asio::detached);
+  finish();
+  EXPECT_EQ(results, std::vector<std::string>{"Authorization: Bearer t2"});
+  EXPECT_EQ(script.calls, 2);
+}
+
+// The token obtained after a rejection is refused too: not a stale token, so
+// no new request (each answer would ask Entra again) until 30 s have passed.
+TEST_F(TokenCache, ATokenRefusedRightAfterARejectionIsKept) {
+  auto c =
+      credential({token("t1", kNow + 3600), token("t2", kNow + 3600), token("t3", kNow + 3600)});
+  EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t1");
+  EXPECT_TRUE(c->on_unauthorized(bearer_header("t1")));
+  EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t2");
+  EXPECT_FALSE(c->on_unauthorized(bearer_header("t2")));
+  clock.advance(29s);
+  EXPECT_FALSE(c->on_unauthorized(bearer_header("t2")));
+  EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t2");
+  EXPECT_EQ(script.calls, 2);
+  clock.advance(1s);
+  EXPECT_TRUE(c->on_unauthorized(bearer_header("t2")));
+  EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t3");
+  EXPECT_EQ(script.calls, 3);
+}
+
+TEST_F(Credentials, ApiKeyIsNeverWorthASecondAttempt) {
+  auto c = make_api_key_credential(Secret("k-123"));
+  EXPECT_FALSE(c->on_unauthorized(AuthHeader{"api-key", "k-123"}));
 }
 
 TEST_F(Credentials, TokenErrorNamesAadstsCodeButNotTheSecret) {

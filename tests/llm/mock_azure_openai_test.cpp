@@ -229,6 +229,16 @@ TEST_F(MockAzureOpenAi, WrongKeyIs401WithAzureBody) {
   EXPECT_EQ(chat(chat_body("x"), {{"authorization", "Bearer abc.def.ghi"}}).status, 401);
 }
 
+TEST_F(MockAzureOpenAi, UnauthorizedFaultRefusesAValidCredentialAndIsCounted) {
+  control("/_mock/behaviour", R"({"fault":"401","times":1})");
+  const auto r = chat(chat_body("x"));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(classify(r.status, r.headers, r.body, 0).kind, UpstreamErrorKind::auth);
+  EXPECT_EQ(chat(chat_body("x")).status, 200);
+  EXPECT_EQ(chat(chat_body("x"), {{"api-key", "wrong"}}).status, 401);
+  EXPECT_EQ(stats().at("unauthorized"), 2);
+}
+
 TEST_F(MockAzureOpenAi, MissingApiVersionIs400) {
   const auto r = fetch(port_, http::verb::post, "/openai/deployments/d/chat/completions",
                        chat_body("x"), {{"api-key", kKey}});
@@ -349,10 +359,31 @@ TEST_F(MockAzureOpenAi, SlowFirstToken) {
   EXPECT_TRUE(d.done);
 }
 
+// `hold` keeps chat requests counted but unanswered until it is cleared, so
+// a test can have many requests in flight at the same time.
+TEST_F(MockAzureOpenAi, HoldKeepsRequestsUnansweredUntilCleared) {
+  control("/_mock/behaviour", R"({"hold":true,"chunks":2,"chunk_delay_ms":0})");
+  std::vector<std::thread> clients;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 3; ++i) {
+    clients.emplace_back([&answered] {
+      if (chat(chat_body("held")).status == 200) ++answered;
+    });
+  }
+  const bool all_held = testing::eventually([] { return stats().at("held") == 3; }, 10s);
+  EXPECT_EQ(answered.load(), 0);
+  control("/_mock/behaviour", R"({"hold":false})");
+  for (auto& t : clients) t.join();
+  ASSERT_TRUE(all_held);
+  EXPECT_EQ(answered.load(), 3);
+  EXPECT_EQ(stats().at("held"), 0);
+}
+
 TEST_F(MockAzureOpenAi, ControlRejectsUnknownKnobs) {
   EXPECT_EQ(fetch(port_, http::verb::post, "/_mock/behaviour", R"({"nope":1})").status, 400);
   EXPECT_EQ(fetch(port_, http::verb::post, "/_mock/behaviour", R"({"fault":"teapot"})").status,
             400);
+  EXPECT_EQ(fetch(port_, http::verb::post, "/_mock/behaviour", R"({"hold":"yes"})").status, 400);
 }
 
 // One chat stream on its own connection, read to the end.
@@ -523,31 +554,21 @@ TEST(MockAzureOpenAiBearer, AcceptsTokenSignedByJwksKeyAndRejectsOthers) {
                         {"iat", now}};
     const std::string body = chat_body("hi", false);
     const auto good = sign_jwt(key, "k1", claims);
-    EXPECT_EQ(fetch(port, http::verb::post, kChatPath, body, {{"Authorization", "Bearer " + good}})
-                  .status,
-              200);
+    const auto status_with = [&](const std::string& token) {
+      return fetch(port, http::verb::post, kChatPath, body, {{"Authorization", "Bearer " + token}})
+          .status;
+    };
+    EXPECT_EQ(status_with(good), 200);
     auto expired = claims;
     expired["exp"] = now - 10;
-    EXPECT_EQ(fetch(port, http::verb::post, kChatPath, body,
-                    {{"Authorization", "Bearer " + sign_jwt(key, "k1", expired)}})
-                  .status,
-              401);
+    EXPECT_EQ(status_with(sign_jwt(key, "k1", expired)), 401);
     auto wrong_aud = claims;
     wrong_aud["aud"] = "api://other";
-    EXPECT_EQ(fetch(port, http::verb::post, kChatPath, body,
-                    {{"Authorization", "Bearer " + sign_jwt(key, "k1", wrong_aud)}})
-                  .status,
-              401);
-    EXPECT_EQ(fetch(port, http::verb::post, kChatPath, body,
-                    {{"Authorization", "Bearer " + sign_jwt(key, "unknown", claims)}})
-                  .status,
-              401);
+    EXPECT_EQ(status_with(sign_jwt(key, "k1", wrong_aud)), 401);
+    EXPECT_EQ(status_with(sign_jwt(key, "unknown", claims)), 401);
     std::string tampered = good;
     tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
-    EXPECT_EQ(
-        fetch(port, http::verb::post, kChatPath, body, {{"Authorization", "Bearer " + tampered}})
-            .status,
-        401);
+    EXPECT_EQ(status_with(tampered), 401);
     const auto nf = fetch(port, http::verb::post,
                           "/openai/deployments/other/chat/completions?api-version=2024-10-21", body,
                           {{"Authorization", "Bearer " + good}});
@@ -555,6 +576,18 @@ TEST(MockAzureOpenAiBearer, AcceptsTokenSignedByJwksKeyAndRejectsOthers) {
     EXPECT_NE(nf.body.find("DeploymentNotFound"), std::string::npos);
     const auto last = json::parse(fetch(port, http::verb::get, "/_mock/stats", "").body);
     EXPECT_EQ(last.at("last_request").at("headers").at("authorization"), "Bearer");
+
+    // Revocation: every token accepted so far is refused from now on; a
+    // token issued afterwards is accepted.
+    const auto revoked = fetch(port, http::verb::post, "/_mock/revoke-tokens", "");
+    EXPECT_EQ(revoked.status, 200);
+    EXPECT_EQ(json::parse(revoked.body), json::parse(R"({"revoked":1})"));
+    EXPECT_EQ(status_with(good), 401);
+    auto later = claims;
+    later["uti"] = "issued-after-the-revocation";
+    EXPECT_EQ(status_with(sign_jwt(key, "k1", later)), 200);
+    const auto after = json::parse(fetch(port, http::verb::get, "/_mock/stats", "").body);
+    EXPECT_EQ(after.at("unauthorized"), 5);  // expired, audience, kid, tampered, revoked
     mock.terminate();
   }
 }

@@ -403,7 +403,7 @@ TEST_F(MockEntraId, LoginHintCodeExchangeGivesAVerifiableEntraIdToken) {
   EXPECT_EQ(c.at("name").as_string(), "Ada Lovelace");
   EXPECT_EQ(c.at("preferred_username").as_string(), "ada@example.com");
   EXPECT_EQ(c.at("email").as_string(), "ada@example.com");
-  EXPECT_EQ(c.at("roles"), (json::array{"admin"}));
+  EXPECT_EQ(c.at("roles"), (json::array{"Parley.Admin"}));
   EXPECT_EQ(c.at("oid").as_string().size(), 36u);
   EXPECT_EQ(c.at("sub").as_string().size(), 43u);
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -532,7 +532,7 @@ TEST_F(MockEntraId, PickerShowsOneEscapedButtonPerUserAndPickIssuesACode) {
   p.emplace("state", "\"><script>x</script>");
   auto page = client().Get(path("/oauth2/v2.0/authorize").c_str(), p, httplib::Headers{});
   ASSERT_EQ(page->status, 200);
-  EXPECT_NE(page->body.find(">Ada Lovelace (admin)</button>"), std::string::npos);
+  EXPECT_NE(page->body.find(">Ada Lovelace (Parley.Admin)</button>"), std::string::npos);
   EXPECT_NE(page->body.find(">Grace Hopper (user)</button>"), std::string::npos);
   EXPECT_NE(page->body.find(">Role Heavy (250 roles)</button>"), std::string::npos);
   EXPECT_EQ(page->body.find("<script>"), std::string::npos);

@@ -115,9 +115,16 @@ std::optional<std::string> merge(Behaviour& b, const json::object& patch) {
         n.fault.clear();
       } else if (v.is_string() || v.is_int64()) {
         const std::string f = v.is_string() ? std::string(v.get_string()) : json::serialize(v);
-        static const char* const kFaults[] = {
-            "",    "429",   "500",     "503", "content_filter_prompt", "content_filter_midstream",
-            "cut", "stall", "bad_json"};
+        static const char* const kFaults[] = {"",
+                                              "401",
+                                              "429",
+                                              "500",
+                                              "503",
+                                              "content_filter_prompt",
+                                              "content_filter_midstream",
+                                              "cut",
+                                              "stall",
+                                              "bad_json"};
         bool known = false;
         for (const char* kf : kFaults) known = known || f == kf;
         if (!known) err = "unknown fault: " + f;
@@ -131,6 +138,14 @@ std::optional<std::string> merge(Behaviour& b, const json::object& patch) {
       err = set_opt_string(v, n.retry_after, "retry_after");
     } else if (k == "text") {
       err = set_opt_string(v, n.text, "text");
+    } else if (k == "hold") {
+      if (v.is_bool()) {
+        n.hold = v.get_bool();
+      } else if (v.is_null()) {
+        n.hold = false;
+      } else {
+        err = "hold must be true or false";
+      }
     } else if (k == "model") {
       if (v.is_string()) {
         n.model = std::string(v.get_string());
@@ -161,6 +176,7 @@ json::object to_json(const Behaviour& b) {
   o["retry_after"] = b.retry_after ? json::value(*b.retry_after) : json::value(nullptr);
   o["text"] = b.text ? json::value(*b.text) : json::value(nullptr);
   o["model"] = b.model;
+  o["hold"] = b.hold;
   return o;
 }
 

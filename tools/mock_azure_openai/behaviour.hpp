@@ -15,7 +15,7 @@ struct Behaviour {
   int chunk_delay_ms = 40;       // between content chunks
   int first_token_delay_ms = 0;  // after the preamble and role chunk, before the first content
   int headers_delay_ms = 0;      // before the status line (time to first byte)
-  std::string fault;             // "", 429, 500, 503, content_filter_prompt,
+  std::string fault;             // "", 401, 429, 500, 503, content_filter_prompt,
                                  // content_filter_midstream, cut, stall, bad_json
   int times = -1;                // fault only the next N chat requests (-1: all)
   int cut_after = 3;             // "cut": content chunks sent before the close
@@ -23,6 +23,7 @@ struct Behaviour {
   std::optional<std::string> retry_after;
   std::optional<std::string> text;  // answer text override
   std::string model = "gpt-4o-mini-2024-07-18";
+  bool hold = false;  // chat requests wait (counted, unanswered) until set false again
 };
 
 // Merges known keys of `patch` into `b`; a null value restores the default.

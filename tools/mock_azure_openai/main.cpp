@@ -57,11 +57,14 @@ struct Stats {
   std::int64_t completed_streams = 0;
   std::int64_t cancelled_streams = 0;
   std::int64_t cut_streams = 0;
+  std::int64_t unauthorized = 0;  // 401 answers (refused credentials and the "401" fault)
+  std::int64_t held = 0;          // chat requests waiting for the `hold` knob to clear (gauge)
   json::value last_request = nullptr;
 };
 
 // All state lives on the one io_context thread: no locking.
 struct State {
+  explicit State(asio::io_context& io) : hold_gate(io, Clock::time_point::max()) {}
   Options opt;
   Behaviour behaviour;
   Stats stats;
@@ -69,7 +72,16 @@ struct State {
   Clock::time_point last_jwks_fetch{};
   bool jwks_fetched = false;
   std::uint64_t seq = 0;
+  // Bearer tokens accepted so far, and those POST /_mock/revoke-tokens revoked.
+  std::set<std::string> accepted_tokens;
+  std::set<std::string> revoked_tokens;
+  // Requests held by the `hold` knob wait on it; cancelled when hold clears.
+  asio::steady_timer hold_gate;
 };
+
+void release_held(State& st) {
+  if (!st.behaviour.hold) st.hold_gate.cancel();
+}
 
 std::string header_safe(std::string v) {
   std::erase_if(v, [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
@@ -83,6 +95,8 @@ json::object stats_json(const Stats& s) {
   o["completed_streams"] = s.completed_streams;
   o["cancelled_streams"] = s.cancelled_streams;
   o["cut_streams"] = s.cut_streams;
+  o["unauthorized"] = s.unauthorized;
+  o["held"] = s.held;
   o["last_request"] = s.last_request;
   return o;
 }
@@ -201,7 +215,11 @@ asio::awaitable<std::string> check_auth(const Request& req, std::shared_ptr<Stat
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  co_return mock_aoai::verify_jwt(token, st->jwks, st->opt.audience, now);
+  auto why = mock_aoai::verify_jwt(token, st->jwks, st->opt.audience, now);
+  if (!why.empty()) co_return why;
+  if (st->revoked_tokens.contains(token)) co_return "revoked token";
+  st->accepted_tokens.insert(token);
+  co_return "";
 }
 
 // --- streaming ------------------------------------------------------------------
@@ -313,6 +331,13 @@ asio::awaitable<bool> handle_chat(beast::tcp_stream& stream, beast::flat_buffer&
                                   std::string deployment, std::string query) {
   ++st->stats.requests;
   st->stats.last_request = request_record(req);
+  if (st->behaviour.hold) {
+    ++st->stats.held;
+    while (st->behaviour.hold) {
+      (void)co_await st->hold_gate.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    --st->stats.held;
+  }
   const Headers none;
   if (query.find("api-version=") == std::string::npos ||
       query.find("api-version=&") != std::string::npos ||
@@ -322,6 +347,7 @@ asio::awaitable<bool> handle_chat(beast::tcp_stream& stream, beast::flat_buffer&
   }
   if (auto why = co_await check_auth(req, st); !why.empty()) {
     std::cerr << "mock-azure-openai: 401: " << why << "\n";
+    ++st->stats.unauthorized;
     co_return co_await reply(stream, req, http::status::unauthorized, mock_aoai::body_401(), none);
   }
   if (!st->opt.deployments.empty() && !st->opt.deployments.contains(deployment)) {
@@ -348,6 +374,10 @@ asio::awaitable<bool> handle_chat(beast::tcp_stream& stream, beast::flat_buffer&
   Headers retry;
   if (b.retry_after_ms) retry.emplace_back("retry-after-ms", *b.retry_after_ms);
   if (b.retry_after) retry.emplace_back("retry-after", *b.retry_after);
+  if (fault == "401") {
+    ++st->stats.unauthorized;
+    co_return co_await reply(stream, req, http::status::unauthorized, mock_aoai::body_401(), none);
+  }
   if (fault == "429") {
     co_await sleep_ms(b.headers_delay_ms);
     co_return co_await reply(stream, req, http::status::too_many_requests, mock_aoai::body_429(),
@@ -460,14 +490,23 @@ asio::awaitable<bool> handle(beast::tcp_stream& stream, beast::flat_buffer& buff
         co_return co_await reply(stream, req, http::status::bad_request,
                                  mock_aoai::body_bad_request(*err), none);
       }
+      release_held(*st);
     }
     co_return co_await reply(stream, req, http::status::ok,
                              json::serialize(mock_aoai::to_json(st->behaviour)), none);
   }
   if (path == "/_mock/reset" && post) {
     st->behaviour = Behaviour{};
+    release_held(*st);
     co_return co_await reply(stream, req, http::status::ok,
                              json::serialize(mock_aoai::to_json(st->behaviour)), none);
+  }
+  if (path == "/_mock/revoke-tokens" && post) {
+    json::object answer;
+    answer["revoked"] = static_cast<std::int64_t>(st->accepted_tokens.size());
+    st->revoked_tokens.merge(st->accepted_tokens);
+    st->accepted_tokens.clear();
+    co_return co_await reply(stream, req, http::status::ok, json::serialize(answer), none);
   }
   if (path == "/_mock/stats" && get) {
     co_return co_await reply(stream, req, http::status::ok, json::serialize(stats_json(st->stats)),
@@ -475,8 +514,10 @@ asio::awaitable<bool> handle(beast::tcp_stream& stream, beast::flat_buffer& buff
   }
   if (path == "/_mock/stats/reset" && post) {
     const auto open = st->stats.open_streams;
+    const auto held = st->stats.held;
     st->stats = Stats{};
-    st->stats.open_streams = open;  // a gauge, not a counter
+    st->stats.open_streams = open;  // gauges, not counters
+    st->stats.held = held;
     co_return co_await reply(stream, req, http::status::ok, json::serialize(stats_json(st->stats)),
                              none);
   }
@@ -575,7 +616,8 @@ void raise_fd_limit() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto st = std::make_shared<State>();
+  asio::io_context io(1);
+  auto st = std::make_shared<State>(io);
   if (!parse_args(argc, argv, st->opt)) {
     std::cerr << kUsage;
     return 2;
@@ -583,7 +625,6 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   raise_fd_limit();
   try {
-    asio::io_context io(1);
     tcp::endpoint ep(asio::ip::make_address(st->opt.host), st->opt.port);
     tcp::acceptor acceptor(io);
     acceptor.open(ep.protocol());

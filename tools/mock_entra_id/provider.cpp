@@ -254,7 +254,7 @@ std::vector<User> default_users() {
        "ada@example.com",
        "6f1c2a3b-0d4e-4f5a-9b6c-7d8e9fa0b1c2",
        "",
-       {"admin"}},
+       {"Parley.Admin"}},  // Parley's default PARLEY_ADMIN_ROLE
       {"grace",
        "Grace Hopper",
        "grace@example.com",
@@ -314,7 +314,11 @@ Provider::Provider(Options options, std::string origin)
   }
   redirect_uris_ = options_.redirect_uris;
   if (redirect_uris_.empty()) {
-    redirect_uris_.push_back("http://localhost:3000/api/auth/callback/microsoft-entra-id");
+    // The dev client registers Parley's callback under each path it answers
+    // (AUTH_CALLBACK_PATH may pick any of them).
+    for (const char* path : {"microsoft-entra-id", "azure-ad", "entra-id"}) {
+      redirect_uris_.push_back(std::string("http://localhost:3000/api/auth/callback/") + path);
+    }
   }
   frontchannel_logout_uris_ = options_.frontchannel_logout_uris;
   if (frontchannel_logout_uris_.empty()) {
@@ -752,12 +756,19 @@ Reply Provider::token_authorization_code(const Params& form, const std::string& 
         400, "unauthorized_client", 700016,
         "Application with identifier '" + client_id + "' was not found in the directory.");
   }
-  if (secret.empty()) {
+  const std::string assertion_type = param(form, "client_assertion_type");
+  const std::string assertion = param(form, "client_assertion");
+  if (!assertion_type.empty() || !assertion.empty()) {
+    if (!secret.empty()) {
+      return aad_error(401, "invalid_client", 7000218,
+                       "Only one client authentication method may be used.");
+    }
+    if (auto refused = check_client_assertion(assertion_type, assertion)) return *refused;
+  } else if (secret.empty()) {
     return aad_error(401, "invalid_client", 7000218,
                      "The request body must contain the following parameter: "
                      "'client_assertion' or 'client_secret'.");
-  }
-  if (!same_secret(secret, options_.client_secret)) {
+  } else if (!same_secret(secret, options_.client_secret)) {
     return aad_error(401, "invalid_client", 7000215,
                      "Invalid client secret provided. Ensure the secret being sent in the "
                      "request is the client secret value, not the client secret ID, for a "
@@ -919,6 +930,58 @@ std::string Provider::mint_user_access_token(const User& user, const std::string
   return sign_jwt(h, c, *k.signing);
 }
 
+// A federated credential (RFC 7523 jwt-bearer): signed by the mock's keys,
+// issued by its federation issuer for api://AzureADTokenExchange, in time.
+std::optional<Reply> Provider::check_client_assertion(const std::string& assertion_type,
+                                                      const std::string& assertion) const {
+  if (assertion_type != kJwtBearer) {
+    return aad_error(400, "invalid_request", 700023,
+                     "Invalid client assertion type: '" + assertion_type + "'.");
+  }
+  const auto jwt = parse_jwt(assertion);
+  if (!jwt) {
+    return aad_error(400, "invalid_client", 50027, "JWT token is invalid or malformed.");
+  }
+  const Keys k = keys();
+  const std::string kid = string_or(jwt->header, "kid", "");
+  const RsaKey* key = nullptr;
+  for (const auto& candidate : {k.signing, k.spare}) {
+    if (candidate->kid() == kid) key = candidate.get();
+  }
+  if (string_or(jwt->header, "alg", "") != "RS256" || key == nullptr ||
+      !key->verify_rs256(jwt->signing_input, jwt->signature)) {
+    return aad_error(400, "invalid_client", 700027,
+                     "Client assertion failed signature validation.");
+  }
+  const std::string iss = string_or(jwt->payload, "iss", "");
+  if (iss != federation_issuer()) {
+    return aad_error(400, "invalid_client", 700211,
+                     "No matching federated identity record found for presented assertion "
+                     "issuer '" +
+                         iss + "'.");
+  }
+  bool aud_ok = false;
+  if (const auto* aud = jwt->payload.if_contains("aud")) {
+    if (aud->is_string()) aud_ok = aud->as_string() == kExchangeAudience;
+    if (aud->is_array()) {
+      for (const auto& a : aud->as_array()) aud_ok = aud_ok || a == kExchangeAudience;
+    }
+  }
+  if (!aud_ok) {
+    return aad_error(400, "invalid_client", 700212,
+                     "No matching federated identity record found for presented assertion "
+                     "audience.");
+  }
+  const std::int64_t now = now_seconds();
+  const std::int64_t exp = int_or(jwt->payload, "exp", 0);
+  const std::int64_t nbf = int_or(jwt->payload, "nbf", 0);
+  if (exp <= now || nbf > now) {
+    return aad_error(400, "invalid_client", 700024,
+                     "Client assertion is not within its valid time range.");
+  }
+  return std::nullopt;
+}
+
 Reply Provider::token_client_credentials(const Params& form, const std::string& client_id,
                                          const std::string& secret) {
   const std::string scope = param(form, "scope");
@@ -946,51 +1009,7 @@ Reply Provider::token_client_credentials(const Params& form, const std::string& 
   const std::string assertion = param(form, "client_assertion");
   if (!assertion_type.empty() || !assertion.empty()) {
     acr = "2";
-    if (assertion_type != kJwtBearer) {
-      return aad_error(400, "invalid_request", 700023,
-                       "Invalid client assertion type: '" + assertion_type + "'.");
-    }
-    const auto jwt = parse_jwt(assertion);
-    if (!jwt) {
-      return aad_error(400, "invalid_client", 50027, "JWT token is invalid or malformed.");
-    }
-    const Keys k = keys();
-    const std::string kid = string_or(jwt->header, "kid", "");
-    const RsaKey* key = nullptr;
-    for (const auto& candidate : {k.signing, k.spare}) {
-      if (candidate->kid() == kid) key = candidate.get();
-    }
-    if (string_or(jwt->header, "alg", "") != "RS256" || key == nullptr ||
-        !key->verify_rs256(jwt->signing_input, jwt->signature)) {
-      return aad_error(400, "invalid_client", 700027,
-                       "Client assertion failed signature validation.");
-    }
-    const std::string iss = string_or(jwt->payload, "iss", "");
-    if (iss != federation_issuer()) {
-      return aad_error(400, "invalid_client", 700211,
-                       "No matching federated identity record found for presented assertion "
-                       "issuer '" +
-                           iss + "'.");
-    }
-    bool aud_ok = false;
-    if (const auto* aud = jwt->payload.if_contains("aud")) {
-      if (aud->is_string()) aud_ok = aud->as_string() == kExchangeAudience;
-      if (aud->is_array()) {
-        for (const auto& a : aud->as_array()) aud_ok = aud_ok || a == kExchangeAudience;
-      }
-    }
-    if (!aud_ok) {
-      return aad_error(400, "invalid_client", 700212,
-                       "No matching federated identity record found for presented assertion "
-                       "audience.");
-    }
-    const std::int64_t now = now_seconds();
-    const std::int64_t exp = int_or(jwt->payload, "exp", 0);
-    const std::int64_t nbf = int_or(jwt->payload, "nbf", 0);
-    if (exp <= now || nbf > now) {
-      return aad_error(400, "invalid_client", 700024,
-                       "Client assertion is not within its valid time range.");
-    }
+    if (auto refused = check_client_assertion(assertion_type, assertion)) return *refused;
   } else {
     const std::string* expected = nullptr;
     if (client_id == options_.client_id) expected = &options_.client_secret;

@@ -109,6 +109,8 @@ class Provider {
   Reply picker(const std::string& tenant, const Params& p) const;
   Reply token_authorization_code(const Params& form, const std::string& client_id,
                                  const std::string& secret);
+  std::optional<Reply> check_client_assertion(const std::string& assertion_type,
+                                             const std::string& assertion) const;
   Reply token_client_credentials(const Params& form, const std::string& client_id,
                                  const std::string& secret);
   std::string mint_id_token(const User& user, const std::string& client_id,

@@ -138,6 +138,8 @@ describe('streamAnswer', () => {
 describe('classify', () => {
   it.each([
     [401, 'unauthorized', 'unauthorized'],
+    [403, 'account_disabled', 'unauthorized'],
+    [403, 'forbidden', 'failed'],
     [429, 'anything', 'busy'],
     [429, 'quota_exceeded', 'quota'],
     [400, 'content_filter', 'filtered'],

@@ -89,7 +89,9 @@ export function toApiError(e: unknown): ApiError {
 }
 
 export function classify(status: number, code: string): ErrorKind {
-  if (status === 401) return 'unauthorized';
+  // A disabled account (403 account_disabled) goes through sign-in too: the
+  // sign-in page then says the access was disabled and whom to contact.
+  if (status === 401 || code === 'account_disabled') return 'unauthorized';
   if (code === 'quota_exceeded') return 'quota';
   if (status === 429 || /rate|busy|too_many|429/i.test(code)) return 'busy';
   if (/filter/i.test(code)) return 'filtered';

@@ -1,4 +1,4 @@
-#include "http/client_fake.hpp"
+#include "support/http/fake_http_client.hpp"
 
 #include <boost/asio.hpp>
 
@@ -9,7 +9,8 @@ namespace asio = boost::asio;
 
 class FakeStream final : public ClientStream {
  public:
-  FakeStream(const asio::any_io_executor& ex, ScriptedStream script, std::shared_ptr<int> cancel_count)
+  FakeStream(const asio::any_io_executor& ex, ScriptedStream script,
+             std::shared_ptr<int> cancel_count)
       : timer_(ex), script_(std::move(script)), cancel_count_(std::move(cancel_count)) {}
 
   int status() const override { return script_.status; }

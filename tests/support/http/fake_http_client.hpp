@@ -1,6 +1,7 @@
 #pragma once
 // A scripted HttpClient for tests of higher layers (OIDC, token credentials,
-// the Azure OpenAI client). Nothing touches the network.
+// the Azure OpenAI client). Nothing touches the network. Test code only: it
+// lives here, not in the production library (target parley_fake_http_client).
 //
 //   FakeHttpClient fake(io.get_executor());
 //   fake.push_response({200, {}, R"({"issuer":"..."})"});          // send()

@@ -1,0 +1,37 @@
+#include "db/transaction.hpp"
+
+#include <string>
+
+#include "db/pool.hpp"
+
+namespace parley::db {
+
+namespace asio = boost::asio;
+
+asio::awaitable<Status> begin_transaction(Lease& lease, TransactionLimits limits) {
+  std::string sql = "BEGIN";
+  // Integers we format ourselves: nothing from outside reaches this text.
+  if (limits.lock_timeout) {
+    sql += "; SET LOCAL lock_timeout = '" + std::to_string(limits.lock_timeout->count()) + "ms'";
+  }
+  if (limits.statement_timeout) {
+    sql += "; SET LOCAL statement_timeout = '" +
+           std::to_string(limits.statement_timeout->count()) + "ms'";
+  }
+  auto r = co_await lease.execute(sql);
+  if (!r) co_return r.error();
+  co_return Status{};
+}
+
+asio::awaitable<Status> commit_transaction(Lease& lease) {
+  auto r = co_await lease.execute("COMMIT");
+  if (!r) co_return r.error();
+  co_return Status{};
+}
+
+asio::awaitable<void> rollback_transaction(Lease& lease) {
+  if (!lease || lease.connection().broken()) co_return;
+  if (auto r = co_await lease.execute("ROLLBACK"); !r) lease.mark_broken();
+}
+
+}  // namespace parley::db

@@ -1,0 +1,32 @@
+#pragma once
+// Explicit transactions on a leased connection, for work that spans several
+// statements (maintenance, data deletion with its audit row). A lease that
+// ends inside a transaction is closed by the pool, which rolls it back, so
+// an error path that skips rollback() loses nothing but the connection.
+// Codes: those of db/pool.hpp.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <optional>
+
+#include "core/result.hpp"
+
+namespace parley::db {
+
+class Lease;
+
+struct TransactionLimits {
+  // SET LOCAL lock_timeout: how long a statement waits for a lock before
+  // failing (SQLSTATE 55P03) instead of queueing others behind it.
+  std::optional<std::chrono::milliseconds> lock_timeout;
+  // SET LOCAL statement_timeout (the server cancels longer statements).
+  std::optional<std::chrono::milliseconds> statement_timeout;
+};
+
+boost::asio::awaitable<Status> begin_transaction(Lease& lease, TransactionLimits limits = {});
+boost::asio::awaitable<Status> commit_transaction(Lease& lease);
+// ROLLBACK; when that fails the connection is marked broken (not reused).
+boost::asio::awaitable<void> rollback_transaction(Lease& lease);
+
+}  // namespace parley::db
