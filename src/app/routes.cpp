@@ -53,6 +53,12 @@ constexpr std::array kRoutes = {
     // Pages.
     Route{Method::get, "/", Policy::page, &h::home},
     Route{Method::get, "/c/{id}", Policy::page, &h::home},
+    // The admin area's pages: the same shell; its data comes from /api/admin/*.
+    Route{Method::get, "/admin", Policy::page, &h::home},
+    Route{Method::get, "/admin/users", Policy::page, &h::home},
+    Route{Method::get, "/admin/users/{id}", Policy::page, &h::home},
+    Route{Method::get, "/admin/usage", Policy::page, &h::home},
+    Route{Method::get, "/admin/audit", Policy::page, &h::home},
     Route{Method::get, "/static/{file}", Policy::public_, &h::asset},
     Route{Method::get, "/signed-out", Policy::public_, &h::signed_out},
     Route{Method::get, "/assets/parley.css", Policy::public_, &h::stylesheet},
