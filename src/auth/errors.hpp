@@ -21,11 +21,9 @@ inline constexpr ErrorCode alg_not_allowed{Kind::unauthorized, "bearer.alg_not_a
                                            "The access token must be signed with RS256."};
 inline constexpr ErrorCode unknown_kid{Kind::unauthorized, "bearer.unknown_kid", kInvalidToken,
                                        "The access token's signing key is unknown."};
-inline constexpr ErrorCode bad_signature{Kind::unauthorized, "bearer.bad_signature",
-                                         kInvalidToken,
+inline constexpr ErrorCode bad_signature{Kind::unauthorized, "bearer.bad_signature", kInvalidToken,
                                          "The access token's signature is not valid."};
-inline constexpr ErrorCode missing_claim{Kind::unauthorized, "bearer.missing_claim",
-                                         kInvalidToken,
+inline constexpr ErrorCode missing_claim{Kind::unauthorized, "bearer.missing_claim", kInvalidToken,
                                          "The access token lacks a required claim."};
 inline constexpr ErrorCode id_token{Kind::unauthorized, "bearer.id_token", kInvalidToken,
                                     "An ID token is not an access token."};
@@ -40,10 +38,9 @@ inline constexpr ErrorCode tenant_not_allowed{Kind::unauthorized, "bearer.tenant
                                               "The access token's tenant is not accepted."};
 inline constexpr ErrorCode expired{Kind::unauthorized, "bearer.expired", kInvalidToken,
                                    "The access token has expired."};
-inline constexpr ErrorCode not_yet_valid{Kind::unauthorized, "bearer.not_yet_valid",
-                                         kInvalidToken, "The access token is not yet valid."};
-inline constexpr ErrorCode role_missing{Kind::forbidden, "bearer.role_missing",
-                                        kInsufficientScope,
+inline constexpr ErrorCode not_yet_valid{Kind::unauthorized, "bearer.not_yet_valid", kInvalidToken,
+                                         "The access token is not yet valid."};
+inline constexpr ErrorCode role_missing{Kind::forbidden, "bearer.role_missing", kInsufficientScope,
                                         "The application lacks the API's app role."};
 inline constexpr ErrorCode scope_missing{Kind::forbidden, "bearer.scope_missing",
                                          kInsufficientScope,

@@ -305,13 +305,19 @@ TEST_F(OidcClientTest, AnUnreadableTokenFileFailsTheExchangeWithoutCallingTheIdp
 // The /v1 bearer check on the same key cache: an app-only access token for
 // tenant-1, signed by `key` under `kid`.
 std::string access_token_signed_by(int key, const std::string& kid, std::int64_t now) {
-  return test::sign_compact(
-      json::object{{"alg", "RS256"}, {"kid", kid}, {"typ", "JWT"}},
-      json::object{{"ver", "2.0"}, {"iss", kIssuer}, {"tid", "tenant-1"}, {"aud", "client-1"},
-                   {"azp", "batch-app"}, {"oid", "sp-1"}, {"sub", "sp-1"},
-                   {"roles", json::array{"Parley.Api"}}, {"iat", now}, {"nbf", now},
-                   {"exp", now + 3600}},
-      shared_key(key));
+  return test::sign_compact(json::object{{"alg", "RS256"}, {"kid", kid}, {"typ", "JWT"}},
+                            json::object{{"ver", "2.0"},
+                                         {"iss", kIssuer},
+                                         {"tid", "tenant-1"},
+                                         {"aud", "client-1"},
+                                         {"azp", "batch-app"},
+                                         {"oid", "sp-1"},
+                                         {"sub", "sp-1"},
+                                         {"roles", json::array{"Parley.Api"}},
+                                         {"iat", now},
+                                         {"nbf", now},
+                                         {"exp", now + 3600}},
+                            shared_key(key));
 }
 
 AccessTokenRules bearer_rules() {
@@ -330,7 +336,8 @@ TEST_F(OidcClientTest, BearerTokensUseTheCachedKeysAndTheRateLimitedRefresh) {
   auto first = run(bearer.verify(access_token_signed_by(0, "k0", now)));
   ASSERT_TRUE(first) << first.error().code;
   EXPECT_EQ(std::get<ApplicationCaller>(*first).app_id, "batch-app");
-  for (int i = 0; i < 10; ++i) EXPECT_TRUE(run(bearer.verify(access_token_signed_by(0, "k0", now))));
+  for (int i = 0; i < 10; ++i)
+    EXPECT_TRUE(run(bearer.verify(access_token_signed_by(0, "k0", now))));
   EXPECT_EQ(idp.count("/keys"), 1) << "cached keys";
   EXPECT_EQ(bearer.cached_tokens(), 1u);
 

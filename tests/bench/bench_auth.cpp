@@ -120,13 +120,19 @@ std::string bench_access_token() {
   boost::json::object payload{
       {"aud", "6e74172b-be56-4843-9ff4-e66a39bb12e3"},
       {"iss", "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"},
-      {"iat", kNow}, {"nbf", kNow}, {"exp", kNow + 3600},
+      {"iat", kNow},
+      {"nbf", kNow},
+      {"exp", kNow + 3600},
       {"aio", "AXQAi/8IAAAAtAaZLo3ChMif6KOnttRB7eBq4/DccQzjcJGxPYy/C3jDaNGxXd6wNIIVGRgh"},
-      {"azp", "3f1d9c2a-5b7e-4c11-9a0d-8e2f6b4c1a77"}, {"azpacr", "1"}, {"idtyp", "app"},
-      {"oid", "a1b2c3d4-0000-4000-8000-000000000001"}, {"rh", "I"},
+      {"azp", "3f1d9c2a-5b7e-4c11-9a0d-8e2f6b4c1a77"},
+      {"azpacr", "1"},
+      {"idtyp", "app"},
+      {"oid", "a1b2c3d4-0000-4000-8000-000000000001"},
+      {"rh", "I"},
       {"roles", boost::json::array{"Parley.Api"}},
       {"sub", "a1b2c3d4-0000-4000-8000-000000000001"},
-      {"tid", "72f988bf-86f1-41af-91ab-2d7cd011db47"}, {"uti", "fqiBqXLPj0eQa82S-IYFAA"},
+      {"tid", "72f988bf-86f1-41af-91ab-2d7cd011db47"},
+      {"uti", "fqiBqXLPj0eQa82S-IYFAA"},
       {"ver", "2.0"}};
   return test::sign_compact(header, payload, test::shared_key(0));
 }
@@ -139,9 +145,10 @@ AccessTokenRules bench_rules() {
 }
 
 const jose::Jwks& bench_jwks() {
-  static const jose::Jwks k = jose::parse_jwks(test::jwks_json({test::shared_key(1).public_jwk("k1"),
-                                                                test::shared_key(0).public_jwk("k0")}))
-                                  .value();
+  static const jose::Jwks k =
+      jose::parse_jwks(test::jwks_json({test::shared_key(1).public_jwk("k1"),
+                                        test::shared_key(0).public_jwk("k0")}))
+          .value();
   return k;
 }
 
