@@ -36,7 +36,12 @@ struct ServiceApiConfig {
 
   // nullptr for a name not configured (case-sensitive, as OpenAI's).
   const ModelRoute* find_model(std::string_view name) const;
-  const ModelRoute& default_model() const { return models.front(); }
+  // The first model; an empty route only in a Config built by hand (tests),
+  // since load_service_api() always yields at least one.
+  const ModelRoute& default_model() const {
+    static const ModelRoute kNone;
+    return models.empty() ? kNone : models.front();
+  }
 };
 
 // Model names: 1-64 of [A-Za-z0-9._:-] (OpenAI's and Azure's shapes,
