@@ -58,4 +58,8 @@ awaitable<Response> admin_end_user_sessions(Services&, Request&, RequestContext&
 awaitable<Response> admin_set_user_quota(Services&, Request&, RequestContext&);
 awaitable<Response> admin_usage(Services&, Request&, RequestContext&);
 
+// v1_handlers.cpp (the service API; Policy::bearer)
+awaitable<Response> v1_chat_completions(Services&, Request&, RequestContext&);
+awaitable<Response> v1_models(Services&, Request&, RequestContext&);
+
 }  // namespace parley::app::handlers

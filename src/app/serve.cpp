@@ -17,6 +17,7 @@
 #include <chrono>
 #include <optional>
 
+#include "admin/api_gate.hpp"
 #include "admin/audit_service.hpp"
 #include "admin/data_rights.hpp"
 #include "admin/maintenance.hpp"
@@ -27,6 +28,7 @@
 #include "app/metrics_endpoint.hpp"
 #include "app/pg_stores.hpp"
 #include "app/security_headers.hpp"
+#include "auth/bearer.hpp"
 #include "auth/csrf.hpp"
 #include "auth/oidc_client.hpp"
 #include "auth/seal.hpp"
@@ -242,6 +244,13 @@ int run_serve(const config::Config& cfg) {
   oidc_options.client_secret = cfg.entra.client_secret;
   oidc_options.client_assertion_file = cfg.entra.federated_token_file;
   auth::OidcClient oidc(*http_client, clock, oidc_options);
+  auth::AccessTokenRules bearer_rules;
+  bearer_rules.issuer = cfg.entra.issuer;
+  bearer_rules.allowed_tenants = cfg.entra.allowed_tenants;
+  bearer_rules.audiences = cfg.api.audiences;
+  bearer_rules.api_role = cfg.api.role;
+  bearer_rules.api_scope = cfg.api.scope;
+  auth::BearerVerifier bearer(oidc, clock, bearer_rules);
 
   auth::SignInOptions sign_in_options;
   sign_in_options.public_origin = cfg.auth_url.text;
@@ -278,6 +287,9 @@ int run_serve(const config::Config& cfg) {
   maintenance_options.retention_days = cfg.retention_days;
   admin::MaintenanceTask maintenance(io, pool, clock, maintenance_options, &registry);
 
+  admin::ApiGate api_gate(pool,
+                          admin::QuotaDefaults{cfg.quota_daily_tokens, cfg.quota_concurrent_streams},
+                          clock, chat::kStreamLease);
   admin::UsersAdmin users_admin(
       pool, admin::QuotaDefaults{cfg.quota_daily_tokens, cfg.quota_concurrent_streams}, clock);
 
@@ -293,6 +305,9 @@ int run_serve(const config::Config& cfg) {
   services.audit = &audit;
   services.metrics = &registry;
   services.clock = &clock;
+  services.bearer = &bearer;
+  services.model = chat_model.get();
+  services.api_gate = &api_gate;
   services.https = cfg.auth_url.https();
   services.session_cookie_name = services.https ? "__Host-parley.session" : "parley.session";
   services.transaction_cookie_name = services.https ? "__Host-parley.oidc" : "parley.oidc";
