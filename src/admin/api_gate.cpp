@@ -61,8 +61,27 @@ asio::awaitable<Status> ApiGate::renew(const ApiSlot& slot) {
   co_return co_await db::renew_api_stream(pool_, slot.stream_id);
 }
 
-asio::awaitable<Status> ApiGate::end(db::ApiCallEnd end) {
+asio::awaitable<Status> ApiGate::end(const db::ApiCallEnd& end) {
   co_return co_await db::finish_api_call(pool_, end);
+}
+
+asio::awaitable<Result<std::vector<db::AppRow>>> ApiGate::list_apps() {
+  // Applications are few (each is an app registration granted the API
+  // role): one page, no cursor.
+  co_return co_await db::list_apps(pool_, 1000);
+}
+
+asio::awaitable<Result<std::optional<db::AppRow>>> ApiGate::set_app_disabled(db::UserId actor,
+                                                                             std::string ip,
+                                                                             std::string request_id,
+                                                                             std::string client_id,
+                                                                             bool disabled) {
+  db::AuditEntry audit;
+  audit.type = disabled ? "app.disabled" : "app.enabled";
+  audit.actor = std::move(actor);
+  audit.ip = std::move(ip);
+  audit.detail["request_id"] = request_id;
+  co_return co_await db::set_app_disabled(pool_, client_id, disabled, std::move(audit));
 }
 
 }  // namespace parley::admin

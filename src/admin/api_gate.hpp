@@ -11,6 +11,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "admin/quota_rules.hpp"
 #include "core/clock.hpp"
@@ -48,9 +49,19 @@ class ApiGate {
   // errc::admin::quota_* (429, quota_retry_after()), db.*.
   boost::asio::awaitable<Result<ApiSlot>> admit(const ApiCaller& caller, const std::string& model);
   boost::asio::awaitable<Status> renew(const ApiSlot& slot);
-  boost::asio::awaitable<Status> end(db::ApiCallEnd end);
+  boost::asio::awaitable<Status> end(const db::ApiCallEnd& end);
 
   std::chrono::seconds lease() const { return lease_; }
+
+  // Administration: the registered applications with today's usage, and
+  // disabling / enabling one (audited as app.disabled / app.enabled by
+  // `actor`, in the same transaction). nullopt: no such application.
+  boost::asio::awaitable<Result<std::vector<db::AppRow>>> list_apps();
+  boost::asio::awaitable<Result<std::optional<db::AppRow>>> set_app_disabled(db::UserId actor,
+                                                                             std::string ip,
+                                                                             std::string request_id,
+                                                                             std::string client_id,
+                                                                             bool disabled);
 
  private:
   db::Pool& pool_;

@@ -50,6 +50,10 @@ constexpr std::array kRoutes = {
           &h::admin_end_user_sessions},
     Route{Method::put, "/api/admin/users/{id}/quota", Policy::admin, &h::admin_set_user_quota},
     Route{Method::get, "/api/admin/usage", Policy::admin, &h::admin_usage},
+    // Applications calling the service API (admin_apps_handlers.cpp).
+    Route{Method::get, "/api/admin/apps", Policy::admin, &h::admin_list_apps},
+    Route{Method::post, "/api/admin/apps/{id}/disable", Policy::admin, &h::admin_disable_app},
+    Route{Method::post, "/api/admin/apps/{id}/enable", Policy::admin, &h::admin_enable_app},
     // The service API, OpenAI-compatible (v1_handlers.cpp).
     Route{Method::post, "/v1/chat/completions", Policy::bearer, &h::v1_chat_completions},
     Route{Method::get, "/v1/models", Policy::bearer, &h::v1_models},

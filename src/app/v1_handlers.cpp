@@ -161,7 +161,7 @@ asio::awaitable<void> end_call(const Governed& g, std::string_view status, const
     d["messages"] = std::move(messages);
     d["answer"] = answer;
   }
-  if (auto st = co_await g.gate->end(std::move(end)); !st) {
+  if (auto st = co_await g.gate->end(end); !st) {
     log::error("v1.finish_failed").str("code", st.error().code).str("request_id", g.request_id);
   }
 }

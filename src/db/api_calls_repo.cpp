@@ -53,7 +53,84 @@ constexpr Statement kRenewStream{"api_renew_stream",
 constexpr Statement kDeleteStream{"api_delete_stream",
                                   "DELETE FROM api_streams WHERE id = $1::uuid"};
 
+constexpr const char* kAppColumns =
+    "a.client_id, a.tenant_id, a.object_id, a.display_name,"
+    " to_char(a.first_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+    " to_char(a.last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+    " to_char(a.disabled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+    " coalesce(u.prompt_tokens, 0), coalesce(u.completion_tokens, 0), coalesce(u.messages, 0)";
+
+constexpr const char* kTodayUsage =
+    " LEFT JOIN LATERAL (SELECT sum(prompt_tokens) AS prompt_tokens,"
+    "  sum(completion_tokens) AS completion_tokens, sum(messages) AS messages FROM usage_daily"
+    "  WHERE subject_kind = 'app' AND subject = a.client_id"
+    "  AND day = (now() AT TIME ZONE 'UTC')::date) u ON true";
+
+const std::string kListAppsSql = std::string("SELECT ") + kAppColumns + " FROM apps a" +
+                                 kTodayUsage +
+                                 " ORDER BY a.last_seen_at DESC, a.client_id LIMIT $1";
+const std::string kSetDisabledSql =
+    std::string(
+        "WITH a AS (UPDATE apps SET disabled_at = CASE WHEN $2::boolean"
+        " THEN coalesce(disabled_at, now()) ELSE NULL END WHERE client_id = $1 RETURNING *)"
+        " SELECT ") +
+    kAppColumns + " FROM a" + kTodayUsage;
+
+AppRow app_row(const Rows& rows, int r) {
+  AppRow a;
+  a.client_id = std::string(rows.text(r, 0));
+  a.tenant_id = std::string(rows.text(r, 1));
+  a.object_id = rows.optional_text(r, 2);
+  a.display_name = rows.optional_text(r, 3);
+  a.first_seen_at = std::string(rows.text(r, 4));
+  a.last_seen_at = std::string(rows.text(r, 5));
+  a.disabled_at = rows.optional_text(r, 6);
+  a.today.prompt_tokens = rows.int64(r, 7);
+  a.today.completion_tokens = rows.int64(r, 8);
+  a.today.messages = rows.int64(r, 9);
+  return a;
+}
+
 }  // namespace
+
+boost::asio::awaitable<Result<std::vector<AppRow>>> list_apps(Pool& pool, std::int64_t limit) {
+  Params params{limit};
+  auto rows = co_await pool.query(kListAppsSql, std::move(params));
+  if (!rows) co_return rows.error();
+  std::vector<AppRow> out;
+  for (int r = 0; r < rows->rows(); ++r) out.push_back(app_row(*rows, r));
+  co_return out;
+}
+
+boost::asio::awaitable<Result<std::optional<AppRow>>> set_app_disabled(Pool& pool,
+                                                                       const std::string& client_id,
+                                                                       bool disabled,
+                                                                       const AuditEntry& audit) {
+  auto lease = co_await pool.acquire();
+  if (!lease) co_return lease.error();
+  if (auto begun = co_await begin_transaction(*lease); !begun) co_return begun.error();
+  Params params{client_id, disabled};
+  auto rows = co_await lease->query(kSetDisabledSql, std::move(params));
+  if (!rows) {
+    co_await rollback_transaction(*lease);
+    co_return rows.error();
+  }
+  if (rows->empty()) {
+    co_await rollback_transaction(*lease);
+    co_return std::optional<AppRow>{};
+  }
+  AppRow row = app_row(*rows, 0);
+  AuditEntry entry = audit;
+  entry.detail["client_id"] = client_id;
+  if (auto audited = co_await append_audit(*lease, entry); !audited) {
+    co_await rollback_transaction(*lease);
+    co_return audited.error();
+  }
+  if (auto committed = co_await commit_transaction(*lease); !committed) {
+    co_return committed.error();
+  }
+  co_return std::optional<AppRow>(std::move(row));
+}
 
 boost::asio::awaitable<Result<bool>> upsert_app(Lease& tx, const std::string& client_id,
                                                 const std::string& tenant_id,

@@ -69,4 +69,27 @@ struct ApiCallEnd {
 // appends the audit row, in one transaction.
 boost::asio::awaitable<Status> finish_api_call(Pool& pool, const ApiCallEnd& end);
 
+// ---- Administration (GET /api/admin/apps, disable / enable).
+
+struct AppRow {
+  std::string client_id;
+  std::string tenant_id;
+  std::optional<std::string> object_id;
+  std::optional<std::string> display_name;
+  std::string first_seen_at;  // ISO-8601 UTC
+  std::string last_seen_at;
+  std::optional<std::string> disabled_at;
+  UsageTotals today;  // usage_daily, today (UTC)
+};
+
+// The registered applications, most recently seen first (at most `limit`).
+boost::asio::awaitable<Result<std::vector<AppRow>>> list_apps(Pool& pool, std::int64_t limit);
+
+// Sets or clears disabled_at and appends `audit` in one transaction;
+// nullopt when no such application.
+boost::asio::awaitable<Result<std::optional<AppRow>>> set_app_disabled(Pool& pool,
+                                                                       const std::string& client_id,
+                                                                       bool disabled,
+                                                                       const AuditEntry& audit);
+
 }  // namespace parley::db

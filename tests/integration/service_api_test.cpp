@@ -381,16 +381,44 @@ TEST_F(ServiceApiE2E, ApplicationsAreRegisteredCountedAndGoverned) {
   ASSERT_EQ(r.status, 429) << r.body;
   sql("DELETE FROM quotas WHERE subject_kind = 'app' RETURNING 1");
 
-  // Disabled: 403 in OpenAI's shape, nothing upstream.
-  sql("UPDATE apps SET disabled_at = now() WHERE client_id = 'service-client' RETURNING 1");
+  // An administrator sees the application with today's usage, and the
+  // usage report groups by it.
+  ChatClient admin = chat::sign_in(parley_->port(), "ada@example.com");
+  ApiResult listed = chat::call(admin, "GET", "/api/admin/apps");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  bool found = false;
+  const json::value apps = json::parse(listed.body);
+  for (const auto& item : apps.at("items").as_array()) {
+    if (item.at("client_id").as_string() != "service-client") continue;
+    found = true;
+    EXPECT_EQ(item.at("tenant_id").as_string(), kTenant);
+    EXPECT_TRUE(item.at("disabled_at").is_null());
+    EXPECT_GE(item.at("usage").at("today").at("completion_tokens").as_int64(),
+              v.at("usage").at("completion_tokens").as_int64());
+  }
+  EXPECT_TRUE(found) << listed.body;
+  const std::string today = sql("SELECT ((now() AT TIME ZONE 'UTC')::date)::text");
+  const ApiResult report = chat::call(
+      admin, "GET", "/api/admin/usage?from=" + today + "&to=" + today + "&group_by=app");
+  ASSERT_EQ(report.status, 200) << report.body;
+  EXPECT_NE(report.body.find("\"key\":\"service-client\""), std::string::npos) << report.body;
+
+  // Disabled by an administrator: 403 in OpenAI's shape, nothing upstream.
+  ApiResult disabled = chat::call(admin, "POST", "/api/admin/apps/service-client/disable");
+  ASSERT_EQ(disabled.status, 200) << disabled.body;
+  EXPECT_FALSE(json::parse(disabled.body).at("disabled_at").is_null());
   r = with_token("POST", "/v1/chat/completions", t, kHello);
   ASSERT_EQ(r.status, 403) << r.body;
   EXPECT_EQ(error_of(r).at("code").as_string(), "app_disabled");
   EXPECT_EQ(error_of(r).at("type").as_string(), "permission_error");
   EXPECT_EQ(json::parse(aoai_->stats()).at("requests").as_int64(), 0);
-  sql("UPDATE apps SET disabled_at = NULL RETURNING 1");
+  EXPECT_EQ(sql("SELECT count(*) FROM audit_events WHERE type = 'app.disabled'"
+                " AND detail->>'client_id' = 'service-client'"),
+            "1");
+  ASSERT_EQ(chat::call(admin, "POST", "/api/admin/apps/service-client/enable").status, 200);
   r = with_token("POST", "/v1/chat/completions", t, kHello);
   EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(chat::call(admin, "POST", "/api/admin/apps/nobody/disable").status, 404);
 }
 
 // A streamed call counts like a completion, and a client that hangs up
