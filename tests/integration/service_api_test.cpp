@@ -439,5 +439,27 @@ TEST_F(ServiceApiE2E, AStreamedCallIsCountedAndFreesItsSlot) {
   EXPECT_EQ(sql("SELECT count(*) FROM api_streams"), "0");
 }
 
+#ifdef PARLEY_NODE
+// The official `openai` npm client (6.x, examples/package.json) against
+// /v1: the model list, a streamed completion with usage
+// (examples/service-call.mjs, run as a user would).
+TEST_F(ServiceApiE2E, TheOfficialOpenAiClientWorks) {
+  ChildProcess::Options o;
+  o.argv = {PARLEY_NODE, std::string(PARLEY_EXAMPLES_DIR) + "/service-call.mjs", "Hi from node"};
+  o.env = {{"PARLEY_URL", parley_->origin()},
+           {"TOKEN_URL", idp_->base() + "/" + kTenant + "/oauth2/v2.0/token"},
+           {"CLIENT_ID", kServiceId},
+           {"CLIENT_SECRET", kServiceSecret},
+           {"PARLEY_API_SCOPE_URI", std::string("api://") + kClientId + "/.default"},
+           {"NO_COLOR", "1"}};
+  ChildProcess node(o);
+  ASSERT_TRUE(eventually([&] { return !node.running(); }, std::chrono::seconds(120)))
+      << node.output();
+  EXPECT_EQ(node.terminate(), 0) << node.output();
+  EXPECT_NE(node.output().find("You said: Hi from node"), std::string::npos) << node.output();
+  EXPECT_NE(node.output().find("[gpt-4o: "), std::string::npos) << node.output();
+}
+#endif
+
 }  // namespace
 }  // namespace parley::testing
