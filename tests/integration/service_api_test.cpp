@@ -398,8 +398,8 @@ TEST_F(ServiceApiE2E, ApplicationsAreRegisteredCountedAndGoverned) {
   }
   EXPECT_TRUE(found) << listed.body;
   const std::string today = sql("SELECT ((now() AT TIME ZONE 'UTC')::date)::text");
-  const ApiResult report = chat::call(
-      admin, "GET", "/api/admin/usage?from=" + today + "&to=" + today + "&group_by=app");
+  const ApiResult report =
+      chat::call(admin, "GET", "/api/admin/usage?from=" + today + "&to=" + today + "&group_by=app");
   ASSERT_EQ(report.status, 200) << report.body;
   EXPECT_NE(report.body.find("\"key\":\"service-client\""), std::string::npos) << report.body;
 
@@ -437,6 +437,45 @@ TEST_F(ServiceApiE2E, AStreamedCallIsCountedAndFreesItsSlot) {
   EXPECT_EQ(audit.at("deployment").as_string(), "dep-4o");
   EXPECT_GT(audit.at("completion_tokens").as_int64(), 0);
   EXPECT_EQ(sql("SELECT count(*) FROM api_streams"), "0");
+}
+
+// A client that hangs up mid-stream cancels the upstream request, and its
+// slot is released with what was used (status cancelled).
+TEST_F(ServiceApiE2E, AClientHangingUpCancelsTheUpstream) {
+  ASSERT_EQ(aoai_->behaviour(R"({"chunks":200,"chunk_delay_ms":100})"), 200);
+  const std::string t = service_token();
+  httplib::Client c("127.0.0.1", parley_->port());
+  c.set_read_timeout(60, 0);
+  std::string received;
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/v1/chat/completions";
+  req.headers = {{"Authorization", "Bearer " + t}, {"Content-Type", "application/json"}};
+  req.body = R"({"model":"small","stream":true,"messages":[{"role":"user","content":"long"}]})";
+  req.response_handler = [](const httplib::Response&) { return true; };
+  req.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
+    received.append(data, n);
+    // Hang up after the role chunk and two pieces of the answer.
+    std::size_t chunks = 0;
+    for (std::size_t at = 0; (at = received.find("data: ", at)) != std::string::npos; ++at)
+      ++chunks;
+    return chunks < 3;
+  };
+  httplib::Response res;
+  httplib::Error error = httplib::Error::Success;
+  (void)c.send(req, res, error);
+  c.stop();
+  EXPECT_NE(received.find("\"content\":\"You\""), std::string::npos) << received;
+  EXPECT_EQ(received.find("[DONE]"), std::string::npos) << received;
+  EXPECT_TRUE(eventually(
+      [&] { return json::parse(aoai_->stats()).at("cancelled_streams").as_int64() == 1; },
+      std::chrono::seconds(20)))
+      << aoai_->stats();
+  EXPECT_TRUE(eventually([&] { return sql("SELECT count(*) FROM api_streams") == "0"; },
+                         std::chrono::seconds(20)));
+  EXPECT_EQ(sql("SELECT detail->>'status' FROM audit_events WHERE type = 'api.call'"
+                " ORDER BY seq DESC LIMIT 1"),
+            "cancelled");
 }
 
 #ifdef PARLEY_NODE
