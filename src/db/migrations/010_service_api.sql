@@ -20,8 +20,8 @@ CREATE INDEX apps_first_seen ON apps (first_seen_at DESC, client_id);
 -- replicas. Inserted under the subject's quota lock (the same advisory lock
 -- the chat turn's gate takes), renewed while the answer streams, deleted at
 -- its end in the transaction that counts its usage. A row not renewed for
--- longer than the lease belongs to a dead process and no longer counts (the
--- maintenance sweep may delete it; the count ignores it either way).
+-- longer than the lease belongs to a dead process and no longer counts (it
+-- stays until a sweep is added: the count ignores it).
 CREATE TABLE api_streams (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   subject_kind text NOT NULL CHECK (subject_kind IN ('user', 'app')),
