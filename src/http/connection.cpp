@@ -2,6 +2,7 @@
 // response (plain or streamed), log it, repeat while keep-alive allows.
 #include <charconv>
 #include <exception>
+#include <iterator>
 
 #include "core/ascii.hpp"
 #include "http/request_target.hpp"
@@ -230,6 +231,7 @@ void Connection::fill_request(Request& req, bhttp::request<bhttp::string_body>& 
   std::string cookies;
   int cookie_count = 0;
   std::optional<std::string_view> traceparent;
+  req.headers.reserve(static_cast<std::size_t>(std::distance(msg.begin(), msg.end())));
   for (const auto& f : msg) {
     const std::string_view name = f.name_string();
     const std::string_view value = f.value();
@@ -243,7 +245,7 @@ void Connection::fill_request(Request& req, bhttp::request<bhttp::string_body>& 
       traceparent = value;
     req.headers.append_parsed(name, value);
   }
-  if (cookie_count > 0) req.headers.append_parsed("Cookie", cookies);
+  if (cookie_count > 0) req.headers.append_parsed_owned("Cookie", std::move(cookies));
   req.body = std::move(msg.body());
   req.remote_addr = remote;
 
