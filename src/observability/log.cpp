@@ -74,8 +74,15 @@ void append_timestamp(std::string& out) {
 // The thread's line buffer (see Event::line_); a line longer than this
 // keeps its memory only until the next event.
 constexpr std::size_t kKeepCapacity = 4096;
-thread_local std::string t_line;
+// Trivially destructible, so still readable while the thread (or, for the
+// main thread, the program) is being torn down: once the buffer is
+// destroyed, events that destructors log use their own string.
 thread_local bool t_line_busy = false;
+struct LineBuffer {
+  std::string text;
+  ~LineBuffer() { t_line_busy = true; }
+};
+thread_local LineBuffer t_line;
 }  // namespace
 
 bool parse_level(std::string_view text, Level& out) {
@@ -131,7 +138,7 @@ Event::Event(Level level, std::string_view msg)
   if (!active_) return;
   if (!t_line_busy) {
     t_line_busy = true;
-    line_ = &t_line;
+    line_ = &t_line.text;
     line_->clear();
   }
   line_->reserve(256);
@@ -158,8 +165,8 @@ Event::~Event() {
       if (level_ >= Level::warn || g_buffer.size() >= kFlushAt) write_out_locked();
     }
   }
-  if (line_ == &t_line) {
-    if (t_line.capacity() > kKeepCapacity) std::string().swap(t_line);
+  if (line_ == &t_line.text) {
+    if (line.capacity() > kKeepCapacity) std::string().swap(line);
     t_line_busy = false;
   }
 }
