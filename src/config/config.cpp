@@ -377,6 +377,9 @@ Result<Config> load_config(const Env& given) {
   auto azure = load_azure(env);
   if (!azure) return azure.error();
   c.azure = std::move(*azure);
+  auto api = load_service_api(env, c.entra.client_id, c.azure.deployment);
+  if (!api) return api.error();
+  c.api = std::move(*api);
 
   if (auto v = get(env, "PARLEY_ADMIN_ROLE")) {
     // Entra app role values: printable, no spaces, at most 250 characters.

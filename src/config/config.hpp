@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/service_api.hpp"
 #include "core/result.hpp"
 #include "core/secret.hpp"
 #include "observability/log.hpp"
@@ -117,6 +118,7 @@ struct Config {
   int retention_days = 0;
   log::Level log_level = log::Level::info;
   std::vector<AliasUse> aliases_used;
+  ServiceApiConfig api;  // /v1 and the model list (config/service_api.hpp)
 
   // The redirect_uri sent to Entra (authorize and token exchange).
   std::string redirect_uri() const { return auth_url.text + callback_path; }
