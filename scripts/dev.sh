@@ -57,6 +57,8 @@ if [[ -z "${AUTH_MICROSOFT_ENTRA_ID_ISSUER:-}" ]]; then
   "$bin/tools/mock_entra_id/mock-entra-id" --port "$entra_port" \
     --client-id parley-dev-client --client-secret parley-dev-secret \
     --redirect-uri "$AUTH_URL/api/auth/callback/microsoft-entra-id" \
+    --redirect-uri "$AUTH_URL/api/auth/callback/azure-ad" \
+    --redirect-uri "$AUTH_URL/api/auth/callback/entra-id" \
     --port-file .dev/mock-entra.port >/dev/null &
   pids+=($!)
   wait_for_port_file .dev/mock-entra.port "${pids[-1]}" || { echo "mock-entra-id did not start" >&2; exit 1; }

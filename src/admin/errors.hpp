@@ -12,8 +12,24 @@ inline constexpr ErrorCode verify_running{Kind::conflict,
                                           "admin.verify_running",
                                           {},
                                           "A verification of the audit trail is already running"};
-
-inline constexpr ErrorCode user_not_found{Kind::not_found, "admin.user_not_found", {},
-                                          "No such user"};
+// A request body that does not validate; the public message says why.
+inline constexpr ErrorCode bad_body{Kind::bad_request, "admin.bad_body"};
+// No user with that id (also a malformed id).
+inline constexpr ErrorCode user_not_found{
+    Kind::not_found, "admin.user_not_found", {}, "No such user"};
+// An administrator may not disable their own account (nobody could undo it
+// from the UI if they were the last one).
+inline constexpr ErrorCode self_disable{
+    Kind::conflict, "admin.self_disable", {}, "You cannot disable your own account"};
+// The answer was not given because its audit event could not be written.
+inline constexpr ErrorCode audit_unavailable{Kind::unavailable, "admin.audit_unavailable"};
+// A new answer refused by a quota (429 quota_exceeded, with Retry-After:
+// quota_retry_after() in admin/quota_rules.hpp).
+inline constexpr ErrorCode quota_daily_tokens{
+    Kind::rate_limited, "admin.quota_daily_tokens", "quota_exceeded",
+    "Your daily token quota is used up; it resets at midnight UTC"};
+inline constexpr ErrorCode quota_concurrent_streams{
+    Kind::rate_limited, "admin.quota_concurrent_streams", "quota_exceeded",
+    "Too many answers are streaming at once; wait for one to finish"};
 
 }  // namespace parley::errc::admin

@@ -26,6 +26,10 @@ boost::asio::awaitable<http::Response> not_found_page(Services&, http::Request&,
   co_return html_response(404, render_not_found_page());
 }
 constexpr Route kUnknownPage{http::Method::get, "", Policy::page, &not_found_page};
+
+http::Response signed_out_error(bool disabled_user) {
+  return error_response(disabled_user ? errc::app::account_disabled : errc::app::sign_in_required);
+}
 }  // namespace
 
 std::string sign_in_redirect_for(const http::Request& req) {
@@ -122,11 +126,14 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
   }
 
   // The session, when a cookie is present. Bad cookies are simply "signed out".
+  bool disabled_user = false;
   if (auto cookie_header = req.header("Cookie")) {
     if (auto value = http::find_cookie(*cookie_header, services_.session_cookie_name)) {
       auto resolved = co_await services_.sessions->resolve(*value);
       if (resolved) {
         ctx.session = std::move(*resolved);
+        // Only on the refusal path: a live session costs nothing more.
+        if (!ctx.session) disabled_user = services_.sessions->is_disabled_user_cookie(*value);
       } else if (route->policy != Policy::public_) {
         log::error("session.store_unavailable").str("code", resolved.error().code)
             .str("request_id", req.request_id);
@@ -142,14 +149,14 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
       if (!ctx.session) co_return redirect(sign_in_redirect_for(req));
       break;
     case Policy::session:
-      if (!ctx.session) co_return error_response(errc::app::sign_in_required);
+      if (!ctx.session) co_return signed_out_error(disabled_user);
       break;
     case Policy::admin:
-      if (!ctx.session) co_return error_response(errc::app::sign_in_required);
+      if (!ctx.session) co_return signed_out_error(disabled_user);
       if (!is_admin(*ctx.session)) co_return error_response(errc::app::admin_required);
       [[fallthrough]];
     case Policy::session_csrf:
-      if (!ctx.session) co_return error_response(errc::app::sign_in_required);
+      if (!ctx.session) co_return signed_out_error(disabled_user);
       [[fallthrough]];
     case Policy::origin_csrf:
       // Signed out (an expired or revoked session), the token has nothing to

@@ -174,8 +174,11 @@ awaitable<Response> frontchannel_logout(Services& s, Request& req, RequestContex
   co_return r;
 }
 
-awaitable<Response> sign_in_error(Services&, Request& req, RequestContext&) {
+awaitable<Response> sign_in_error(Services& s, Request& req, RequestContext&) {
   const std::string reason = req.query_param("error").value_or("");
+  if (reason == "account_disabled") {
+    co_return html_response(403, render_account_disabled_page(s.config->disabled_user_message));
+  }
   // Never 5xx: the sign-in failed, the server did not (the reason says why).
   const int status =
       reason == "access_denied" || reason == "account_disabled" || reason == "tenant_not_allowed"

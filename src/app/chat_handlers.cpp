@@ -13,6 +13,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "admin/quota_rules.hpp"
 #include "app/handlers.hpp"
 #include "app/responses.hpp"
 #include "chat/proto.hpp"
@@ -48,6 +49,15 @@ Response failure(const Error& e, const Request& req) {
         .str("request_id", req.request_id);
   }
   return error_response(e);
+}
+
+// A turn refused by a quota says when to come back (429 + Retry-After).
+Response turn_failure(Services& s, const Error& e, const Request& req) {
+  Response r = failure(e, req);
+  if (auto after = admin::quota_retry_after(e, s.clock->now_seconds())) {
+    (void)r.headers.set("Retry-After", std::to_string(*after));
+  }
+  return r;
 }
 
 std::string iso(std::string_view timestamptz) {
@@ -198,7 +208,7 @@ awaitable<Response> post_message(Services& s, Request& req, RequestContext& ctx)
   auto content = chat::parse_message_body(req.body);
   if (!content) co_return failure(content.error(), req);
   auto turn = co_await s.chat->begin_message(user_of(ctx), std::move(*id), std::move(*content));
-  if (!turn) co_return failure(turn.error(), req);
+  if (!turn) co_return turn_failure(s, turn.error(), req);
   co_return event_stream(s, std::move(*turn), req);
 }
 
@@ -206,7 +216,7 @@ awaitable<Response> regenerate(Services& s, Request& req, RequestContext& ctx) {
   auto id = conversation_of(req);
   if (!id) co_return not_found();
   auto turn = co_await s.chat->begin_regenerate(user_of(ctx), std::move(*id));
-  if (!turn) co_return failure(turn.error(), req);
+  if (!turn) co_return turn_failure(s, turn.error(), req);
   co_return event_stream(s, std::move(*turn), req);
 }
 

@@ -16,7 +16,9 @@
 #include "app/responses.hpp"
 #include "auth/jose.hpp"
 #include "auth/oidc_client.hpp"
+#include "config/aliases.hpp"
 #include "core/clock.hpp"
+#include "core/percent.hpp"
 #include "core/random.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
@@ -63,6 +65,35 @@ class BorrowedCredential final : public llm::Credential {
 
 std::string error_text(const Error& e) { return std::string(e.code) + ": " + e.detail; }
 
+// The redirect URI Parley sends (AUTH_URL + AUTH_CALLBACK_PATH). Entra does
+// not publish an app's registered redirect URIs (reading them needs Graph
+// permissions Parley does not have), but its authorize endpoint refuses an
+// unregistered one with AADSTS50011 before any sign-in page: a GET without
+// state or PKCE tells, and starts no sign-in. Anything else is inconclusive
+// and reported as ok (decision 0011-nextauth-migration).
+asio::awaitable<Check> check_redirect_uri(const config::Config& cfg, http::HttpClient& client,
+                                          const std::optional<auth::ProviderMetadata>& meta) {
+  const std::string uri = cfg.redirect_uri();
+  const std::string advice =
+      " (register it as a Web redirect URI; front-channel logout URL: " + cfg.auth_url.text +
+      "/api/auth/frontchannel-logout)";
+  if (!meta) co_return Check{"ok", "redirect_uri", uri + advice};
+  http::ClientRequest probe;
+  probe.url = meta->authorization_endpoint +
+              (meta->authorization_endpoint.find('?') == std::string::npos ? "?" : "&") +
+              "client_id=" + percent_encode(cfg.entra.client_id) +
+              "&response_type=code&scope=openid&redirect_uri=" + percent_encode(uri);
+  probe.timeout = std::chrono::seconds(10);
+  auto resp = co_await client.send(probe);
+  if (resp && resp->body.find("AADSTS50011") != std::string::npos) {
+    co_return Check{"warn", "redirect_uri",
+                    uri +
+                        " is not a registered redirect URI of the app (AADSTS50011): register "
+                        "it, or set AUTH_CALLBACK_PATH to the path that is registered"};
+  }
+  co_return Check{"ok", "redirect_uri", uri + advice};
+}
+
 // Which credential is in use, whether it yields a token, and whether the
 // deployment answers a one-line completion (no retries: an operator is waiting).
 asio::awaitable<void> check_azure_openai(const config::Config& cfg, asio::io_context& io,
@@ -103,6 +134,9 @@ asio::awaitable<void> run_checks(const config::Config& cfg, asio::io_context& io
                                  std::vector<Check>& out) {
   auto client = http::make_http_client(io, http::client_options_from_env(config::process_env()));
   out.push_back({"ok", "config", "environment parsed; issuer " + cfg.entra.issuer});
+  for (const auto& alias : cfg.aliases_used) {
+    out.push_back({"warn", "config.alias", config::describe(alias)});
+  }
 
   // Discovery, fetched directly so the Date header can be read.
   http::ClientRequest req;
@@ -164,11 +198,7 @@ asio::awaitable<void> run_checks(const config::Config& cfg, asio::io_context& io
                        ? "no end_session_endpoint: sign-out stays local"
                        : meta->end_session_endpoint});
   }
-  out.push_back({"ok", "redirect_uri",
-                 cfg.auth_url.text +
-                     "/api/auth/callback/microsoft-entra-id (register this as a Web "
-                     "redirect URI; front-channel logout URL: " +
-                     cfg.auth_url.text + "/api/auth/frontchannel-logout)"});
+  out.push_back(co_await check_redirect_uri(cfg, *client, meta));
   if (cfg.entra.federated_token_file.empty()) {
     out.push_back({"ok", "sign_in.client_credential", "client secret"});
   } else if (auto assertion = read_secret_file(cfg.entra.federated_token_file); !assertion) {

@@ -10,6 +10,12 @@ inline constexpr ErrorCode sign_in_required{Kind::unauthorized, "app.sign_in_req
                                             "Sign in required"};
 inline constexpr ErrorCode admin_required{Kind::forbidden, "app.admin_required", "forbidden",
                                           "This needs the administrator role"};
+// The cookie is one of a user an administrator disabled (their sessions
+// ended): their API calls get 403, not 401, so a client knows signing in
+// again will not help.
+inline constexpr ErrorCode account_disabled{Kind::forbidden, "app.account_disabled",
+                                            "account_disabled",
+                                            "Your access to Parley was disabled"};
 inline constexpr ErrorCode route_without_policy{Kind::internal, "app.route_without_policy"};
 inline constexpr ErrorCode csrf{Kind::forbidden, "app.csrf", "csrf",
                                 "Missing or invalid CSRF token or Origin"};

@@ -49,4 +49,13 @@ awaitable<Response> admin_audit_verify(Services&, Request&, RequestContext&);
 awaitable<Response> export_my_data(Services&, Request&, RequestContext&);
 awaitable<Response> delete_user_data(Services&, Request&, RequestContext&);
 
+// admin_users_handlers.cpp
+awaitable<Response> admin_list_users(Services&, Request&, RequestContext&);
+awaitable<Response> admin_get_user(Services&, Request&, RequestContext&);
+awaitable<Response> admin_disable_user(Services&, Request&, RequestContext&);
+awaitable<Response> admin_enable_user(Services&, Request&, RequestContext&);
+awaitable<Response> admin_end_user_sessions(Services&, Request&, RequestContext&);
+awaitable<Response> admin_set_user_quota(Services&, Request&, RequestContext&);
+awaitable<Response> admin_usage(Services&, Request&, RequestContext&);
+
 }  // namespace parley::app::handlers

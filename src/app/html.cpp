@@ -75,6 +75,13 @@ std::string render_sign_in_error_page(std::string_view reason) {
   return page("Sign-in failed - Parley", body);
 }
 
+std::string render_account_disabled_page(std::string_view message) {
+  std::string body = "<h1>Access disabled</h1><section class=\"card\" role=\"alert\"><p>";
+  body += html_escape(message);
+  body += "</p></section>";
+  return page("Access disabled - Parley", body);
+}
+
 std::string render_not_found_page() {
   return page("Not found - Parley",
               "<h1>Not found</h1><section class=\"card\"><p>There is nothing here.</p>"

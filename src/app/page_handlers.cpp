@@ -16,8 +16,9 @@ Response asset_response(const Asset& a) {
 }
 }  // namespace
 
-// The signed-in pages ("/", "/c/{id}") are the web UI's shell; the UI reads
-// /api/auth/session itself. Policy::page has already sent signed-out
+// The signed-in pages ("/", "/c/{id}", "/admin/...") are the web UI's shell;
+// the UI reads /api/auth/session itself (and the admin API answers 403 to
+// anyone who is not an administrator). Policy::page has already sent signed-out
 // browsers to sign-in with this URL as the callback.
 awaitable<Response> home(Services&, Request&, RequestContext&) {
   co_return asset_response(index_html());

@@ -16,6 +16,10 @@ constexpr std::array kRoutes = {
     // Sign-in (paths and behaviour follow Auth.js so app registrations carry over).
     Route{Method::get, "/api/auth/signin/microsoft-entra-id", Policy::public_, &h::sign_in},
     Route{Method::get, "/api/auth/callback/microsoft-entra-id", Policy::public_, &h::callback},
+    // The callback paths of next-auth v4 (azure-ad) and early Auth.js v5 (entra-id):
+    // same handler, so a migrated app registration works unchanged (AUTH_CALLBACK_PATH).
+    Route{Method::get, "/api/auth/callback/azure-ad", Policy::public_, &h::callback},
+    Route{Method::get, "/api/auth/callback/entra-id", Policy::public_, &h::callback},
     Route{Method::post, "/api/auth/signout", Policy::origin_csrf, &h::sign_out},
     Route{Method::get, "/api/auth/session", Policy::public_, &h::session},
     Route{Method::get, "/api/auth/csrf", Policy::public_, &h::csrf},
@@ -37,9 +41,24 @@ constexpr std::array kRoutes = {
     // Data rights (data_handlers.cpp).
     Route{Method::get, "/api/me/export", Policy::session, &h::export_my_data},
     Route{Method::delete_, "/api/admin/users/{id}/data", Policy::admin, &h::delete_user_data},
+    // Administration: users, usage, quotas (admin_users_handlers.cpp).
+    Route{Method::get, "/api/admin/users", Policy::admin, &h::admin_list_users},
+    Route{Method::get, "/api/admin/users/{id}", Policy::admin, &h::admin_get_user},
+    Route{Method::post, "/api/admin/users/{id}/disable", Policy::admin, &h::admin_disable_user},
+    Route{Method::post, "/api/admin/users/{id}/enable", Policy::admin, &h::admin_enable_user},
+    Route{Method::delete_, "/api/admin/users/{id}/sessions", Policy::admin,
+          &h::admin_end_user_sessions},
+    Route{Method::put, "/api/admin/users/{id}/quota", Policy::admin, &h::admin_set_user_quota},
+    Route{Method::get, "/api/admin/usage", Policy::admin, &h::admin_usage},
     // Pages.
     Route{Method::get, "/", Policy::page, &h::home},
     Route{Method::get, "/c/{id}", Policy::page, &h::home},
+    // The admin area's pages: the same shell; its data comes from /api/admin/*.
+    Route{Method::get, "/admin", Policy::page, &h::home},
+    Route{Method::get, "/admin/users", Policy::page, &h::home},
+    Route{Method::get, "/admin/users/{id}", Policy::page, &h::home},
+    Route{Method::get, "/admin/usage", Policy::page, &h::home},
+    Route{Method::get, "/admin/audit", Policy::page, &h::home},
     Route{Method::get, "/static/{file}", Policy::public_, &h::asset},
     Route{Method::get, "/signed-out", Policy::public_, &h::signed_out},
     Route{Method::get, "/assets/parley.css", Policy::public_, &h::stylesheet},

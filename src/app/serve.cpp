@@ -19,6 +19,7 @@
 #include "admin/audit_service.hpp"
 #include "admin/data_rights.hpp"
 #include "admin/maintenance.hpp"
+#include "admin/quota_gate.hpp"
 #include "app/app.hpp"
 #include "app/commands.hpp"
 #include "app/config_summary.hpp"
@@ -33,6 +34,7 @@
 #include "auth/sign_in.hpp"
 #include "chat/pg_store.hpp"
 #include "chat/service.hpp"
+#include "config/aliases.hpp"
 #include "core/clock.hpp"
 #include "core/random.hpp"
 #include "db/audit_repo.hpp"
@@ -273,15 +275,20 @@ struct ChatParts {
   ChatParts(const config::Config& cfg, Platform& p)
       : chat_model(make_chat_model(p.io, *p.http_client, cfg, p.random, p.clock)),
         options(chat_options(cfg, instance_id(p.random))),
-        store(p.io, p.pool),
+        quota_gate(quota_defaults(cfg), p.clock, chat::kStreamLease),
+        // The quotas run in each new turn's transaction, right before COMMIT.
+        store(p.io, p.pool,
+              [this](db::Lease& tx, const db::UserId& user) { return quota_gate.admit(tx, user); }),
         chat(p.io, store, *chat_model, timers, options, &p.registry),
         audit_log(p.pool),
         data_rights(p.pool, p.clock),
         maintenance_options(app::maintenance_options(cfg)),
-        maintenance(p.io, p.pool, p.clock, maintenance_options, &p.registry) {}
+        maintenance(p.io, p.pool, p.clock, maintenance_options, &p.registry),
+        users_admin(p.pool, quota_defaults(cfg), p.clock) {}
 
   std::unique_ptr<llm::ChatModel> chat_model;
   chat::ChatOptions options;
+  admin::QuotaGate quota_gate;
   chat::PgChatStore store;
   chat::SteadyTimers timers;
   chat::ChatService chat;
@@ -289,6 +296,7 @@ struct ChatParts {
   admin::DataRights data_rights;
   admin::MaintenanceOptions maintenance_options;
   admin::MaintenanceTask maintenance;
+  admin::UsersAdmin users_admin;
 };
 
 // Steps 4 to 6: the app over the services, the listeners, and the
@@ -336,6 +344,7 @@ class Process {
     s.chat = &chat_.chat;
     s.audit_log = &chat_.audit_log;
     s.data_rights = &chat_.data_rights;
+    s.users_admin = &chat_.users_admin;
     s.sessions = &auth_.sessions;
     s.sign_in = &auth_.sign_in;
     s.csrf = &auth_.csrf;
@@ -494,6 +503,13 @@ int run_serve(const config::Config& cfg) {
   const auto started = std::chrono::steady_clock::now();
   raise_descriptor_limit();
   log::set_level(cfg.log_level);
+  // Names only, never values: NEXTAUTH_SECRET is among them.
+  for (const auto& alias : cfg.aliases_used) {
+    log::warn(alias.redundant ? "config.redundant_variable" : "config.renamed_variable")
+        .str("variable", alias.old_name)
+        .str("use", alias.new_name)
+        .str("detail", config::describe(alias));
+  }
   Process process(cfg, started);
   return process.run();
 }

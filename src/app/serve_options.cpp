@@ -16,7 +16,7 @@ auth::OidcClientOptions oidc_client_options(const config::Config& cfg) {
 auth::SignInOptions sign_in_options(const config::Config& cfg) {
   auth::SignInOptions o;
   o.public_origin = cfg.auth_url.text;
-  o.redirect_uri = cfg.auth_url.text + "/api/auth/callback/microsoft-entra-id";
+  o.redirect_uri = cfg.redirect_uri();
   o.client_id = cfg.entra.client_id;
   o.issuer = cfg.entra.issuer;
   o.allowed_tenants = cfg.entra.allowed_tenants;
@@ -31,7 +31,12 @@ chat::ChatOptions chat_options(const config::Config& cfg, std::string instance_i
   o.system_prompt = cfg.system_prompt;
   o.history_max_chars = cfg.history_max_chars;
   o.instance_id = std::move(instance_id);
+  o.max_output_tokens = static_cast<int>(cfg.max_output_tokens);
   return o;
+}
+
+admin::QuotaDefaults quota_defaults(const config::Config& cfg) {
+  return admin::QuotaDefaults{cfg.quota_daily_tokens, cfg.quota_concurrent_streams};
 }
 
 admin::MaintenanceOptions maintenance_options(const config::Config& cfg) {

@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "admin/audit_service.hpp"
+#include "admin/users_service.hpp"
 #include "auth/csrf.hpp"
 #include "chat/service.hpp"
 #include "auth/session_service.hpp"
@@ -38,6 +39,7 @@ struct Services {
   chat::ChatService* chat = nullptr;
   admin::AuditService* audit_log = nullptr;
   admin::DataRights* data_rights = nullptr;
+  admin::UsersAdmin* users_admin = nullptr;
   const Clock* clock = nullptr;
   // Database reachable and migrations applied.
   std::function<boost::asio::awaitable<Readiness>()> readiness;

@@ -5,6 +5,48 @@
 
 namespace parley::errc {
 
+// Bearer access tokens on the service API (/v1; auth/access_token.hpp).
+// Every 401 shares the public code "invalid_token" (RFC 6750 §3.1) and says
+// which rule failed: the reasons are about the token the caller sent, not
+// secrets. 403s say which role or scope is missing (make_public_error).
+namespace bearer {
+inline constexpr std::string_view kInvalidToken = "invalid_token";
+inline constexpr std::string_view kInsufficientScope = "insufficient_scope";
+inline constexpr ErrorCode missing{Kind::unauthorized, "bearer.missing", kInvalidToken,
+                                   "An Authorization: Bearer access token is required."};
+inline constexpr ErrorCode malformed{Kind::unauthorized, "bearer.malformed", kInvalidToken,
+                                     "The access token is malformed."};
+inline constexpr ErrorCode alg_not_allowed{Kind::unauthorized, "bearer.alg_not_allowed",
+                                           kInvalidToken,
+                                           "The access token must be signed with RS256."};
+inline constexpr ErrorCode unknown_kid{Kind::unauthorized, "bearer.unknown_kid", kInvalidToken,
+                                       "The access token's signing key is unknown."};
+inline constexpr ErrorCode bad_signature{Kind::unauthorized, "bearer.bad_signature", kInvalidToken,
+                                         "The access token's signature is not valid."};
+inline constexpr ErrorCode missing_claim{Kind::unauthorized, "bearer.missing_claim", kInvalidToken,
+                                         "The access token lacks a required claim."};
+inline constexpr ErrorCode id_token{Kind::unauthorized, "bearer.id_token", kInvalidToken,
+                                    "An ID token is not an access token."};
+inline constexpr ErrorCode audience_mismatch{Kind::unauthorized, "bearer.audience_mismatch",
+                                             kInvalidToken,
+                                             "The access token is for another audience."};
+inline constexpr ErrorCode issuer_mismatch{Kind::unauthorized, "bearer.issuer_mismatch",
+                                           kInvalidToken,
+                                           "The access token's issuer is not accepted."};
+inline constexpr ErrorCode tenant_not_allowed{Kind::unauthorized, "bearer.tenant_not_allowed",
+                                              kInvalidToken,
+                                              "The access token's tenant is not accepted."};
+inline constexpr ErrorCode expired{Kind::unauthorized, "bearer.expired", kInvalidToken,
+                                   "The access token has expired."};
+inline constexpr ErrorCode not_yet_valid{Kind::unauthorized, "bearer.not_yet_valid", kInvalidToken,
+                                         "The access token is not yet valid."};
+inline constexpr ErrorCode role_missing{Kind::forbidden, "bearer.role_missing", kInsufficientScope,
+                                        "The application lacks the API's app role."};
+inline constexpr ErrorCode scope_missing{Kind::forbidden, "bearer.scope_missing",
+                                         kInsufficientScope,
+                                         "The access token lacks the API's scope."};
+}  // namespace bearer
+
 namespace jose {
 inline constexpr ErrorCode alg_not_allowed{Kind::unauthorized, "jose.alg_not_allowed"};
 inline constexpr ErrorCode bad_signature{Kind::unauthorized, "jose.bad_signature"};

@@ -39,21 +39,6 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-// The tenant of an Entra issuer "https://host/<tenant>/v2.0"; empty for
-// issuers of another shape (then there is nothing to compare tid with).
-std::string_view issuer_tenant(std::string_view issuer) {
-  const std::size_t scheme = issuer.find("://");
-  if (scheme == std::string_view::npos) return {};
-  const std::size_t path = issuer.find('/', scheme + 3);
-  if (path == std::string_view::npos) return {};
-  std::string_view rest = issuer.substr(path + 1);
-  constexpr std::string_view kSuffix = "/v2.0";
-  if (!rest.ends_with(kSuffix)) return {};
-  rest.remove_suffix(kSuffix.size());
-  if (rest.empty() || rest.find('/') != std::string_view::npos) return {};
-  return rest;
-}
-
 bool contains(const std::vector<std::string>& list, std::string_view value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
@@ -102,7 +87,7 @@ Result<IdentityClaims> validate_id_token_claims(const json::object& claims,
     if (*iss != expected) return make_error(errc::oidc::issuer_mismatch);
   } else {
     if (rules.issuer.empty() || *iss != rules.issuer) return make_error(errc::oidc::issuer_mismatch);
-    const std::string_view tenant = issuer_tenant(rules.issuer);
+    const std::string_view tenant = entra_issuer_tenant(rules.issuer);
     if (!tenant.empty() && *tid != tenant) return make_error(errc::oidc::wrong_tenant);
     if (!rules.allowed_tenants.empty() && !contains(rules.allowed_tenants, *tid)) {
       return make_error(errc::oidc::tenant_not_allowed);
@@ -187,6 +172,19 @@ bool is_trusted_issuer(std::string_view iss, std::string_view configured_issuer,
     if (iss == expected) return true;
   }
   return false;
+}
+
+std::string_view entra_issuer_tenant(std::string_view issuer) {
+  const std::size_t scheme = issuer.find("://");
+  if (scheme == std::string_view::npos) return {};
+  const std::size_t path = issuer.find('/', scheme + 3);
+  if (path == std::string_view::npos) return {};
+  std::string_view rest = issuer.substr(path + 1);
+  constexpr std::string_view kSuffix = "/v2.0";
+  if (!rest.ends_with(kSuffix)) return {};
+  rest.remove_suffix(kSuffix.size());
+  if (rest.empty() || rest.find('/') != std::string_view::npos) return {};
+  return rest;
 }
 
 bool is_acceptable_idp_session_id(std::string_view sid) {

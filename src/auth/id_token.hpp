@@ -53,6 +53,10 @@ bool is_acceptable_idp_session_id(std::string_view sid);
 bool is_trusted_issuer(std::string_view iss, std::string_view configured_issuer,
                        const std::vector<std::string>& allowed_tenants);
 
+// The tenant of an Entra issuer "https://host/<tenant>/v2.0"; empty for
+// issuers of another shape (then there is nothing to compare tid with).
+std::string_view entra_issuer_tenant(std::string_view issuer);
+
 // Codes:
 //  oidc.missing_claim      exp, iat, oid, tid or sub absent or of the wrong
 //                          JSON type (also nbf, roles of the wrong type)

@@ -169,7 +169,7 @@ boost::asio::awaitable<Status> OidcClient::fetch_jwks() {
   }
   auto keys = jose::parse_jwks(resp->body);
   if (!keys) co_return make_error(errc::oidc::jwks_unavailable, keys.error().detail);
-  jwks_ = merge_keys(std::move(*keys));
+  jwks_ = std::make_shared<const jose::Jwks>(merge_keys(std::move(*keys)));
   jwks_fetched_at_ = clock_.now();
   co_return Status{};
 }
@@ -193,9 +193,7 @@ jose::Jwks OidcClient::merge_keys(jose::Jwks fetched) {
   return fetched;
 }
 
-boost::asio::awaitable<Result<json::object>> OidcClient::verify_signature(std::string id_token) {
-  auto jws = jose::parse_compact(id_token);
-  if (!jws) co_return jws.error();
+boost::asio::awaitable<Result<std::shared_ptr<const jose::Jwks>>> OidcClient::signing_keys() {
   if (!jwks_) {
     auto st = co_await refresh_jwks();
     if (!st) co_return st.error();
@@ -207,22 +205,34 @@ boost::asio::awaitable<Result<json::object>> OidcClient::verify_signature(std::s
       log::warn("oidc.jwks_refresh_failed").str("detail", st.error().detail);
     }
   }
-  auto claims = jose::verify(*jws, *jwks_);
+  co_return jwks_;
+}
+
+boost::asio::awaitable<bool> OidcClient::refresh_for_unknown_kid() {
+  const auto now = clock_.now();
+  const bool may_refresh = !unknown_kid_refresh_at_ ||
+                           now - *unknown_kid_refresh_at_ >= options_.jwks_min_refresh_interval;
+  // A refresh already running (another sign-in's new kid) is joined, not refused.
+  if (!may_refresh && !jwks_flight_.running()) co_return false;
+  // Failures count too: an attacker's kids cost one fetch per interval.
+  if (!jwks_flight_.running()) unknown_kid_refresh_at_ = now;
+  auto st = co_await refresh_jwks();
+  if (!st) {
+    log::warn("oidc.jwks_refresh_failed").str("detail", st.error().detail);
+    co_return false;
+  }
+  co_return true;
+}
+
+boost::asio::awaitable<Result<json::object>> OidcClient::verify_signature(std::string id_token) {
+  auto jws = jose::parse_compact(id_token);
+  if (!jws) co_return jws.error();
+  auto keys = co_await signing_keys();
+  if (!keys) co_return keys.error();
+  auto claims = jose::verify(*jws, **keys);
   if (!claims && claims.error().is(errc::jose::unknown_kid)) {
-    const auto now = clock_.now();
-    const bool may_refresh = !unknown_kid_refresh_at_ ||
-                             now - *unknown_kid_refresh_at_ >= options_.jwks_min_refresh_interval;
-    // A refresh already running (another sign-in's new kid) is joined, not refused.
-    if (may_refresh || jwks_flight_.running()) {
-      // Failures count too: an attacker's kids cost one fetch per interval.
-      if (!jwks_flight_.running()) unknown_kid_refresh_at_ = now;
-      auto st = co_await refresh_jwks();
-      if (!st) {
-        log::warn("oidc.jwks_refresh_failed").str("detail", st.error().detail);
-      } else {
-        claims = jose::verify(*jws, *jwks_);
-      }
-    }
+    const bool refreshed = co_await refresh_for_unknown_kid();
+    if (refreshed) claims = jose::verify(*jws, *jwks_);
   }
   co_return claims;
 }

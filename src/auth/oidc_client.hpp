@@ -92,6 +92,17 @@ class OidcClient {
                                                               std::string code_verifier,
                                                               std::string redirect_uri);
 
+  // The cached signature keys (fetched on first use, refreshed daily), for
+  // checks that verify tokens themselves (bearer access tokens). The
+  // snapshot stays valid however the cache changes later.
+  // Code oidc.jwks_unavailable (no keys yet and the fetch failed).
+  boost::asio::awaitable<Result<std::shared_ptr<const jose::Jwks>>> signing_keys();
+
+  // A token named a kid the cache lacks: refreshes the JWKS at most once per
+  // jwks_min_refresh_interval (joining a refresh already running). True when
+  // a refresh ran and succeeded, so the caller should try once more.
+  boost::asio::awaitable<bool> refresh_for_unknown_kid();
+
   // Fetches the JWKS now (doctor, start-up warm-up). Code oidc.jwks_unavailable.
   boost::asio::awaitable<Status> refresh_jwks();
 
@@ -115,7 +126,7 @@ class OidcClient {
   std::chrono::system_clock::time_point metadata_failed_at_{};
   SingleFlight<ProviderMetadata> metadata_flight_;
   SingleFlight<void> jwks_flight_;
-  std::optional<jose::Jwks> jwks_;
+  std::shared_ptr<const jose::Jwks> jwks_;
   std::chrono::system_clock::time_point jwks_fetched_at_{};
   std::unordered_map<std::string, int> key_absences_;  // kid -> successful fetches missing it
   // When an unknown kid last caused a refresh: the rate limit applies to

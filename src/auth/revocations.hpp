@@ -27,6 +27,7 @@ class RevocationSet {
   void enable_user(std::string_view user_id) {
     if (auto it = users_.find(user_id); it != users_.end()) users_.erase(it);
   }
+  bool is_user_disabled(std::string_view user_id) const { return users_.contains(user_id); }
   bool is_revoked(std::string_view session_id, std::string_view user_id) const {
     return sessions_.contains(session_id) || users_.contains(user_id);
   }

@@ -63,6 +63,7 @@ boost::asio::awaitable<Result<std::optional<ActiveSession>>> SessionService::res
       // Remembered as ended, so a replayed cookie of a deleted or revoked
       // session costs no further query (until the next resync).
       revocations_.revoke_session(active.session_id);
+      if (*stored && (*stored)->user_disabled) revocations_.disable_user(user_id);
       co_return std::optional<ActiveSession>{};
     }
     absolute_end = (*stored)->created_at + lifetimes_.absolute_max_age;
@@ -108,6 +109,12 @@ boost::asio::awaitable<Result<std::size_t>> SessionService::end_idp_session(
     cache_.erase(id);
   }
   co_return ended->size();
+}
+
+bool SessionService::is_disabled_user_cookie(std::string_view cookie_value) const {
+  // An expired cookie still names its user: the seal is what matters here.
+  auto cookie = open_session(cookie_value, sealer_, 0);
+  return cookie && revocations_.is_user_disabled(uuid_string(cookie->user_id));
 }
 
 void SessionService::on_notification(std::string_view payload) {

@@ -121,6 +121,11 @@ class SessionService {
   boost::asio::awaitable<Result<std::size_t>> end_idp_session(std::string idp_issuer,
                                                               std::string idp_session_id);
 
+  // Whether the cookie (valid or expired) names a user whose account is
+  // disabled: their API calls answer 403 instead of 401. Call only after
+  // resolve() refused the cookie.
+  bool is_disabled_user_cookie(std::string_view cookie) const;
+
   RevocationSet& revocations() { return revocations_; }
   // Applies a revocation notification: also drops the cached entry.
   void on_notification(std::string_view payload);

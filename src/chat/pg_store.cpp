@@ -23,8 +23,12 @@ asio::awaitable<void> roll_back(db::Lease& lease) {
 
 class PgTurnTransaction final : public TurnTransaction {
  public:
-  PgTurnTransaction(db::Lease lease, db::UserId user, db::ConversationId conversation)
-      : lease_(std::move(lease)), user_(std::move(user)), conversation_(std::move(conversation)) {}
+  PgTurnTransaction(db::Lease lease, db::UserId user, db::ConversationId conversation,
+                    const TurnAdmission& admit)
+      : lease_(std::move(lease)),
+        user_(std::move(user)),
+        conversation_(std::move(conversation)),
+        admit_(admit) {}
 
   asio::awaitable<Result<TurnIds>> write(const TurnPlan& plan, std::string_view owner) override {
     if (!plan.regenerates) {
@@ -46,7 +50,15 @@ class PgTurnTransaction final : public TurnTransaction {
                       std::move(answer->created_at)};
   }
 
+  // The admission (the quotas) runs last, right before COMMIT; its refusal
+  // rolls the turn back.
   asio::awaitable<Status> commit() override {
+    if (admit_) {
+      if (auto admitted = co_await admit_(lease_, user_); !admitted) {
+        co_await roll_back(lease_);
+        co_return admitted.error();
+      }
+    }
     auto committed = co_await lease_.execute("COMMIT");
     if (!committed) co_return committed.error();
     co_return Status{};
@@ -58,6 +70,7 @@ class PgTurnTransaction final : public TurnTransaction {
   db::Lease lease_;  // closed by its destructor when left inside the transaction
   db::UserId user_;
   db::ConversationId conversation_;
+  const TurnAdmission& admit_;  // the store's, which outlives its turns
 };
 
 }  // namespace
@@ -80,7 +93,8 @@ Result<ConversationSnapshot> snapshot_of(std::string title, std::vector<db::Turn
   return c;
 }
 
-PgChatStore::PgChatStore(asio::io_context& io, db::Pool& pool) : io_(io), pool_(pool) {}
+PgChatStore::PgChatStore(asio::io_context& io, db::Pool& pool, TurnAdmission admit)
+    : io_(io), pool_(pool), admit_(std::move(admit)) {}
 PgChatStore::~PgChatStore() { stop_listening(); }
 
 asio::awaitable<Result<db::ConversationList>> PgChatStore::list_conversations(
@@ -142,7 +156,7 @@ asio::awaitable<Result<std::optional<OpenTurn>>> PgChatStore::open_turn(
     co_return conversation.error();
   }
   co_return std::optional<OpenTurn>(OpenTurn{
-      std::move(*conversation), std::make_unique<PgTurnTransaction>(std::move(*lease), user, id)});
+      std::move(*conversation), std::make_unique<PgTurnTransaction>(std::move(*lease), user, id, admit_)});
 }
 
 asio::awaitable<Result<bool>> PgChatStore::save_progress(const db::AnswerRow& row,

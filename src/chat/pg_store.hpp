@@ -6,6 +6,7 @@
 //
 // Strand affinity: the io_context given to the constructor.
 
+#include <functional>
 #include <memory>
 
 #include "chat/store.hpp"
@@ -14,6 +15,7 @@ namespace boost::asio {
 class io_context;
 }
 namespace parley::db {
+class Lease;
 class Listener;
 class Pool;
 }  // namespace parley::db
@@ -24,9 +26,17 @@ namespace parley::chat {
 // allow is db.query).
 Result<ConversationSnapshot> snapshot_of(std::string title, std::vector<db::TurnRow> rows);
 
+// Runs inside a new turn's transaction after its rows are written and
+// right before COMMIT (the quotas, admin/quota_gate.hpp), so a lock it takes
+// is held as briefly as possible and the new 'streaming' row is already in
+// what it counts. Its error rolls the whole turn back: nothing is stored.
+using TurnAdmission =
+    std::function<boost::asio::awaitable<Status>(db::Lease& tx, const db::UserId& user)>;
+
 class PgChatStore final : public ChatStore {
  public:
-  PgChatStore(boost::asio::io_context& io, db::Pool& pool);
+  // Without `admit`, every turn is admitted.
+  PgChatStore(boost::asio::io_context& io, db::Pool& pool, TurnAdmission admit = {});
   ~PgChatStore() override;
   PgChatStore(const PgChatStore&) = delete;
   PgChatStore& operator=(const PgChatStore&) = delete;
@@ -68,6 +78,7 @@ class PgChatStore final : public ChatStore {
  private:
   boost::asio::io_context& io_;
   db::Pool& pool_;
+  TurnAdmission admit_;
   std::unique_ptr<db::Listener> listener_;
 };
 

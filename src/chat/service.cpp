@@ -212,6 +212,7 @@ asio::awaitable<void> ChatService::stream(PreparedTurn turn, http::ResponseStrea
   llm::ModelRequest request;
   request.messages = turn_messages(turn.plan, options_.system_prompt, options_.history_max_chars);
   request.traceparent = turn.traceparent;
+  request.max_tokens = options_.max_output_tokens;
   db::AnswerRow row{turn.user, turn.conversation, turn.ids.assistant_message_id,
                     turn.ids.assistant_created_at};
   auto sink = std::make_shared<StoreAnswerSink>(store_, std::move(row));

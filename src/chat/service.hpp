@@ -48,6 +48,7 @@ struct ChatOptions {
   std::string system_prompt;              // PARLEY_SYSTEM_PROMPT
   std::size_t history_max_chars = 24000;  // PARLEY_HISTORY_MAX_CHARS
   std::string instance_id;                // stored as messages.owner
+  std::optional<int> max_output_tokens;   // PARLEY_MAX_OUTPUT_TOKENS, sent as max_tokens
   AnswerTiming timing;
   std::chrono::milliseconds sweep_interval{30000};
 };

@@ -6,12 +6,15 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "config/aliases.hpp"
+#include "config/errors.hpp"
+
 namespace parley::config {
 
 namespace {
 
 Error invalid(std::string_view var, std::string_view why) {
-  return make_error("config.invalid", std::string(var) + ": " + std::string(why));
+  return make_error(errc::config::invalid, std::string(var) + ": " + std::string(why));
 }
 
 std::optional<std::string> get(const Env& env, std::string_view name) {
@@ -157,9 +160,11 @@ Result<AzureOpenAiConfig> load_azure(const Env& env) {
     else if (*mode == "client-secret") a.auth = AzureAuthMode::client_secret;
     else if (*mode == "workload-identity") a.auth = AzureAuthMode::workload_identity;
     else if (*mode == "managed-identity") a.auth = AzureAuthMode::managed_identity;
+    else if (*mode == "azure-cli") a.auth = AzureAuthMode::azure_cli;
     else {
       return invalid("AZURE_OPENAI_AUTH",
-                     "must be api-key, client-secret, workload-identity or managed-identity");
+                     "must be api-key, client-secret, workload-identity, managed-identity or "
+                     "azure-cli");
     }
   } else {
     // No silent fallback chain: exactly one mode's variables must be present.
@@ -206,6 +211,8 @@ Result<AzureOpenAiConfig> load_azure(const Env& env) {
         return invalid("IDENTITY_HEADER", "is required with IDENTITY_ENDPOINT");
       }
       break;
+    case AzureAuthMode::azure_cli:
+      break;  // whatever account `az login` chose; the other variables are not used
   }
   return a;
 }
@@ -218,6 +225,7 @@ std::string_view to_string(AzureAuthMode mode) {
     case AzureAuthMode::client_secret: return "client-secret";
     case AzureAuthMode::workload_identity: return "workload-identity";
     case AzureAuthMode::managed_identity: return "managed-identity";
+    case AzureAuthMode::azure_cli: return "azure-cli";
   }
   return "api-key";
 }
@@ -238,27 +246,31 @@ bool is_loopback_host(std::string_view host) {
 
 Result<Origin> parse_origin(std::string_view url, bool allow_path) {
   auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) return make_error("config.invalid", "must be an absolute http(s) URL");
+  if (!parsed) return make_error(errc::config::invalid, "must be an absolute http(s) URL");
   Origin o;
   o.scheme = lower(std::string(parsed->scheme()));
   if (o.scheme != "http" && o.scheme != "https") {
-    return make_error("config.invalid", "must be an http(s) URL");
+    return make_error(errc::config::invalid, "must be an http(s) URL");
   }
-  if (parsed->has_userinfo()) return make_error("config.invalid", "must not contain credentials");
+  if (parsed->has_userinfo()) {
+    return make_error(errc::config::invalid, "must not contain credentials");
+  }
   if (parsed->has_query() || parsed->has_fragment()) {
-    return make_error("config.invalid", "must not have a query or fragment");
+    return make_error(errc::config::invalid, "must not have a query or fragment");
   }
   o.host = lower(std::string(parsed->encoded_host()));
-  if (o.host.empty()) return make_error("config.invalid", "must have a host");
+  if (o.host.empty()) return make_error(errc::config::invalid, "must have a host");
   if (o.host.front() == '[') o.host = o.host.substr(1, o.host.size() - 2);
   if (!allow_path && !parsed->encoded_path().empty() && parsed->encoded_path() != "/") {
-    return make_error("config.invalid", "must be an origin without a path");
+    return make_error(errc::config::invalid, "must be an origin without a path");
   }
   const std::uint16_t default_port = o.scheme == "https" ? 443 : 80;
   o.port = parsed->has_port() ? parsed->port_number() : default_port;
-  if (parsed->has_port() && o.port == 0) return make_error("config.invalid", "has an invalid port");
+  if (parsed->has_port() && o.port == 0) {
+    return make_error(errc::config::invalid, "has an invalid port");
+  }
   if (o.scheme == "http" && !is_loopback_host(o.host)) {
-    return make_error("config.invalid", "plain http is accepted only for loopback hosts");
+    return make_error(errc::config::invalid, "plain http is accepted only for loopback hosts");
   }
   const std::string host_text = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
   o.text = o.scheme + "://" + host_text;
@@ -275,8 +287,12 @@ Result<Secret> load_database_url(const Env& env) {
   return Secret(*db);
 }
 
-Result<Config> load_config(const Env& env) {
+Result<Config> load_config(const Env& given) {
+  auto resolved = resolve_aliases(given);
+  if (!resolved) return resolved.error();
+  const Env& env = resolved->env;
   Config c;
+  c.aliases_used = std::move(resolved->used);
   // Kubernetes sets HOSTNAME to the pod name; only an address is a listen
   // address, so a pod name falls back to 0.0.0.0 (manifests set it explicitly).
   if (auto v = get(env, "HOSTNAME")) {
@@ -346,12 +362,24 @@ Result<Config> load_config(const Env& env) {
     c.silent_sso = *b;
   }
 
+  if (auto v = get(env, "AUTH_CALLBACK_PATH")) {
+    if (std::find(kCallbackPaths.begin(), kCallbackPaths.end(), *v) == kCallbackPaths.end()) {
+      std::string known;
+      for (auto path : kCallbackPaths) known += (known.empty() ? "" : ", ") + std::string(path);
+      return invalid("AUTH_CALLBACK_PATH", "must be one of " + known);
+    }
+    c.callback_path = *v;
+  }
+
   auto entra = load_entra(env);
   if (!entra) return entra.error();
   c.entra = std::move(*entra);
   auto azure = load_azure(env);
   if (!azure) return azure.error();
   c.azure = std::move(*azure);
+  auto api = load_service_api(env, c.entra.client_id, c.azure.deployment);
+  if (!api) return api.error();
+  c.api = std::move(*api);
 
   if (auto v = get(env, "PARLEY_ADMIN_ROLE")) {
     // Entra app role values: printable, no spaces, at most 250 characters.
@@ -363,6 +391,28 @@ Result<Config> load_config(const Env& env) {
     }
     c.admin_role = *v;
   }
+  if (auto v = get(env, "PARLEY_DISABLED_USER_MESSAGE")) {
+    if (v->empty() || v->size() > 1000) {
+      return invalid("PARLEY_DISABLED_USER_MESSAGE", "must be 1-1000 characters");
+    }
+    c.disabled_user_message = *v;
+  }
+  if (auto v = get(env, "PARLEY_QUOTA_DAILY_TOKENS")) {
+    auto n = parse_int<std::int64_t>("PARLEY_QUOTA_DAILY_TOKENS", *v, 0, 1'000'000'000'000);
+    if (!n) return n.error();
+    c.quota_daily_tokens = *n;
+  }
+  if (auto v = get(env, "PARLEY_QUOTA_CONCURRENT_STREAMS")) {
+    auto n = parse_int<std::int64_t>("PARLEY_QUOTA_CONCURRENT_STREAMS", *v, 1, 1000);
+    if (!n) return n.error();
+    c.quota_concurrent_streams = *n;
+  }
+  if (auto v = get(env, "PARLEY_MAX_OUTPUT_TOKENS")) {
+    auto n = parse_int<std::int64_t>("PARLEY_MAX_OUTPUT_TOKENS", *v, 1, 1'000'000);
+    if (!n) return n.error();
+    c.max_output_tokens = *n;
+  }
+
   c.system_prompt = get(env, "PARLEY_SYSTEM_PROMPT").value_or("");
   if (auto v = get(env, "PARLEY_HISTORY_MAX_CHARS")) {
     auto n = parse_int<std::int64_t>("PARLEY_HISTORY_MAX_CHARS", *v, 100, 10'000'000);

@@ -14,12 +14,15 @@ constexpr Statement kLockConversation{
     "SELECT title FROM conversations WHERE id = $2 AND user_id = $1 FOR UPDATE"};
 
 // idle_ms by the database's clock (now(): the transaction's start), floored
-// so that "idle < lease" means exactly "updated_at > now() - lease".
+// so that "idle < lease" means exactly "updated_at > now() - lease". The
+// newest $3 messages only (kTurnMessagesMax), returned oldest first.
 constexpr Statement kReadTurn{
     "messages_read_turn",
-    "SELECT id, role, status, content, created_at::text,"
-    " floor(extract(epoch FROM now() - updated_at) * 1000)::bigint FROM messages"
-    " WHERE user_id = $1 AND conversation_id = $2 ORDER BY created_at, id"};
+    "SELECT id, role, status, content, created_text, idle_ms FROM ("
+    " SELECT id, role, status, content, created_at::text AS created_text, created_at,"
+    " floor(extract(epoch FROM now() - updated_at) * 1000)::bigint AS idle_ms FROM messages"
+    " WHERE user_id = $1 AND conversation_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3"
+    ") newest ORDER BY created_at, id"};
 
 // The assistant row's created_at is derived from the user row's so that it
 // sorts after it whatever order the CTEs run in.
@@ -66,12 +69,31 @@ constexpr Statement kRenew{
     " WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND created_at = $4::timestamptz"
     " AND status = 'streaming' RETURNING stop_requested"};
 
+// The answer's token counts and the user's usage_daily row (migration 009)
+// are written by one statement, so atomically: deleting the conversation
+// later keeps the usage. Only the write that ends the stream counts (the
+// row was still 'streaming' in the statement's snapshot), so a retried
+// final write whose first attempt did commit does not count twice.
 constexpr Statement kFinish{
     "messages_finish",
-    "UPDATE messages SET content = $5, status = $6, model = $7, prompt_tokens = $8,"
+    "WITH prev AS (SELECT status FROM messages"
+    "  WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND created_at = $4::timestamptz),"
+    " f AS (UPDATE messages SET content = $5, status = $6, model = $7, prompt_tokens = $8,"
     " completion_tokens = $9, finish_reason = $10, error_code = $11, owner = NULL,"
     " updated_at = now()"
-    " WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND created_at = $4::timestamptz"};
+    " WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND created_at = $4::timestamptz"
+    " RETURNING 1), u AS ("
+    " INSERT INTO usage_daily AS d (subject_kind, subject, day, model, prompt_tokens,"
+    "  completion_tokens, messages)"
+    " SELECT 'user', ($1::uuid)::text, (now() AT TIME ZONE 'UTC')::date, coalesce($7, 'unknown'),"
+    "  coalesce($8::bigint, 0), coalesce($9::bigint, 0), 1 FROM prev"
+    " WHERE prev.status = 'streaming' AND EXISTS (SELECT 1 FROM f)"
+    "  AND ($8::bigint IS NOT NULL OR $9::bigint IS NOT NULL)"
+    " ON CONFLICT (subject_kind, subject, day, model) DO UPDATE"
+    " SET prompt_tokens = d.prompt_tokens + EXCLUDED.prompt_tokens,"
+    "  completion_tokens = d.completion_tokens + EXCLUDED.completion_tokens,"
+    "  messages = d.messages + 1)"
+    " SELECT count(*) FROM f"};
 
 constexpr Statement kRequestStop{
     "messages_request_stop",
@@ -98,7 +120,7 @@ asio::awaitable<Result<std::optional<std::string>>> lock_conversation(
 
 asio::awaitable<Result<std::vector<TurnRow>>> read_turn(Lease& lease, const UserId& user,
                                                         const ConversationId& conversation) {
-  Params params{user.value, conversation.value};
+  Params params{user.value, conversation.value, kTurnMessagesMax};
   auto rows = co_await lease.prepared(kReadTurn, std::move(params));
   if (!rows) co_return rows.error();
   std::vector<TurnRow> out;
@@ -206,7 +228,7 @@ asio::awaitable<Result<bool>> finish_answer(Pool& pool, const AnswerRow& row,
                 a.error_code};
   auto rows = co_await pool.prepared(kFinish, std::move(params));
   if (!rows) co_return rows.error();
-  co_return rows->affected() == 1;
+  co_return rows->int64(0, 0) == 1;
 }
 
 asio::awaitable<Result<std::vector<MessageId>>> request_stop(Pool& pool, const UserId& user,

@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,6 +23,13 @@ namespace parley::db {
 
 class Lease;
 class Pool;
+
+// At most this many of a conversation's newest messages are read per turn:
+// the history sent upstream is bounded by characters anyway
+// (PARLEY_HISTORY_MAX_CHARS), and a very long conversation must not be
+// loaded whole into memory. Chat's rules look at the newest messages only
+// (a streaming answer, the last user message, whether any answer exists).
+inline constexpr int kTurnMessagesMax = 200;
 
 inline constexpr std::string_view kStopChannel = "parley_chat_stop";
 
@@ -85,7 +93,7 @@ struct FinalAnswer {
 boost::asio::awaitable<Result<std::optional<std::string>>> lock_conversation(
     Lease& lease, const UserId& user, const ConversationId& conversation);
 
-// Every message of the conversation, oldest first.
+// The conversation's newest kTurnMessagesMax messages, oldest first.
 boost::asio::awaitable<Result<std::vector<TurnRow>>> read_turn(Lease& lease, const UserId& user,
                                                                const ConversationId& conversation);
 

@@ -394,6 +394,8 @@ std::string describe_credential(const config::AzureOpenAiConfig& cfg) {
       return out + (cfg.identity_endpoint.empty() ? " (instance metadata endpoint"
                                                   : " (IDENTITY_ENDPOINT " + cfg.identity_endpoint) +
              (cfg.client_id.empty() ? "" : ", client " + cfg.client_id) + ")";
+    case config::AzureAuthMode::azure_cli:
+      return out + " (az account get-access-token, the account of `az login`)";
   }
   return out;
 }
@@ -421,6 +423,8 @@ std::unique_ptr<Credential> make_credential(asio::io_context& io, http::HttpClie
         return std::make_unique<OwningCredential>(std::move(imds), std::move(inner));
       }
       return make_token_credential(io, make_managed_identity_source(http, cfg, clock), clock);
+    case config::AzureAuthMode::azure_cli:
+      return make_token_credential(io, make_azure_cli_source(), clock);
   }
   return make_api_key_credential(cfg.api_key);
 }

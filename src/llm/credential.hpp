@@ -1,9 +1,9 @@
 #pragma once
 // Credentials toward Azure OpenAI (DESIGN.md "Configuration"): an api-key, or
 // an Entra access token for https://cognitiveservices.azure.com obtained with
-// a client secret, a workload-identity federated assertion or a managed
-// identity. No fallback chain: make_credential() builds exactly the mode the
-// configuration chose.
+// a client secret, a workload-identity federated assertion, a managed
+// identity or the developer's Azure CLI login. No fallback chain:
+// make_credential() builds exactly the mode the configuration chose.
 //
 // Token credentials cache the token until 5 minutes before it expires. A
 // refresh is single-flight: while one token request is in flight, callers
@@ -29,6 +29,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,8 +67,8 @@ class Credential {
     (void)rejected;
     return false;
   }
-  // "api-key", "client-secret", "workload-identity", "managed-identity"
-  // (for the start-up log and `doctor`).
+  // "api-key", "client-secret", "workload-identity", "managed-identity",
+  // "azure-cli" (for the start-up log and `doctor`).
   virtual std::string_view name() const = 0;
 };
 
@@ -123,6 +124,24 @@ std::unique_ptr<TokenSource> make_workload_identity_source(http::HttpClient& htt
 std::unique_ptr<TokenSource> make_managed_identity_source(http::HttpClient& http,
                                                           const config::AzureOpenAiConfig& cfg,
                                                           const Clock& clock);
+
+// AZURE_OPENAI_AUTH=azure-cli: `az account get-access-token --resource
+// https://cognitiveservices.azure.com --output json`, az found on PATH, run on
+// a thread of the source's own (never on the io thread) and killed at the
+// timeout. Errors name what went wrong and at most the first line of az's
+// stderr, shortened.
+struct AzureCliOptions {
+  std::string program = "az";
+  std::chrono::milliseconds timeout{30'000};
+};
+std::unique_ptr<TokenSource> make_azure_cli_source(AzureCliOptions options = {});
+
+// Parses az's answer: accessToken plus expires_on (epoch seconds, az 2.54
+// and later) or else expiresOn ("2026-12-03 23:59:10.000000" in local time,
+// older az), converted by `local_to_epoch` (mktime when null).
+using LocalTimeToEpoch = std::optional<std::int64_t> (*)(std::tm);
+Result<AccessToken> parse_azure_cli_token(std::string_view json,
+                                          LocalTimeToEpoch local_to_epoch = nullptr);
 
 // The token request a managed identity sends (pure; IMDS URL construction
 // is tested through this without any network).

@@ -65,3 +65,30 @@ Error to_error(const UpstreamError& e);
 const char* kind_name(UpstreamErrorKind kind);
 
 }  // namespace parley::llm
+
+namespace parley::errc::llm {
+// No token toward Azure OpenAI could be obtained. Kind internal, as the
+// string-literal code the older credentials still use, so every credential
+// mode fails alike (the answer's error event: upstream_unavailable).
+inline constexpr ErrorCode credential{Kind::internal, "llm.credential"};
+}  // namespace parley::errc::llm
+
+// The OpenAI-compatible API (/v1; llm/openai_wire.hpp). Public codes are
+// OpenAI's where it has one for the case, so clients that branch on them work.
+namespace parley::errc::openai {
+inline constexpr ErrorCode invalid_json{Kind::bad_request, "openai.invalid_json", "invalid_json",
+                                        "The request body is not a JSON object."};
+inline constexpr ErrorCode missing_parameter{Kind::bad_request, "openai.missing_parameter",
+                                             "missing_required_parameter"};
+inline constexpr ErrorCode invalid_type{Kind::bad_request, "openai.invalid_type", "invalid_type"};
+inline constexpr ErrorCode invalid_value{Kind::bad_request, "openai.invalid_value",
+                                         "invalid_value"};
+inline constexpr ErrorCode unsupported_parameter{Kind::bad_request, "openai.unsupported_parameter",
+                                                 "unsupported_parameter"};
+inline constexpr ErrorCode unsupported_value{Kind::bad_request, "openai.unsupported_value",
+                                             "unsupported_value"};
+// DESIGN.md: an unknown model answers 404 with code model_not_found.
+inline constexpr ErrorCode model_not_found{
+    Kind::not_found, "openai.model_not_found", "model_not_found",
+    "The model does not exist or is not available here; GET /v1/models lists the models."};
+}  // namespace parley::errc::openai

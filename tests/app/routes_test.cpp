@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <set>
 
+#include "config/config.hpp"
+
 namespace parley::app {
 namespace {
 
@@ -45,6 +47,7 @@ TEST(RouteTable, EveryAdminRouteIsAdminOnly) {
 TEST(RouteTable, PublicRoutesAreTheKnownOnes) {
   const std::set<std::string_view> expected = {
       "/api/auth/signin/microsoft-entra-id", "/api/auth/callback/microsoft-entra-id",
+      "/api/auth/callback/azure-ad",         "/api/auth/callback/entra-id",
       "/api/auth/session",                   "/api/auth/csrf",
       "/api/auth/error",                     "/api/auth/frontchannel-logout",
       "/static/{file}",                      "/signed-out",
@@ -90,6 +93,39 @@ TEST(RoutePolicyRules, CatchOtherMistakes) {
                          Route{Method::get, "/x", Policy::page, &noop}})
                 .find("listed twice"),
             std::string::npos);
+}
+
+const Route* find_route(http::Method method, std::string_view pattern) {
+  for (const Route& r : routes()) {
+    if (r.method == method && r.pattern == pattern) return &r;
+  }
+  return nullptr;
+}
+
+TEST(RouteTable, EveryRouteHasAHandlerAndIsListedOnce) {
+  std::set<std::pair<int, std::string_view>> seen;
+  for (const Route& r : routes()) {
+    EXPECT_NE(to_string(r.policy), "unknown") << r.pattern;
+    EXPECT_NE(r.handler, nullptr) << r.pattern;
+    EXPECT_TRUE(seen.emplace(static_cast<int>(r.method), r.pattern).second) << r.pattern;
+  }
+}
+
+TEST(RouteTable, EveryKnownCallbackPathIsTheSameHandlerWithTheSamePolicy) {
+  const Route* reference = find_route(http::Method::get, config::kDefaultCallbackPath);
+  ASSERT_NE(reference, nullptr);
+  EXPECT_EQ(reference->policy, Policy::public_);
+  for (std::string_view path : config::kCallbackPaths) {
+    const Route* r = find_route(http::Method::get, path);
+    ASSERT_NE(r, nullptr) << path;
+    EXPECT_EQ(r->handler, reference->handler) << path;
+    EXPECT_EQ(r->policy, reference->policy) << path;
+  }
+  // And no other callback path: AUTH_CALLBACK_PATH accepts exactly these.
+  const auto callbacks = std::count_if(routes().begin(), routes().end(), [](const Route& r) {
+    return r.pattern.starts_with("/api/auth/callback/");
+  });
+  EXPECT_EQ(callbacks, static_cast<long>(config::kCallbackPaths.size()));
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 
 #include <unistd.h>
 
+#include "auth/bearer.hpp"
 #include "auth/errors.hpp"
 #include "auth/support/jws_signer.hpp"
 
@@ -299,6 +300,70 @@ TEST_F(OidcClientTest, AnUnreadableTokenFileFailsTheExchangeWithoutCallingTheIdp
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(errc::oidc::client_assertion_unavailable));
   EXPECT_EQ(idp.count("/token"), 0);
+}
+
+// The /v1 bearer check on the same key cache: an app-only access token for
+// tenant-1, signed by `key` under `kid`.
+std::string access_token_signed_by(int key, const std::string& kid, std::int64_t now) {
+  return test::sign_compact(json::object{{"alg", "RS256"}, {"kid", kid}, {"typ", "JWT"}},
+                            json::object{{"ver", "2.0"},
+                                         {"iss", kIssuer},
+                                         {"tid", "tenant-1"},
+                                         {"aud", "client-1"},
+                                         {"azp", "batch-app"},
+                                         {"oid", "sp-1"},
+                                         {"sub", "sp-1"},
+                                         {"roles", json::array{"Parley.Api"}},
+                                         {"iat", now},
+                                         {"nbf", now},
+                                         {"exp", now + 3600}},
+                            shared_key(key));
+}
+
+AccessTokenRules bearer_rules() {
+  AccessTokenRules r;
+  r.issuer = kIssuer;
+  r.audiences = default_api_audiences("client-1");
+  return r;
+}
+
+TEST_F(OidcClientTest, BearerTokensUseTheCachedKeysAndTheRateLimitedRefresh) {
+  idp.answers[kDiscoveryUrl] = {200, {}, discovery_json()};
+  publish({{0, "k0"}});
+  BearerVerifier bearer(oidc, clock, bearer_rules());
+  const std::int64_t now = clock.now_seconds();
+
+  auto first = run(bearer.verify(access_token_signed_by(0, "k0", now)));
+  ASSERT_TRUE(first) << first.error().code;
+  EXPECT_EQ(std::get<ApplicationCaller>(*first).app_id, "batch-app");
+  for (int i = 0; i < 10; ++i)
+    EXPECT_TRUE(run(bearer.verify(access_token_signed_by(0, "k0", now))));
+  EXPECT_EQ(idp.count("/keys"), 1) << "cached keys";
+  EXPECT_EQ(bearer.cached_tokens(), 1u);
+
+  // Entra rolled a new key: the unknown kid refreshes once, then verifies.
+  publish({{0, "k0"}, {1, "k1"}});
+  EXPECT_TRUE(run(bearer.verify(access_token_signed_by(1, "k1", now))));
+  EXPECT_EQ(idp.count("/keys"), 2);
+  // An attacker's kids within 5 minutes cost no fetch.
+  for (int i = 0; i < 5; ++i) {
+    auto r = run(bearer.verify(access_token_signed_by(2, "attacker-" + std::to_string(i), now)));
+    ASSERT_FALSE(r);
+    EXPECT_TRUE(r.error().is(errc::bearer::unknown_kid));
+  }
+  EXPECT_EQ(idp.count("/keys"), 2);
+}
+
+TEST_F(OidcClientTest, BearerWithoutKeysIsUnavailableAndWithoutATokenUnauthorized) {
+  idp.answers[kDiscoveryUrl] = {200, {}, discovery_json()};
+  idp.answers[kJwksUrl] = {500, {}, "oops"};
+  BearerVerifier bearer(oidc, clock, bearer_rules());
+  auto r = run(bearer.verify(access_token_signed_by(0, "k0", clock.now_seconds())));
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is(errc::oidc::jwks_unavailable));
+  auto none = run(bearer.verify(""));
+  ASSERT_FALSE(none);
+  EXPECT_TRUE(none.error().is(errc::bearer::missing));
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ class MemoryStore final : public SessionStore {
   struct Row {
     NewSessionRow row;
     bool revoked = false;
+    bool user_disabled = false;
   };
   std::map<std::string, Row> rows;
   SessionUser user{
@@ -37,7 +38,7 @@ class MemoryStore final : public SessionStore {
 
   boost::asio::awaitable<Status> insert(NewSessionRow row) override {
     if (down) co_return make_error("db.unavailable");
-    rows[row.session_id] = Row{row, false};
+    rows[row.session_id] = Row{row, false, false};
     co_return Status{};
   }
   boost::asio::awaitable<Result<std::optional<StoredSession>>> load(std::string sid,
@@ -51,6 +52,7 @@ class MemoryStore final : public SessionStore {
     s.created_at = it->second.row.created_at;
     s.expires_at = it->second.row.expires_at;
     s.revoked = it->second.revoked;
+    s.user_disabled = it->second.user_disabled;
     co_return std::optional<StoredSession>(s);
   }
   boost::asio::awaitable<Status> extend(std::string sid, std::string, std::int64_t exp) override {
@@ -170,6 +172,28 @@ TEST_F(SessionServiceTest, AUserEnabledAgainIsAcceptedAtOnce) {
   service.on_notification("user_enabled:" + store.user.id);
   CreatedSession again = create();
   EXPECT_TRUE(resolve(again.cookie_value)) << "no wait for the next resync";
+}
+
+TEST_F(SessionServiceTest, ADisabledUsersCookieIsToldApartFromASignedOutOne) {
+  CreatedSession s = create();
+  EXPECT_FALSE(service.is_disabled_user_cookie(s.cookie_value));
+  service.on_notification("user:" + store.user.id);
+  EXPECT_FALSE(resolve(s.cookie_value));
+  EXPECT_TRUE(service.is_disabled_user_cookie(s.cookie_value));
+  // Still told after the cookie expired (the seal is what counts).
+  clock.advance(std::chrono::hours(48));
+  EXPECT_TRUE(service.is_disabled_user_cookie(s.cookie_value));
+  service.on_notification("user_enabled:" + store.user.id);
+  EXPECT_FALSE(service.is_disabled_user_cookie(s.cookie_value));
+  EXPECT_FALSE(service.is_disabled_user_cookie("garbage"));
+}
+
+TEST_F(SessionServiceTest, AnotherProcessLearnsTheUserIsDisabledFromTheRow) {
+  CreatedSession s = create();
+  store.rows[s.session_id].user_disabled = true;
+  SessionService other{store, sealer, random, clock, kLifetimes};
+  EXPECT_FALSE(*run(other.resolve(s.cookie_value)));
+  EXPECT_TRUE(other.is_disabled_user_cookie(s.cookie_value));
 }
 
 TEST_F(SessionServiceTest, ResyncCatchesRevocationsMissedByTheListener) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/access_token.hpp"
 #include "auth/csrf.hpp"
 #include "auth/jose.hpp"
 #include "auth/session_cookie.hpp"
@@ -110,6 +111,71 @@ void BM_JoseVerifyRs256_2048(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_JoseVerifyRs256_2048);
+
+// The /v1 bearer check (auth/access_token.hpp) on an Entra-shaped app-only
+// access token: the full check (parse, RS256, claim rules) and the path of
+// every later request with the same token (SHA-256 + the accepted-token cache).
+std::string bench_access_token() {
+  boost::json::object header{{"alg", "RS256"}, {"kid", "k0"}, {"typ", "JWT"}};
+  boost::json::object payload{
+      {"aud", "6e74172b-be56-4843-9ff4-e66a39bb12e3"},
+      {"iss", "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"},
+      {"iat", kNow},
+      {"nbf", kNow},
+      {"exp", kNow + 3600},
+      {"aio", "AXQAi/8IAAAAtAaZLo3ChMif6KOnttRB7eBq4/DccQzjcJGxPYy/C3jDaNGxXd6wNIIVGRgh"},
+      {"azp", "3f1d9c2a-5b7e-4c11-9a0d-8e2f6b4c1a77"},
+      {"azpacr", "1"},
+      {"idtyp", "app"},
+      {"oid", "a1b2c3d4-0000-4000-8000-000000000001"},
+      {"rh", "I"},
+      {"roles", boost::json::array{"Parley.Api"}},
+      {"sub", "a1b2c3d4-0000-4000-8000-000000000001"},
+      {"tid", "72f988bf-86f1-41af-91ab-2d7cd011db47"},
+      {"uti", "fqiBqXLPj0eQa82S-IYFAA"},
+      {"ver", "2.0"}};
+  return test::sign_compact(header, payload, test::shared_key(0));
+}
+
+AccessTokenRules bench_rules() {
+  AccessTokenRules r;
+  r.issuer = "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0";
+  r.audiences = default_api_audiences("6e74172b-be56-4843-9ff4-e66a39bb12e3");
+  return r;
+}
+
+const jose::Jwks& bench_jwks() {
+  static const jose::Jwks k =
+      jose::parse_jwks(test::jwks_json({test::shared_key(1).public_jwk("k1"),
+                                        test::shared_key(0).public_jwk("k0")}))
+          .value();
+  return k;
+}
+
+void BM_AccessTokenValidateFull(benchmark::State& state) {
+  const std::string token = bench_access_token();
+  const AccessTokenRules rules = bench_rules();
+  for (auto _ : state) {
+    auto caller = validate_access_token(token, bench_jwks(), rules, kNow + 60);
+    benchmark::DoNotOptimize(caller);
+  }
+}
+BENCHMARK(BM_AccessTokenValidateFull);
+
+void BM_AccessTokenValidateCached(benchmark::State& state) {
+  const std::string token = bench_access_token();
+  const AccessTokenRules rules = bench_rules();
+  AccessTokenCache cache;
+  if (!validate_access_token(token, bench_jwks(), rules, kNow, &cache)) {
+    state.SkipWithError("the token was refused");
+    return;
+  }
+  for (auto _ : state) {
+    auto caller = validate_access_token(token, bench_jwks(), rules, kNow + 60, &cache);
+    benchmark::DoNotOptimize(caller);
+  }
+}
+BENCHMARK(BM_AccessTokenValidateCached);
 
 }  // namespace
 

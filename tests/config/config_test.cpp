@@ -108,6 +108,40 @@ TEST(Config, RejectsMalformedValues) {
   }
 }
 
+TEST(Config, AdministrationAndLimits) {
+  auto d = load_config(env_of(valid_env()));
+  ASSERT_TRUE(d) << d.error().detail;
+  EXPECT_EQ(d->admin_role, "Parley.Admin");
+  EXPECT_EQ(d->quota_daily_tokens, 0);
+  EXPECT_EQ(d->quota_concurrent_streams, 3);
+  EXPECT_EQ(d->max_output_tokens, 4096);
+  EXPECT_NE(d->disabled_user_message.find("disabled"), std::string::npos);
+
+  Vars vars = valid_env();
+  vars["PARLEY_ADMIN_ROLE"] = "Bank.Admin";
+  vars["PARLEY_QUOTA_DAILY_TOKENS"] = "250000";
+  vars["PARLEY_QUOTA_CONCURRENT_STREAMS"] = "10";
+  vars["PARLEY_MAX_OUTPUT_TOKENS"] = "1024";
+  vars["PARLEY_DISABLED_USER_MESSAGE"] = "Call the service desk on 4242.";
+  auto c = load_config(env_of(vars));
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->admin_role, "Bank.Admin");
+  EXPECT_EQ(c->quota_daily_tokens, 250000);
+  EXPECT_EQ(c->quota_concurrent_streams, 10);
+  EXPECT_EQ(c->max_output_tokens, 1024);
+  EXPECT_EQ(c->disabled_user_message, "Call the service desk on 4242.");
+
+  for (auto [var, value] : std::vector<std::pair<const char*, const char*>>{
+           {"PARLEY_ADMIN_ROLE", "two words"}, {"PARLEY_QUOTA_DAILY_TOKENS", "-1"},
+           {"PARLEY_QUOTA_CONCURRENT_STREAMS", "0"}, {"PARLEY_QUOTA_CONCURRENT_STREAMS", "x"},
+           {"PARLEY_MAX_OUTPUT_TOKENS", "0"}}) {
+    Vars bad = valid_env();
+    bad[var] = value;
+    const std::string err = error_of(bad);
+    EXPECT_TRUE(err.starts_with(std::string(var) + ":")) << var << "=" << value << " -> " << err;
+  }
+}
+
 TEST(Config, MetricsPortIsOptionalInRangeAndNotThePort) {
   Vars vars = valid_env();
   auto unset = load_config(env_of(vars));

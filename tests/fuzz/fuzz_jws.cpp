@@ -1,10 +1,12 @@
-// libFuzzer: JWS compact parsing and verification against a fixed JWKS, and
-// JWKS parsing. Invariant: nothing crashes, and no input verifies (the fuzzer
-// does not hold the private keys).
+// libFuzzer: JWS compact parsing and verification against a fixed JWKS, the
+// access-token claim rules on the (unverified) payload, and JWKS parsing.
+// Invariant: nothing crashes, and no input verifies (the fuzzer does not hold
+// the private keys).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "auth/access_token.hpp"
 #include "auth/jose.hpp"
 
 namespace {
@@ -21,6 +23,16 @@ const parley::auth::jose::Jwks& jwks() {
   return keys;
 }
 
+const parley::auth::AccessTokenRules& rules() {
+  static const parley::auth::AccessTokenRules r = [] {
+    parley::auth::AccessTokenRules x;
+    x.issuer = "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0";
+    x.audiences = parley::auth::default_api_audiences("6e74172b-be56-4843-9ff4-e66a39bb12e3");
+    return x;
+  }();
+  return r;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -30,7 +42,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The RFC 7515 A.2 example is the only input that verifies: it has no
     // kid, so verify() must refuse it too.
     if (claims) __builtin_trap();
+    // The claim rules must survive any payload (they run after verify() in
+    // production, but must not rely on it for memory safety).
+    (void)parley::auth::validate_access_token_claims(jws->payload, rules(), 1'700'000'000);
   }
+  if (parley::auth::validate_access_token(input, jwks(), rules(), 1'700'000'000)) __builtin_trap();
   (void)parley::auth::jose::parse_jwks(input);
   return 0;
 }

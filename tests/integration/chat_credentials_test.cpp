@@ -247,7 +247,9 @@ class ChatCredentials : public ::testing::Test {
     return extra;
   }
   static std::map<std::string, std::string> client_secret_env(const std::string& secret) {
-    return entra_env({{"AZURE_CLIENT_SECRET", secret}});
+    // The twenty-stream tests hold seven answers per user at once: above the
+    // default concurrent-streams quota (3), which is not what they test.
+    return entra_env({{"AZURE_CLIENT_SECRET", secret}, {"PARLEY_QUOTA_CONCURRENT_STREAMS", "10"}});
   }
 
   // The `llm.configured` start-up line's credential field.

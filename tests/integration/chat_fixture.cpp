@@ -37,7 +37,8 @@ MockAzure::MockAzure(MockAzureOptions options) {
   add("--jwks-url", options.jwks_url);
   add("--audience", options.audience);
   process_ = std::make_unique<ChildProcess>(o);
-  if (!process_->wait_for_output("listening on", std::chrono::seconds(10))) {
+  // Generous: an ASan build on a loaded machine needs more than 10 s.
+  if (!process_->wait_for_output("listening on", std::chrono::seconds(60))) {
     throw std::runtime_error("mock-azure-openai did not start: " + process_->output());
   }
 }

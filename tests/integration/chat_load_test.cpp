@@ -123,7 +123,10 @@ class ChatLoad : public ::testing::Test {
     o.port = port;
     o.database_url = database_url_;
     o.issuer = idp_->issuer();
-    o.env = {{"AZURE_OPENAI_ENDPOINT", aoai_->base()}, {"AZURE_OPENAI_API_KEY", kAzureApiKey}};
+    o.env = {{"AZURE_OPENAI_ENDPOINT", aoai_->base()},
+             {"AZURE_OPENAI_API_KEY", kAzureApiKey},
+             // 10 answers per user at once (the default quota is 3).
+             {"PARLEY_QUOTA_CONCURRENT_STREAMS", "100"}};
     parley_ = std::make_unique<Parley>(o);
   }
   static void TearDownTestSuite() {

@@ -99,6 +99,27 @@ TEST_F(E2E, SameTenantAndObjectIdIsTheSameUserAndRolesAreRefreshed) {
   EXPECT_EQ(sql_scalar("select last_login_at is not null from users where id = '" + id1 + "'"), "t");
 }
 
+// The admin area's pages are the UI's shell behind sign-in like "/": the
+// admin API, not the page, decides who is an administrator.
+TEST_F(E2E, AdminPagesAreTheShellBehindSignIn) {
+  Browser b = browser();
+  HttpResult signed_out = b.get("/admin/users/123");
+  ASSERT_EQ(signed_out.status, 302);
+  EXPECT_EQ(signed_out.location(), "/api/auth/signin/microsoft-entra-id?callbackUrl=/admin/users/123");
+
+  SignInAttempt a = sign_in(b, kGrace, "/admin/audit?type=x");
+  ASSERT_EQ(a.callback.status, 302);
+  EXPECT_EQ(a.callback.location(), "/admin/audit?type=x");
+  for (const char* path :
+       {"/admin", "/admin/users", "/admin/users/123", "/admin/usage", "/admin/audit"}) {
+    HttpResult page = b.get(path);
+    EXPECT_EQ(page.status, 200) << path;
+    EXPECT_TRUE(page.header("content-type").starts_with("text/html")) << path;
+    EXPECT_EQ(page.header("cache-control"), "no-cache") << path;
+  }
+  EXPECT_EQ(b.get("/admin/elsewhere").status, 404);
+}
+
 TEST_F(E2E, UnsafeCallbackUrlIsReplacedBySlash) {
   for (const std::string target : {"https://evil.example/", "//evil.example/x", "/\\evil.example"}) {
     Browser b = browser();

@@ -7,6 +7,13 @@ if(TARGET parley_llm)
     LABELS unit)
   parley_use_asio_pch(llm_io_test)
 
+  # The Azure CLI credential with a stand-in `az` script (real subprocesses).
+  parley_test(llm_azure_cli_test
+    SOURCES azure_cli_test.cpp
+    DEPS parley_llm Boost::json
+    LABELS integration)
+  parley_use_asio_pch(llm_azure_cli_test)
+
   if(TARGET mock-azure-openai AND TARGET mock-entra-id)
     parley_test(llm_azure_integration_test
       SOURCES azure_integration_test.cpp

@@ -87,9 +87,12 @@ HttpResult Browser::send(const std::string& method, const std::string& url, cons
     h.emplace("Cookie", cookie_header);
   }
   for (const auto& [k, v] : headers) h.emplace(k, v);
-  httplib::Result res = method == "GET"
-                            ? client.Get(u.target, h)
-                            : client.Post(u.target, h, body, content_type.empty() ? "text/plain" : content_type);
+  const std::string type = content_type.empty() ? "text/plain" : content_type;
+  httplib::Result res = method == "GET"      ? client.Get(u.target, h)
+                        : method == "PUT"    ? client.Put(u.target, h, body, type)
+                        : method == "PATCH"  ? client.Patch(u.target, h, body, type)
+                        : method == "DELETE" ? client.Delete(u.target, h, body, type)
+                                             : client.Post(u.target, h, body, type);
   HttpResult out;
   if (!res) return out;
   out.status = res->status;

@@ -36,6 +36,12 @@ class Browser {
   HttpResult get(const std::string& url, const std::map<std::string, std::string>& headers = {});
   HttpResult post(const std::string& url, const std::string& body, const std::string& content_type,
                   const std::map<std::string, std::string>& headers = {});
+  // Any method (GET, POST, PUT, PATCH, DELETE).
+  HttpResult request(const std::string& method, const std::string& url, const std::string& body,
+                     const std::string& content_type,
+                     const std::map<std::string, std::string>& headers = {}) {
+    return send(method, url, body, content_type, headers);
+  }
   // Follows redirects (at most 10) and returns the last response.
   HttpResult follow(HttpResult first);
 

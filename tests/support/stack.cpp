@@ -58,7 +58,8 @@ MockEntra::MockEntra(const std::vector<std::string>& redirect_uris,
     o.argv.push_back(users_file);
   }
   process_ = std::make_unique<ChildProcess>(o);
-  if (!process_->wait_for_output("listening on", std::chrono::seconds(10))) {
+  // Generous: an ASan build on a loaded machine needs more than 10 s.
+  if (!process_->wait_for_output("listening on", std::chrono::seconds(60))) {
     throw std::runtime_error("mock-entra-id did not start: " + process_->output());
   }
 }
@@ -90,7 +91,7 @@ Parley::Parley(ParleyOptions options) {
     }
   }
   process_ = std::make_unique<ChildProcess>(o);
-  if (!wait_http_status(port_, "/healthz", 200, std::chrono::seconds(20))) {
+  if (!wait_http_status(port_, "/healthz", 200, std::chrono::seconds(60))) {
     throw std::runtime_error("parley did not start: " + process_->output());
   }
 }

@@ -48,8 +48,9 @@ class Parley {
   std::string origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
   ChildProcess& process() { return *process_; }
   std::string log() const { return process_->output(); }
-  static std::string callback_uri(int port) {
-    return "http://127.0.0.1:" + std::to_string(port) + "/api/auth/callback/microsoft-entra-id";
+  static std::string callback_uri(
+      int port, const std::string& path = "/api/auth/callback/microsoft-entra-id") {
+    return "http://127.0.0.1:" + std::to_string(port) + path;
   }
 
  private:

@@ -314,7 +314,11 @@ Provider::Provider(Options options, std::string origin)
   }
   redirect_uris_ = options_.redirect_uris;
   if (redirect_uris_.empty()) {
-    redirect_uris_.push_back("http://localhost:3000/api/auth/callback/microsoft-entra-id");
+    // The dev client registers Parley's callback under each path it answers
+    // (AUTH_CALLBACK_PATH may pick any of them).
+    for (const char* path : {"microsoft-entra-id", "azure-ad", "entra-id"}) {
+      redirect_uris_.push_back(std::string("http://localhost:3000/api/auth/callback/") + path);
+    }
   }
   frontchannel_logout_uris_ = options_.frontchannel_logout_uris;
   if (frontchannel_logout_uris_.empty()) {

@@ -3,13 +3,16 @@
 // started here. Registered in CTest as web_e2e (tests/web/CMakeLists.txt).
 //
 //   node e2e/run.mjs --parley BIN --mock-entra BIN [--mock-aoai BIN] [--root REPO]
-//                    [--screenshots DIR]
+//                    [--screenshots DIR] [--admin-contract 0]
+// The admin area's contract checks (e2e/admin.mjs) run too, unless
+// --admin-contract 0.
 // Prints one line per check and "N passed, N failed"; exit 1 on a failure.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { AdminArea, ADMIN_ROLE, adminContractChecks } from './admin.mjs';
 import { Stack } from './stack.mjs';
 
 const require = createRequire(import.meta.url);
@@ -81,6 +84,19 @@ async function signIn(context, userLabel) {
   return page;
 }
 
+// axe-core's serious and critical findings on the page, one line each.
+async function axeViolations(page) {
+  const axe = require('axe-core');
+  // Runtime.evaluate is not subject to the page's CSP.
+  await page.evaluate(axe.source);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { resultTypes: ['violations'] }),
+  );
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`);
+}
+
 const assistantText = (page) =>
   page.locator('[data-testid="message-assistant"]').last().innerText();
 
@@ -130,6 +146,8 @@ async function main() {
   await check('first paint measured and chat JS < 250 KB gzipped', async () => {
     await page.reload();
     await page.locator('#composer-input').waitFor();
+    // The markdown chunk loads right after the shell: it counts too.
+    await page.waitForLoadState('networkidle');
     const t = await page.evaluate(() => {
       const fcp = performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN;
       const js = performance.getEntriesByType('resource').filter((r) => r.name.endsWith('.js'));
@@ -137,6 +155,7 @@ async function main() {
         fcp,
         ready: performance.now(),
         jsTransfer: js.reduce((n, r) => n + (r.encodedBodySize || 0), 0),
+        jsFiles: js.map((r) => new URL(r.name).pathname.split('/').pop()),
       };
     });
     // Cold loads: a fresh context each (empty cache); its first navigation
@@ -172,18 +191,29 @@ async function main() {
     metrics.firstContentfulPaintWarmMs = Math.round(t.fcp);
     const dist = path.join(path.dirname(opt.parley), 'web-dist');
     const { gzipSync } = await import('node:zlib');
+    // The budget is the chat page's: the chunks it loaded. The admin area's
+    // chunks (and its chart library) are listed apart; the chat must not
+    // load them.
     let gz = 0;
     const staticDir = fs.existsSync(path.join(dist, 'static')) ? path.join(dist, 'static') : null;
+    const elsewhere = {};
     if (staticDir)
-      for (const f of fs.readdirSync(staticDir))
-        if (f.endsWith('.js')) gz += gzipSync(fs.readFileSync(path.join(staticDir, f))).length;
+      for (const f of fs.readdirSync(staticDir)) {
+        if (!f.endsWith('.js')) continue;
+        const size = gzipSync(fs.readFileSync(path.join(staticDir, f))).length;
+        if (t.jsFiles.includes(f)) gz += size;
+        else elsewhere[f] = size;
+      }
     metrics.jsGzipBytes = gz;
+    metrics.jsChunksNotOnChatPageGzipBytes = elsewhere;
     console.log(`     metrics: ${JSON.stringify(metrics)}`);
     assert(
       Number.isFinite(coldT.fcp) && Number.isFinite(coldT.ready),
       'paint and shell marks recorded',
     );
     assert(!staticDir || gz < 250 * 1024, `JS ${gz} bytes gzipped`);
+    const admin = t.jsFiles.filter((f) => /^(AdminApp|charts)-/.test(f));
+    assert(admin.length === 0, 'the chat page loaded the admin chunks ' + admin.join(', '));
   });
 
   await check('index.html is not cached; hashed bundles are immutable; CSP is strict', async () => {
@@ -224,17 +254,35 @@ async function main() {
   );
 
   await check('axe-core: no serious or critical violations', async () => {
-    const axe = require('axe-core');
-    // Runtime.evaluate is not subject to the page's CSP.
-    await page.evaluate(axe.source);
-    const result = await page.evaluate(() =>
-      window.axe.run(document, { resultTypes: ['violations'] }),
-    );
-    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert(
-      bad.length === 0,
-      bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`).join('\n'),
-    );
+    const bad = await axeViolations(page);
+    assert(bad.length === 0, bad.join('\n'));
+  });
+
+  // The admin area: the entry follows the role the session carries; the
+  // server's admin API decides (403 for anyone else).
+  await check('admin: the Administration entry is offered exactly to Parley.Admin', async () => {
+    const session = await (await page.request.get(`${stack.origin}/api/auth/session`)).json();
+    const expected = session.user.roles.includes(ADMIN_ROLE);
+    const shown = await new AdminArea(page, stack.origin).hasEntry();
+    assert(shown === expected, `entry shown: ${shown}, roles: ${session.user.roles}`);
+  });
+
+  await check('admin: a plain user sees no entry, no admin data, and the API refuses', async () => {
+    const ctxB = await browser.newContext();
+    try {
+      const pb = await signIn(ctxB, 'Grace Hopper');
+      const admin = new AdminArea(pb, stack.origin);
+      assert(!(await admin.hasEntry()), 'Grace is offered the admin area');
+      const api = await pb.request.get(`${stack.origin}/api/admin/users`);
+      assert(api.status() === 403, '/api/admin/users answers ' + api.status());
+      await admin.open('/admin');
+      await admin.forbidden().waitFor();
+      assert((await admin.usersTable().count()) === 0, 'a users table is shown');
+      const bad = await axeViolations(pb);
+      assert(bad.length === 0, bad.join('\n'));
+    } finally {
+      await ctxB.close();
+    }
   });
 
   // The chat API may not exist yet in this build: probe it.
@@ -408,6 +456,18 @@ async function main() {
       await ctxB.close();
     });
   }
+
+  if (opt['admin-contract'] !== '0')
+    await adminContractChecks({
+      browser,
+      stack,
+      page,
+      signIn,
+      check,
+      assert,
+      axeViolations,
+      chat: chatApi && aoai,
+    });
 
   await check('screenshots: light/dark, desktop/phone', async () => {
     if (chatApi && aoai) {

@@ -23,6 +23,8 @@ const enc = new TextEncoder();
 const frame = (event: string, data: unknown) =>
   feed!.enqueue(enc.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
 const requests: Array<{ method: string; url: string; body?: string }> = [];
+// Set by a test: posting a message is refused over the daily quota.
+let overQuota = false;
 
 function server(url: string, init: RequestInit = {}): Response {
   const method = init.method ?? 'GET';
@@ -36,6 +38,11 @@ function server(url: string, init: RequestInit = {}): Response {
     });
   if (url === '/api/conversations' && method === 'POST')
     return json(201, { id: 'new1', title: '', created_at: now, updated_at: now });
+  if (url === '/api/conversations/new1/messages' && overQuota)
+    return new Response(
+      JSON.stringify({ error: { code: 'quota_exceeded', message: 'Daily token budget used' } }),
+      { status: 429, headers: { 'Content-Type': 'application/json', 'Retry-After': '7200' } },
+    );
   if (url === '/api/conversations/new1/messages') {
     return new Response(new ReadableStream<Uint8Array>({ start: (c) => void (feed = c) }), {
       status: 200,
@@ -56,6 +63,7 @@ async function flush() {
 beforeEach(async () => {
   requests.length = 0;
   feed = null;
+  overQuota = false;
   history.replaceState(null, '', '/');
   vi.stubGlobal(
     'fetch',
@@ -156,5 +164,23 @@ describe('App', () => {
     expect(container.querySelector('[data-testid="notice"]')!.getAttribute('data-kind')).toBe(
       'stopped',
     );
+  });
+
+  it('a post over the daily quota says when the limit resets and offers Retry', async () => {
+    overQuota = true;
+    typeAndEnter('One more question');
+    await flush();
+    const notice = container.querySelector('[data-testid="notice"]')!;
+    expect(notice.getAttribute('role')).toBe('alert');
+    expect(notice.getAttribute('data-kind')).toBe('quota');
+    const reset = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+    // Retry-After 7200: two hours from now, in the reader's own time.
+    const low = reset.format(Date.now() + 7200_000 - 60_000);
+    const high = reset.format(Date.now() + 7200_000);
+    expect(notice.textContent).toMatch(/You have reached your daily usage limit\./);
+    expect([low, high].some((t) => notice.textContent.includes(t))).toBe(true);
+    expect(notice.textContent).toContain('Retry');
+    // Nothing was stored: the prompt is not shown as sent.
+    expect(container.querySelector('[data-testid="message-user"]')).toBeNull();
   });
 });

@@ -1,9 +1,14 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { signOut, type User } from './api';
+import { exportMyData, isAdmin, signOut, type User } from './api';
+import { saveFile } from './download';
+import { handleFailure } from './failure';
 
-export function UserMenu({ user }: { user: User }) {
+// `area`: where the menu is shown; it links to the other one (the admin
+// area only for administrators).
+export function UserMenu({ user, area = 'chat' }: { user: User; area?: 'chat' | 'admin' }) {
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [exporting, setExporting] = useState(false);
   const id = useId();
   const root = useRef<HTMLDivElement>(null);
 
@@ -22,6 +27,26 @@ export function UserMenu({ user }: { user: User }) {
       document.removeEventListener('keydown', onKey);
     };
   }, [open]);
+
+  // "Export my data": the user's own conversations and messages as JSON.
+  const exportData = async () => {
+    setExporting(true);
+    setError(null);
+    try {
+      const file = await exportMyData();
+      saveFile(file.blob, file.filename);
+    } catch (e) {
+      handleFailure(e, (err) =>
+        setError(
+          err.kind === 'network'
+            ? 'The export failed. Check your connection and try again.'
+            : `The export failed: ${err.message}`,
+        ),
+      );
+    } finally {
+      setExporting(false);
+    }
+  };
 
   const initials = user.name
     .split(/\s+/)
@@ -54,11 +79,28 @@ export function UserMenu({ user }: { user: User }) {
           <p className="menu-id muted" data-testid="user-id">
             User id <code>{user.id}</code>
           </p>
-          {/* A plain download: the browser streams the export to disk as the
-              server writes it (never whole in this page's memory). */}
-          <a className="menu-link" href="/api/me/export" download>
-            Download my data
-          </a>
+          {area === 'chat' && isAdmin(user) && (
+            <a className="menu-link" href="/admin" data-testid="admin-link">
+              Administration
+            </a>
+          )}
+          {area === 'admin' && (
+            <a className="menu-link" href="/">
+              Back to chat
+            </a>
+          )}
+          <button
+            type="button"
+            className="menu-action"
+            disabled={exporting}
+            aria-describedby={id + '-export-note'}
+            onClick={() => void exportData()}
+          >
+            {exporting ? 'Preparing your data…' : 'Export my data'}
+          </button>
+          <p className="muted menu-note" id={id + '-export-note'}>
+            Your conversations and messages, as a JSON file.
+          </p>
           {error && (
             <p role="alert" className="error-text">
               {error}

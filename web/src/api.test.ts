@@ -3,6 +3,7 @@ import {
   ApiError,
   classify,
   resetCsrfToken,
+  retryAfterFrom,
   streamAnswer,
   toApiError,
   type StreamEvent,
@@ -137,7 +138,10 @@ describe('streamAnswer', () => {
 describe('classify', () => {
   it.each([
     [401, 'unauthorized', 'unauthorized'],
+    [403, 'account_disabled', 'unauthorized'],
+    [403, 'forbidden', 'failed'],
     [429, 'anything', 'busy'],
+    [429, 'quota_exceeded', 'quota'],
     [400, 'content_filter', 'filtered'],
     [409, 'conflict', 'conflict'],
     [404, 'not_found', 'not_found'],
@@ -145,6 +149,43 @@ describe('classify', () => {
     [0, 'network', 'network'],
     [500, 'internal', 'failed'],
   ])('%i %s -> %s', (status, code, kind) => expect(classify(status, code)).toBe(kind));
+});
+
+describe('quota_exceeded', () => {
+  it('a 429 before streaming carries Retry-After as the time to try again', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) =>
+        url === '/api/auth/csrf'
+          ? json(200, { csrfToken: 't' })
+          : new Response(
+              JSON.stringify({ error: { code: 'quota_exceeded', message: 'Daily budget used' } }),
+              {
+                status: 429,
+                headers: { 'Content-Type': 'application/json', 'Retry-After': '3600' },
+              },
+            ),
+      ),
+    );
+    const before = Date.now();
+    const err = (await streamAnswer('c', 'x', () => {}).catch((e: unknown) => e)) as ApiError;
+    expect(err.kind).toBe('quota');
+    expect(err.retry?.seconds).toBe(3600);
+    expect(err.retry!.at).toBeGreaterThanOrEqual(before + 3600_000);
+    expect(err.retry!.at).toBeLessThanOrEqual(Date.now() + 3600_000);
+  });
+
+  it('Retry-After as seconds or an HTTP date; anything else is ignored', () => {
+    const now = Date.parse('2026-11-29T23:00:00Z');
+    expect(retryAfterFrom('120', now)).toEqual({ seconds: 120, at: now + 120_000 });
+    expect(retryAfterFrom('Mon, 30 Nov 2026 00:00:00 GMT', now)).toEqual({
+      seconds: 3600,
+      at: Date.parse('2026-11-30T00:00:00Z'),
+    });
+    expect(retryAfterFrom(null, now)).toBeNull();
+    expect(retryAfterFrom('soon', now)).toBeNull();
+    expect(retryAfterFrom('-5', now)).toBeNull();
+  });
 });
 
 describe('toApiError', () => {

@@ -9,6 +9,12 @@ export interface User {
   image?: string;
   roles: string[];
 }
+// Administrators carry this app role (PARLEY_ADMIN_ROLE's default). The UI
+// only uses it to offer the Administration entry; the server decides (its
+// admin API answers 403 to anyone else, whatever the UI shows).
+export const ADMIN_ROLE = 'Parley.Admin';
+export const isAdmin = (user: User) => user.roles.includes(ADMIN_ROLE);
+
 export interface Session {
   user: User;
   expires: string;
@@ -45,6 +51,7 @@ export interface Page {
 export type ErrorKind =
   | 'unauthorized'
   | 'busy'
+  | 'quota'
   | 'conflict'
   | 'not_found'
   | 'too_large'
@@ -52,11 +59,19 @@ export type ErrorKind =
   | 'network'
   | 'failed';
 
+// When the server said to try again (Retry-After): in `seconds` from when
+// the answer arrived, i.e. at `at` (epoch milliseconds).
+export interface RetryAfter {
+  seconds: number;
+  at: number;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly retry: RetryAfter | null = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -74,7 +89,10 @@ export function toApiError(e: unknown): ApiError {
 }
 
 export function classify(status: number, code: string): ErrorKind {
-  if (status === 401) return 'unauthorized';
+  // A disabled account (403 account_disabled) goes through sign-in too: the
+  // sign-in page then says the access was disabled and whom to contact.
+  if (status === 401 || code === 'account_disabled') return 'unauthorized';
+  if (code === 'quota_exceeded') return 'quota';
   if (status === 429 || /rate|busy|too_many|429/i.test(code)) return 'busy';
   if (/filter/i.test(code)) return 'filtered';
   if (status === 409) return 'conflict';
@@ -101,6 +119,16 @@ export function resetCsrfToken() {
   csrfToken = null;
 }
 
+// Retry-After is delay-seconds or an HTTP date (RFC 9110 10.2.3).
+export function retryAfterFrom(header: string | null, now: number): RetryAfter | null {
+  const value = header?.trim();
+  if (!value) return null;
+  if (/^\d+$/.test(value)) return { seconds: Number(value), at: now + Number(value) * 1000 };
+  const at = /^[A-Za-z]{3}, /.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(at)) return null;
+  return { seconds: Math.max(0, Math.round((at - now) / 1000)), at };
+}
+
 async function errorFrom(r: Response): Promise<ApiError> {
   let code = 'http_' + r.status;
   let message = r.statusText || 'Request failed';
@@ -111,7 +139,12 @@ async function errorFrom(r: Response): Promise<ApiError> {
   } catch {
     // not JSON: keep the status text
   }
-  return new ApiError(r.status, code, message);
+  return new ApiError(
+    r.status,
+    code,
+    message,
+    retryAfterFrom(r.headers.get('Retry-After'), Date.now()),
+  );
 }
 
 async function request(
@@ -150,6 +183,14 @@ async function request(
 // The body of a successful call, as the contract describes it.
 async function json<T>(response: Promise<Response>): Promise<T> {
   return (await (await response).json()) as T;
+}
+
+// For other modules' calls (the admin area): the same CSRF handling and errors.
+export async function apiJson<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return json(request(method, path, body));
+}
+export async function apiCall(method: string, path: string, body?: unknown): Promise<void> {
+  await request(method, path, body);
 }
 
 export async function getSession(): Promise<Session | null> {
@@ -233,6 +274,28 @@ export async function streamAnswer(
     if ((e as Error).name === 'AbortError') throw e;
     throw new ApiError(0, 'network', 'The connection dropped while the answer was streaming.');
   }
+}
+
+// The caller's own conversations and messages (GET /api/me/export), as a
+// file to save. Read through fetch rather than a plain link so that a
+// failure is an ApiError like any other (a link would save the error body).
+export interface Export {
+  blob: Blob;
+  filename: string;
+}
+export async function exportMyData(now = new Date()): Promise<Export> {
+  const r = await request('GET', '/api/me/export');
+  const blob = await r.blob();
+  return { blob, filename: exportFilename(r.headers.get('Content-Disposition'), now) };
+}
+
+// The server's filename (Content-Disposition) if it gives a safe one, else
+// parley-export-<UTC day>.json.
+export function exportFilename(disposition: string | null, now: Date): string {
+  const m = /filename="?([^";]+)"?/i.exec(disposition ?? '');
+  const name = m?.[1].trim();
+  if (name && /^[\w.-]+$/.test(name) && !name.startsWith('.')) return name;
+  return `parley-export-${now.toISOString().slice(0, 10)}.json`;
 }
 
 // Sign-out is the CSRF-protected form POST (a top-level navigation, so the

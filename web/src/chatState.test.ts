@@ -186,6 +186,21 @@ describe('chatReducer', () => {
     expect(retryAction(s)).toEqual({ type: 'resend', content: 'q' });
   });
 
+  it('429 quota_exceeded: says when the daily limit resets, Retry resends the prompt', () => {
+    // Retry-After: seconds to the next UTC midnight.
+    const received = Date.parse('2026-11-29T22:30:00Z');
+    const error = new ApiError(429, 'quota_exceeded', 'Daily token budget used up', {
+      seconds: 5400,
+      at: received + 5400 * 1000,
+    });
+    const s = run(opened, { type: 'send', content: 'q', now }, { type: 'request_failed', error });
+    expect(s.notice?.kind).toBe('quota');
+    expect(s.notice?.text).toMatch(/^You have reached your daily usage limit\./);
+    expect(s.notice?.text).toContain('(midnight UTC)');
+    expect(s.messages).toHaveLength(2);
+    expect(retryAction(s)).toEqual({ type: 'resend', content: 'q' });
+  });
+
   it('network drop mid-stream: partial kept, answer failed, Retry regenerates', () => {
     const s = run(opened, { type: 'send', content: 'q', now }, start, delta('abc'), {
       type: 'request_failed',

@@ -2,6 +2,7 @@
 // rules (what a stream event does, what each failure shows, what Retry
 // does) are unit-tested without a browser.
 import type { ApiError, Conversation, ErrorKind, Message, StreamEvent } from './api';
+import { quotaText } from './failure';
 
 export type Phase = 'idle' | 'loading' | 'sending' | 'streaming' | 'stopping';
 
@@ -64,6 +65,9 @@ function noticeFor(error: ApiError, started: boolean): Notice {
         text: 'Parley is busy right now. Please try again in a moment.',
         retry: started ? 'regenerate' : 'resend',
       };
+    case 'quota':
+      // Nothing was stored: Retry resends the prompt once the limit allows.
+      return { kind, text: quotaText(error.retry), retry: started ? 'regenerate' : 'resend' };
     case 'filtered':
       return { kind, text: 'The answer was blocked by the content filter.', retry: null };
     case 'network':

@@ -19,6 +19,11 @@ export function navigate(id: string | null, replace = false) {
   dispatchEvent(new PopStateEvent('popstate'));
 }
 
+// The admin area ("/admin", "/admin/..."): its own lazily loaded chunk.
+export function isAdminPath(path: string): boolean {
+  return path === '/admin' || path.startsWith('/admin/');
+}
+
 // Session expired (401 anywhere): through sign-in and back to this page.
 export function reauthenticate() {
   location.assign(signInUrl(location.pathname + location.search));

@@ -1,0 +1,45 @@
+#include "db/stream_quota_repo.hpp"
+
+#include "db/pool.hpp"
+
+namespace parley::db {
+
+namespace {
+
+// A key space of its own ("parley.quota:" + user id) for the 64-bit
+// advisory lock; a hash collision only serialises two users' turn starts.
+constexpr Statement kLock{
+    "quota_lock_user",
+    "SELECT pg_advisory_xact_lock(hashtextextended('parley.quota:' || $1::text, 0))"};
+
+constexpr Statement kState{
+    "quota_state",
+    "SELECT (SELECT count(*) FROM messages WHERE user_id = ($1::text)::uuid AND status = "
+    "'streaming'"
+    "          AND updated_at > now() - make_interval(secs => $2::bigint)),"
+    " (SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) FROM usage_daily"
+    "   WHERE subject_kind = 'user' AND subject = $1::text AND day = (now() AT TIME ZONE "
+    "'UTC')::date),"
+    " q.daily_tokens, q.concurrent_streams"
+    " FROM (SELECT 1) one LEFT JOIN quotas q ON q.subject_kind = 'user' AND q.subject = $1::text"};
+
+}  // namespace
+
+boost::asio::awaitable<Result<QuotaState>> lock_quota_state(Lease& tx, const UserId& user,
+                                                            std::chrono::seconds stream_lease) {
+  Params lock_params{user.value};
+  if (auto locked = co_await tx.prepared(kLock, std::move(lock_params)); !locked) {
+    co_return locked.error();
+  }
+  Params params{user.value, static_cast<std::int64_t>(stream_lease.count())};
+  auto rows = co_await tx.prepared(kState, std::move(params));
+  if (!rows) co_return rows.error();
+  QuotaState s;
+  s.open_streams = rows->int64(0, 0);
+  s.used_today = rows->int64(0, 1);
+  s.overrides.daily_tokens = rows->optional_int64(0, 2);
+  s.overrides.concurrent_streams = rows->optional_int64(0, 3);
+  co_return s;
+}
+
+}  // namespace parley::db
