@@ -22,10 +22,10 @@ url=$(PG_EXTRA_OPTS="" ./scripts/pg.sh start "$work/pg" "$pgport")
 entra_port=$(free_port)
 parley_port=$(free_port)
 explain_port=$(free_port)
-redirects="http://127.0.0.1:$parley_port/api/auth/callback/microsoft-entra-id"
-redirects+=",http://127.0.0.1:$explain_port/api/auth/callback/microsoft-entra-id"
 "$bin/tools/mock_entra_id/mock-entra-id" --port "$entra_port" --client-id bench \
-  --client-secret bench-secret --redirect-uri "$redirects" >/dev/null 2>&1 &
+  --client-secret bench-secret \
+  --redirect-uri "http://127.0.0.1:$parley_port/api/auth/callback/microsoft-entra-id" \
+  --redirect-uri "http://127.0.0.1:$explain_port/api/auth/callback/microsoft-entra-id" >/dev/null 2>&1 &
 pids+=($!)
 wait_http "http://127.0.0.1:$entra_port/11111111-2222-3333-4444-555555555555/v2.0/.well-known/openid-configuration"
 
