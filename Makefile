@@ -8,7 +8,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 CMAKE_BUILD = cmake --build
 
-.PHONY: dev test deps build release asan fuzz bench bench-chat bench-audit bench-connections image image-test clean format tidy
+.PHONY: dev test deps build release asan fuzz bench bench-chat bench-audit bench-admin bench-connections image image-test clean format tidy
 
 deps:
 	@./scripts/install-deps.sh
@@ -48,6 +48,12 @@ bench-audit: deps
 	@cmake --preset release >/dev/null
 	@$(CMAKE_BUILD) build/release -j $(JOBS) --target bench_audit
 	@./scripts/bench-audit.sh
+
+# The administration API at 100,000 users (docs/BENCHMARKS.md).
+bench-admin: deps
+	@cmake --preset release >/dev/null
+	@$(CMAKE_BUILD) build/release -j $(JOBS) --target parley mock-entra-id
+	@./scripts/bench-admin.sh
 
 # The PostgreSQL connection budget: 30 replicas on one server, and what
 # PgBouncer in transaction mode breaks (docs/DEPLOY.md, "Connections").

@@ -94,8 +94,12 @@ void App::finish(http::Response& r, const RequestContext& ctx, bool is_api) cons
                services_.sessions->max_age(), services_.https);
   }
   auto& h = r.headers;
+  // One allocation for the whole set and Cache-Control (per-response cost).
+  h.reserve(h.fields().size() + services_.security_headers.fields().size() + 1);
   add_security_headers(h, services_.security_headers);
-  if (!h.get("Cache-Control")) (void)h.set("Cache-Control", is_api || r.status >= 300 ? "no-store" : "no-cache");
+  if (!h.get("Cache-Control")) {
+    (void)h.add("Cache-Control", is_api || r.status >= 300 ? "no-store" : "no-cache");
+  }
 }
 
 boost::asio::awaitable<http::Response> App::handle(http::Request& req) {

@@ -100,16 +100,35 @@ awaitable<Response> sign_out(Services& s, Request& req, RequestContext& ctx) {
   co_return r;
 }
 
+namespace {
+// Appends `s` as a JSON string, quotes included (json_quote without a temporary).
+void append_quoted(std::string& out, std::string_view s) {
+  out += '"';
+  log::append_json_escaped(out, s);
+  out += '"';
+}
+}  // namespace
+
+// The browser asks on every page load and focus: one buffer, no temporaries.
 awaitable<Response> session(Services&, Request&, RequestContext& ctx) {
   if (!ctx.session) co_return json_response(200, "null");
   const auth::SessionUser& u = *ctx.session->user;
-  std::string body = "{\"user\":{\"id\":" + json_quote(u.id) + ",\"name\":" + json_quote(u.name) +
-                     ",\"email\":" + json_quote(u.email) + ",\"roles\":[";
+  std::string body;
+  body.reserve(128 + u.id.size() + u.name.size() + u.email.size() + 32 * u.roles.size());
+  body += "{\"user\":{\"id\":";
+  append_quoted(body, u.id);
+  body += ",\"name\":";
+  append_quoted(body, u.name);
+  body += ",\"email\":";
+  append_quoted(body, u.email);
+  body += ",\"roles\":[";
   for (std::size_t i = 0; i < u.roles.size(); ++i) {
     if (i) body += ',';
-    body += json_quote(u.roles[i]);
+    append_quoted(body, u.roles[i]);
   }
-  body += "]},\"expires\":" + json_quote(iso8601(ctx.session->expires_at)) + "}";
+  body += "]},\"expires\":";
+  append_quoted(body, iso8601(ctx.session->expires_at));
+  body += '}';
   co_return json_response(200, std::move(body));
 }
 

@@ -6,7 +6,7 @@
 // input; the keys come from the same JWKS cache as ID tokens (OidcClient).
 //
 // How an ID token is told apart from an access token (docs/decisions/
-// XXXX-service-api.md): Entra access tokens always name the client app
+// 0014-service-api.md): Entra access tokens always name the client app
 // (`azp` in v2.0, `appid` in v1.0) and never carry a `nonce` claim; ID tokens
 // have no `azp`/`appid` and carry the nonce the relying party sent. An
 // app-only token has no `scp`, and its subject is the service principal

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "core/ascii.hpp"
 
@@ -41,17 +42,30 @@ Method method_from_string(std::string_view s) {
 }
 
 bool is_safe_header_value(std::string_view value) {
-  return std::none_of(value.begin(), value.end(),
-                      [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+  // Every response field is checked when the head is written: memchr is
+  // vectorised, and the long values (Content-Security-Policy) dominate.
+  const char* p = value.data();
+  const std::size_t n = value.size();
+  return std::memchr(p, '\r', n) == nullptr && std::memchr(p, '\n', n) == nullptr &&
+         std::memchr(p, '\0', n) == nullptr;
 }
+
+namespace {
+// RFC 9110 tchar: ALPHA / DIGIT / "!#$%&'*+-.^_`|~", as a lookup table.
+constexpr std::array<bool, 256> kTokenChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+}  // namespace
 
 bool is_token(std::string_view name) {
   if (name.empty()) return false;
-  static constexpr std::string_view kSpecials = "!#$%&'*+-.^_`|~";
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           kSpecials.find(c) != std::string_view::npos;
-  });
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return kTokenChars[static_cast<unsigned char>(c)]; });
 }
 
 std::optional<std::string_view> Headers::get(std::string_view name) const {
@@ -75,6 +89,7 @@ bool Headers::add(std::string_view name, std::string_view value) {
 }
 
 void Headers::add_missing(const Headers& defaults) {
+  fields_.reserve(fields_.size() + defaults.fields_.size());
   for (const auto& [k, v] : defaults.fields_) {
     if (!get(k)) fields_.emplace_back(k, v);
   }

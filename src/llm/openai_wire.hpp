@@ -1,6 +1,6 @@
 #pragma once
 // OpenAI's chat-completions wire format, for Parley's /v1 service API
-// (DESIGN.md "Service API"; decision XXXX-service-api): the request body of
+// (DESIGN.md "Service API"; decision 0014-service-api): the request body of
 // POST /v1/chat/completions, the completion and chunk objects, the model
 // list and the error object. Pure: no I/O, time and ids are inputs; the /v1
 // handlers render every error through render_error().

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -28,6 +29,16 @@ constexpr std::string_view level_name(Level l) {
   return "info";
 }
 
+// Control characters, DEL, '"' and '\\' are escaped; everything else is copied.
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> t{};
+  for (std::size_t c = 0; c < 0x20; ++c) t[c] = true;
+  t[0x7f] = true;
+  t['"'] = true;
+  t['\\'] = true;
+  return t;
+}();
+
 void write_out_locked() {
   if (g_buffer.empty()) return;
   std::fwrite(g_buffer.data(), 1, g_buffer.size(), stdout);
@@ -44,17 +55,34 @@ void append_timestamp(std::string& out) {
   const auto ms = duration_cast<milliseconds>(now - secs).count();
   thread_local std::int64_t cached_sec = -1;
   thread_local char cached[24];
+  thread_local std::size_t cached_len = 0;
   const std::int64_t s = secs.time_since_epoch().count();
   if (s != cached_sec) {
     std::time_t t = static_cast<std::time_t>(s);
     std::tm tm{};
     gmtime_r(&t, &tm);
-    std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_len = std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
     cached_sec = s;
   }
-  out.append(cached);
-  fmt::format_to(std::back_inserter(out), ".{:03}Z", ms);
+  out.append(cached, cached_len);
+  const char millis[5] = {'.', static_cast<char>('0' + ms / 100),
+                          static_cast<char>('0' + ms / 10 % 10), static_cast<char>('0' + ms % 10),
+                          'Z'};
+  out.append(millis, sizeof millis);
 }
+
+// The thread's line buffer (see Event::line_); a line longer than this
+// keeps its memory only until the next event.
+constexpr std::size_t kKeepCapacity = 4096;
+// Trivially destructible, so still readable while the thread (or, for the
+// main thread, the program) is being torn down: once the buffer is
+// destroyed, events that destructors log use their own string.
+thread_local bool t_line_busy = false;
+struct LineBuffer {
+  std::string text;
+  ~LineBuffer() { t_line_busy = true; }
+};
+thread_local LineBuffer t_line;
 }  // namespace
 
 bool parse_level(std::string_view text, Level& out) {
@@ -81,13 +109,10 @@ void flush() {
 }
 
 void append_json_escaped(std::string& out, std::string_view s) {
-  // Fast path: most values (paths, ids, codes) need no escaping at all.
+  // Fast path: most values (paths, ids, codes) need no escaping at all;
+  // one table lookup per byte finds the first that does.
   std::size_t clean = 0;
-  while (clean < s.size()) {
-    const auto c = static_cast<unsigned char>(s[clean]);
-    if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) break;
-    ++clean;
-  }
+  while (clean < s.size() && !kNeedsEscape[static_cast<unsigned char>(s[clean])]) ++clean;
   out.append(s.data(), clean);
   if (clean == s.size()) return;
   s.remove_prefix(clean);
@@ -108,65 +133,91 @@ void append_json_escaped(std::string& out, std::string_view s) {
   }
 }
 
-Event::Event(Level level, std::string_view msg) : active_(enabled(level)), level_(level) {
+Event::Event(Level level, std::string_view msg)
+    : active_(enabled(level)), level_(level), line_(&own_) {
   if (!active_) return;
-  line_.reserve(256);
-  line_ += "{\"ts\":\"";
-  append_timestamp(line_);
-  line_ += "\",\"level\":\"";
-  line_ += level_name(level);
-  line_ += "\",\"msg\":\"";
-  append_json_escaped(line_, msg);
-  line_ += '"';
+  if (!t_line_busy) {
+    t_line_busy = true;
+    line_ = &t_line.text;
+    line_->clear();
+  }
+  line_->reserve(256);
+  std::string& line = *line_;
+  line += "{\"ts\":\"";
+  append_timestamp(line);
+  line += "\",\"level\":\"";
+  line += level_name(level);
+  line += "\",\"msg\":\"";
+  append_json_escaped(line, msg);
+  line += '"';
 }
 
 Event::~Event() {
   if (!active_) return;
-  line_ += "}\n";
-  std::lock_guard lock(g_mutex);
-  if (g_capture != nullptr) {
-    g_capture->append(line_);
-    return;
+  std::string& line = *line_;
+  line += "}\n";
+  {
+    std::lock_guard lock(g_mutex);
+    if (g_capture != nullptr) {
+      g_capture->append(line);
+    } else {
+      g_buffer.append(line);
+      if (level_ >= Level::warn || g_buffer.size() >= kFlushAt) write_out_locked();
+    }
   }
-  g_buffer.append(line_);
-  if (level_ >= Level::warn || g_buffer.size() >= kFlushAt) write_out_locked();
+  if (line_ == &t_line.text) {
+    if (line.capacity() > kKeepCapacity) std::string().swap(line);
+    t_line_busy = false;
+  }
 }
 
 Event& Event::str(std::string_view key, std::string_view value) {
   if (!active_) return *this;
-  line_ += ",\"";
-  append_json_escaped(line_, key);
-  line_ += "\":\"";
-  append_json_escaped(line_, value);
-  line_ += '"';
+  std::string& line = *line_;
+  line += ",\"";
+  append_json_escaped(line, key);
+  line += "\":\"";
+  append_json_escaped(line, value);
+  line += '"';
   return *this;
 }
 
 Event& Event::num(std::string_view key, std::int64_t value) {
   if (!active_) return *this;
-  line_ += ",\"";
-  append_json_escaped(line_, key);
-  line_ += "\":";
+  std::string& line = *line_;
+  line += ",\"";
+  append_json_escaped(line, key);
+  line += "\":";
   char buf[24];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  line_.append(buf, ec == std::errc{} ? end : buf);
+  line.append(buf, ec == std::errc{} ? end : buf);
   return *this;
 }
 
 Event& Event::real(std::string_view key, double value) {
   if (!active_) return *this;
-  line_ += ",\"";
-  append_json_escaped(line_, key);
-  line_ += "\":";
-  fmt::format_to(std::back_inserter(line_), "{:.3f}", value);
+  std::string& line = *line_;
+  line += ",\"";
+  append_json_escaped(line, key);
+  line += "\":";
+  // Fixed, three decimals, correctly rounded: what "{:.3f}" printed, without
+  // the format-string machinery (this runs on every access-log line).
+  char buf[64];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed, 3);
+  if (ec == std::errc{}) {
+    line.append(buf, end);
+  } else {
+    fmt::format_to(std::back_inserter(line), "{:.3f}", value);  // beyond 1e60: rare
+  }
   return *this;
 }
 
 Event& Event::boolean(std::string_view key, bool value) {
   if (!active_) return *this;
-  line_ += ",\"";
-  append_json_escaped(line_, key);
-  line_ += value ? "\":true" : "\":false";
+  std::string& line = *line_;
+  line += ",\"";
+  append_json_escaped(line, key);
+  line += value ? "\":true" : "\":false";
   return *this;
 }
 

@@ -43,7 +43,12 @@ class Event {
  private:
   bool active_;
   Level level_;
-  std::string line_;
+  // The line is built in a per-thread buffer reused from event to event (no
+  // allocation per access-log line); an event created while another is being
+  // built on the same thread (a value computed by a function that logs)
+  // uses own_ instead.
+  std::string* line_;
+  std::string own_;
 };
 
 inline Event debug(std::string_view msg) { return Event(Level::debug, msg); }

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/http/status.hpp>
 #include <chrono>
 #include <future>
 #include <optional>
@@ -22,6 +23,7 @@
 #include <thread>
 
 #include "core/random.hpp"
+#include "http/response_head.hpp"
 #include "observability/log.hpp"
 
 namespace parley::http {
@@ -236,6 +238,17 @@ RequestHandler echo_handler() {
     r.headers.append_parsed("Content-Length", "999");
     co_return r;
   };
+}
+
+// The pure reason-phrase table replaced Beast's: the wire must not change.
+TEST(ResponseHeadReason, MatchesBeastForEveryStatus) {
+  namespace bhttp = boost::beast::http;
+  for (int status = 100; status <= 599; ++status) {
+    const std::string_view beast =
+        bhttp::obsolete_reason(bhttp::int_to_status(static_cast<unsigned>(status)));
+    const std::string_view want = (beast.empty() || beast.front() == '<') ? "Status" : beast;
+    EXPECT_EQ(reason_phrase(status), want) << status;
+  }
 }
 
 TEST_F(HttpServer, KeepAliveServesTwoRequestsOnOneConnection) {
