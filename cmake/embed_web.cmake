@@ -100,6 +100,7 @@ function(parley_embed_web out_var)
       COMMAND ${PROJECT_SOURCE_DIR}/scripts/build-web.sh ${dist}
       COMMAND ${CMAKE_COMMAND} -DDIST=${dist} -DOUTPUT=${generated} -P ${PROJECT_SOURCE_DIR}/cmake/embed_web.cmake
       DEPENDS ${web_sources} ${web}/index.html ${web}/package.json ${web}/package-lock.json
+              ${PROJECT_SOURCE_DIR}/examples/package-lock.json
               ${web}/vite.config.ts ${web}/tsconfig.json ${PROJECT_SOURCE_DIR}/scripts/build-web.sh
               ${PROJECT_SOURCE_DIR}/cmake/embed_web.cmake
       COMMENT "Building and embedding the web UI (web/)"

@@ -59,6 +59,7 @@ if [[ -z "${AUTH_MICROSOFT_ENTRA_ID_ISSUER:-}" ]]; then
     --redirect-uri "$AUTH_URL/api/auth/callback/microsoft-entra-id" \
     --redirect-uri "$AUTH_URL/api/auth/callback/azure-ad" \
     --redirect-uri "$AUTH_URL/api/auth/callback/entra-id" \
+    --app parley-dev-service:parley-dev-service-secret:Parley.Api \
     --port-file .dev/mock-entra.port >/dev/null &
   pids+=($!)
   wait_for_port_file .dev/mock-entra.port "${pids[-1]}" || { echo "mock-entra-id did not start" >&2; exit 1; }

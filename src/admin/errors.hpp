@@ -32,4 +32,16 @@ inline constexpr ErrorCode quota_concurrent_streams{
     Kind::rate_limited, "admin.quota_concurrent_streams", "quota_exceeded",
     "Too many answers are streaming at once; wait for one to finish"};
 
+// The service API (/v1): an application an administrator disabled, and a
+// delegated user whose account is disabled (403, never 401: a new token
+// will not help).
+inline constexpr ErrorCode app_disabled{Kind::forbidden, "admin.app_disabled", "app_disabled",
+                                        "This application's access to Parley was disabled"};
+inline constexpr ErrorCode api_user_disabled{Kind::forbidden, "admin.api_user_disabled",
+                                             "account_disabled",
+                                             "Your access to Parley was disabled"};
+// No application with that client id.
+inline constexpr ErrorCode app_not_found{
+    Kind::not_found, "admin.app_not_found", {}, "No such application"};
+
 }  // namespace parley::errc::admin

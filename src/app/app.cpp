@@ -5,6 +5,8 @@
 #include "app/handlers.hpp"
 #include "app/html.hpp"
 #include "app/errors.hpp"
+#include "auth/bearer.hpp"
+#include "auth/errors.hpp"
 #include "app/responses.hpp"
 #include "app/security_headers.hpp"
 #include "http/cookies.hpp"
@@ -103,7 +105,7 @@ void App::finish(http::Response& r, const RequestContext& ctx, bool is_api) cons
 boost::asio::awaitable<http::Response> App::handle(http::Request& req) {
   RequestContext ctx;
   ctx.client_ip = client_ip(req);
-  const bool is_api = is_api_path(req.path);
+  const bool is_api = is_api_path(req.path) || is_service_api_path(req.path);
   http::Response r = co_await dispatch(req, ctx);
   finish(r, ctx, is_api);
   co_return r;
@@ -114,9 +116,15 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
   const http::Method method = req.method == http::Method::head ? http::Method::get : req.method;
   auto match = router_.match(method, req.path);
   const Route* route = nullptr;
+  const bool service_api = is_service_api_path(req.path);
   if (match.route != nullptr) {
     route = *match.route;
     req.params = std::move(match.params);
+  } else if (service_api) {
+    // OpenAI's clients parse only their own error shape.
+    co_return openai_error_response(match.method_not_allowed
+                                        ? make_error(errc::app::method_not_allowed)
+                                        : make_error(errc::app::no_endpoint));
   } else if (match.method_not_allowed) {
     co_return error_response(errc::app::method_not_allowed);
   } else if (!is_api && method == http::Method::get) {
@@ -124,6 +132,9 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
   } else {
     co_return error_response(errc::app::no_endpoint);
   }
+
+  // The service API never looks at cookies: a bearer token or nothing.
+  if (route->policy == Policy::bearer) co_return co_await dispatch_bearer(*route, req, ctx);
 
   // The session, when a cookie is present. Bad cookies are simply "signed out".
   bool disabled_user = false;
@@ -167,11 +178,39 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
         co_return error_response(errc::app::csrf);
       }
       break;
+    case Policy::bearer:  // handled above
     case Policy::unset:
       // Fail closed; route_policy_problems() keeps this out of the table.
       co_return error_response(errc::app::route_without_policy);
   }
   co_return co_await route->handler(services_, req, ctx);
+}
+
+}  // namespace parley::app
+
+namespace parley::app {
+
+boost::asio::awaitable<http::Response> App::dispatch_bearer(const Route& route,
+                                                            http::Request& req,
+                                                            RequestContext& ctx) {
+  const auto authorization = req.header("Authorization");
+  const std::string_view token =
+      authorization ? auth::bearer_token(*authorization) : std::string_view{};
+  if (token.empty()) co_return openai_error_response(make_error(errc::bearer::missing));
+  if (services_.bearer == nullptr) {
+    co_return openai_error_response(make_error(errc::app::route_without_policy));
+  }
+  auto caller = co_await services_.bearer->verify(std::string(token));
+  if (!caller) {
+    // The reason (never the token) helps whoever debugs an integration.
+    log::info("bearer.refused")
+        .str("code", caller.error().code)
+        .str("detail", caller.error().detail)
+        .str("request_id", req.request_id);
+    co_return openai_error_response(caller.error());
+  }
+  ctx.caller = std::move(*caller);
+  co_return co_await route.handler(services_, req, ctx);
 }
 
 }  // namespace parley::app

@@ -1,6 +1,6 @@
 #pragma once
 // The request pipeline, in this order: route match -> session (from the
-// cookie, no query when cached) -> policy (routes.hpp: redirect / 401 / 403
+// cookie, no query when cached; /v1: the bearer token instead, never a cookie) -> policy (routes.hpp: redirect / 401 / 403
 // / Origin + CSRF) -> handler -> renewed cookie, security headers. The access
 // log and the request id are the server's job.
 
@@ -21,6 +21,9 @@ class App {
 
  private:
   boost::asio::awaitable<http::Response> dispatch(http::Request& req, RequestContext& ctx);
+  // Policy::bearer: the access token -> ctx.caller, or an OpenAI-shaped 401/403.
+  boost::asio::awaitable<http::Response> dispatch_bearer(const Route& route, http::Request& req,
+                                                         RequestContext& ctx);
   // The session's roles (stored at sign-in) contain config.admin_role.
   bool is_admin(const auth::ActiveSession& session) const;
   bool origin_ok(const http::Request& req) const;

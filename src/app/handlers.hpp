@@ -58,4 +58,13 @@ awaitable<Response> admin_end_user_sessions(Services&, Request&, RequestContext&
 awaitable<Response> admin_set_user_quota(Services&, Request&, RequestContext&);
 awaitable<Response> admin_usage(Services&, Request&, RequestContext&);
 
+// admin_apps_handlers.cpp (applications calling /v1)
+awaitable<Response> admin_list_apps(Services&, Request&, RequestContext&);
+awaitable<Response> admin_disable_app(Services&, Request&, RequestContext&);
+awaitable<Response> admin_enable_app(Services&, Request&, RequestContext&);
+
+// v1_handlers.cpp (the service API; Policy::bearer)
+awaitable<Response> v1_chat_completions(Services&, Request&, RequestContext&);
+awaitable<Response> v1_models(Services&, Request&, RequestContext&);
+
 }  // namespace parley::app::handlers

@@ -3,7 +3,9 @@
 #include <ctime>
 
 #include "core/public_error.hpp"
+#include "auth/errors.hpp"
 #include "http/cookies.hpp"
+#include "llm/openai_wire.hpp"
 #include "observability/log.hpp"
 
 namespace parley::app {
@@ -26,6 +28,18 @@ std::string json_quote(std::string_view s) {
 http::Response error_response(const Error& e) {
   const PublicError face = public_error(e);
   return json_response(face.status, error_json(face.code, face.message));
+}
+
+http::Response openai_error_response(const Error& e, std::string_view param) {
+  auto wire = llm::openai::render_error(e, param);
+  http::Response r = json_response(wire.status, std::move(wire.body));
+  if (wire.status == 401) {
+    (void)r.headers.set("WWW-Authenticate",
+                        "Bearer error=\"invalid_token\"");
+  } else if (e.is(errc::bearer::role_missing) || e.is(errc::bearer::scope_missing)) {
+    (void)r.headers.set("WWW-Authenticate", "Bearer error=\"insufficient_scope\"");
+  }
+  return r;
 }
 
 http::Response html_response(int status, std::string body) {

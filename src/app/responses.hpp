@@ -14,6 +14,10 @@ http::Response json_response(int status, std::string body);
 // The one JSON rendering of an error (core/public_error.hpp decides the
 // status, public code and message; the detail stays out).
 http::Response error_response(const Error& e);
+// The same error in OpenAI's shape {"error":{"message","type","param","code"}}
+// (llm/openai_wire.hpp render_error), for everything under /v1; a 401 also
+// carries WWW-Authenticate: Bearer (RFC 6750 §3).
+http::Response openai_error_response(const Error& e, std::string_view param = {});
 http::Response html_response(int status, std::string body);
 // Location must already be safe (built by us); CR/LF is refused by Headers.
 http::Response redirect(std::string_view location);

@@ -50,6 +50,13 @@ constexpr std::array kRoutes = {
           &h::admin_end_user_sessions},
     Route{Method::put, "/api/admin/users/{id}/quota", Policy::admin, &h::admin_set_user_quota},
     Route{Method::get, "/api/admin/usage", Policy::admin, &h::admin_usage},
+    // Applications calling the service API (admin_apps_handlers.cpp).
+    Route{Method::get, "/api/admin/apps", Policy::admin, &h::admin_list_apps},
+    Route{Method::post, "/api/admin/apps/{id}/disable", Policy::admin, &h::admin_disable_app},
+    Route{Method::post, "/api/admin/apps/{id}/enable", Policy::admin, &h::admin_enable_app},
+    // The service API, OpenAI-compatible (v1_handlers.cpp).
+    Route{Method::post, "/v1/chat/completions", Policy::bearer, &h::v1_chat_completions},
+    Route{Method::get, "/v1/models", Policy::bearer, &h::v1_models},
     // Pages.
     Route{Method::get, "/", Policy::page, &h::home},
     Route{Method::get, "/c/{id}", Policy::page, &h::home},
@@ -78,12 +85,17 @@ std::string_view to_string(Policy p) {
     case Policy::session_csrf: return "session+csrf";
     case Policy::origin_csrf: return "origin+csrf";
     case Policy::admin: return "admin";
+    case Policy::bearer: return "bearer";
     case Policy::unset: return "unset";
   }
   return "unknown";
 }
 
 std::span<const Route> routes() { return kRoutes; }
+
+bool is_service_api_path(std::string_view path) {
+  return path == "/v1" || path.starts_with("/v1/");
+}
 
 std::vector<std::string> route_policy_problems(std::span<const Route> table) {
   std::vector<std::string> problems;
@@ -93,13 +105,16 @@ std::vector<std::string> route_policy_problems(std::span<const Route> table) {
     auto problem = [&](std::string_view what) { problems.push_back(name + ": " + std::string(what)); };
     const bool admin_path = r.pattern == "/api/admin" || r.pattern.starts_with("/api/admin/");
     const bool api_path = r.pattern == "/api" || r.pattern.starts_with("/api/");
+    const bool v1_path = is_service_api_path(r.pattern);
     const bool unsafe = r.method == Method::post || r.method == Method::put ||
                         r.method == Method::patch || r.method == Method::delete_;
     if (r.policy == Policy::unset) problem("no policy");
     if (admin_path && r.policy != Policy::admin) problem("an admin route needs Policy::admin");
     if (!admin_path && r.policy == Policy::admin) problem("Policy::admin outside /api/admin");
+    if (v1_path && r.policy != Policy::bearer) problem("a /v1 route needs Policy::bearer");
+    if (!v1_path && r.policy == Policy::bearer) problem("Policy::bearer outside /v1");
     if (unsafe && r.policy != Policy::session_csrf && r.policy != Policy::origin_csrf &&
-        r.policy != Policy::admin) {
+        r.policy != Policy::admin && r.policy != Policy::bearer) {
       problem("an unsafe method needs an Origin and CSRF check");
     }
     if (api_path && r.policy == Policy::page) problem("an API route answers 401, not a redirect");

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <optional>
 
+#include "admin/api_gate.hpp"
 #include "admin/audit_service.hpp"
 #include "admin/data_rights.hpp"
 #include "admin/maintenance.hpp"
@@ -27,6 +28,7 @@
 #include "app/pg_stores.hpp"
 #include "app/security_headers.hpp"
 #include "app/serve_options.hpp"
+#include "auth/bearer.hpp"
 #include "auth/csrf.hpp"
 #include "auth/oidc_client.hpp"
 #include "auth/seal.hpp"
@@ -250,6 +252,7 @@ struct AuthParts {
         sessions(session_store, session_sealer, p.random, p.clock,
                  {cfg.session_max_age, cfg.session_absolute_max_age}),
         oidc(*p.http_client, p.clock, oidc_client_options(cfg)),
+        bearer(oidc, p.clock, bearer_rules(cfg)),
         sign_in(oidc, sessions, users, replay, audit, transaction_sealer, p.random, p.clock,
                 sign_in_options(cfg)),
         audit_flush_timer(p.io) {
@@ -265,6 +268,7 @@ struct AuthParts {
   PgAuditSink audit;
   auth::SessionService sessions;
   auth::OidcClient oidc;
+  auth::BearerVerifier bearer;  // /v1: the tenant's keys through oidc's cache
   auth::SignInService sign_in;
   asio::steady_timer audit_flush_timer;
 };
@@ -284,7 +288,8 @@ struct ChatParts {
         data_rights(p.pool, p.clock),
         maintenance_options(app::maintenance_options(cfg)),
         maintenance(p.io, p.pool, p.clock, maintenance_options, &p.registry),
-        users_admin(p.pool, quota_defaults(cfg), p.clock) {}
+        users_admin(p.pool, quota_defaults(cfg), p.clock),
+        api_gate(p.pool, quota_defaults(cfg), p.clock, chat::kStreamLease) {}
 
   std::unique_ptr<llm::ChatModel> chat_model;
   chat::ChatOptions options;
@@ -297,6 +302,7 @@ struct ChatParts {
   admin::MaintenanceOptions maintenance_options;
   admin::MaintenanceTask maintenance;
   admin::UsersAdmin users_admin;
+  admin::ApiGate api_gate;
 };
 
 // Steps 4 to 6: the app over the services, the listeners, and the
@@ -345,6 +351,9 @@ class Process {
     s.audit_log = &chat_.audit_log;
     s.data_rights = &chat_.data_rights;
     s.users_admin = &chat_.users_admin;
+    s.bearer = &auth_.bearer;
+    s.model = chat_.chat_model.get();
+    s.api_gate = &chat_.api_gate;
     s.sessions = &auth_.sessions;
     s.sign_in = &auth_.sign_in;
     s.csrf = &auth_.csrf;

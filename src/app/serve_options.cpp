@@ -35,6 +35,16 @@ chat::ChatOptions chat_options(const config::Config& cfg, std::string instance_i
   return o;
 }
 
+auth::AccessTokenRules bearer_rules(const config::Config& cfg) {
+  auth::AccessTokenRules r;
+  r.issuer = cfg.entra.issuer;
+  r.allowed_tenants = cfg.entra.allowed_tenants;
+  r.audiences = cfg.api.audiences;
+  r.api_role = cfg.api.role;
+  r.api_scope = cfg.api.scope;
+  return r;
+}
+
 admin::QuotaDefaults quota_defaults(const config::Config& cfg) {
   return admin::QuotaDefaults{cfg.quota_daily_tokens, cfg.quota_concurrent_streams};
 }

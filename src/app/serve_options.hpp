@@ -9,6 +9,7 @@
 
 #include "admin/maintenance.hpp"
 #include "admin/quota_rules.hpp"
+#include "auth/access_token.hpp"
 #include "auth/oidc_client.hpp"
 #include "auth/sign_in.hpp"
 #include "chat/service.hpp"
@@ -23,6 +24,8 @@ auth::OidcClientOptions oidc_client_options(const config::Config& cfg);
 // registered); the failure throttle refills its burst once a minute.
 auth::SignInOptions sign_in_options(const config::Config& cfg);
 chat::ChatOptions chat_options(const config::Config& cfg, std::string instance_id);
+// The service API's bearer rules (issuer, tenants, PARLEY_API_*).
+auth::AccessTokenRules bearer_rules(const config::Config& cfg);
 // PARLEY_QUOTA_DAILY_TOKENS and PARLEY_QUOTA_CONCURRENT_STREAMS.
 admin::QuotaDefaults quota_defaults(const config::Config& cfg);
 admin::MaintenanceOptions maintenance_options(const config::Config& cfg);

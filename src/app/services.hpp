@@ -19,7 +19,14 @@
 #include "observability/metrics.hpp"
 
 namespace parley::admin {
+class ApiGate;
 class DataRights;
+}
+namespace parley::auth {
+class BearerVerifier;
+}
+namespace parley::llm {
+class ChatModel;
 }
 
 namespace parley::app {
@@ -41,6 +48,10 @@ struct Services {
   admin::DataRights* data_rights = nullptr;
   admin::UsersAdmin* users_admin = nullptr;
   const Clock* clock = nullptr;
+  // The service API (/v1): the access-token check and the model it relays to.
+  auth::BearerVerifier* bearer = nullptr;
+  llm::ChatModel* model = nullptr;
+  admin::ApiGate* api_gate = nullptr;
   // Database reachable and migrations applied.
   std::function<boost::asio::awaitable<Readiness>()> readiness;
 

@@ -184,6 +184,8 @@ class AzureChatModel final : public ChatModel {
                  AzureClientOptions options)
       : io_(io),
         http_(http),
+        endpoint_(cfg.endpoint),
+        api_version_(cfg.api_version),
         url_(chat_completions_url(cfg)),
         deployment_(cfg.deployment),
         credential_(std::move(credential)),
@@ -197,14 +199,15 @@ class AzureChatModel final : public ChatModel {
     ChatOptions chat;
     chat.stream = true;
     chat.include_usage = true;
-    chat.max_tokens = request.max_tokens;
+    set_sampling(chat, request);
     const std::string body = build_chat_request(request.messages, chat);
+    const std::string url = url_for(request.deployment);
     const http::StreamTimeouts timeouts{
         options_.connect_timeout, options_.first_token_timeout,
         std::max(options_.idle_timeout, options_.first_token_timeout)};
     bool reauthenticated = false;
     for (int attempt = 0;;) {
-      auto req = co_await make_request(body, request.traceparent);
+      auto req = co_await make_request(url, body, request.traceparent);
       if (!req) co_return req.error();
       const auto started = SteadyClock::now();
       auto opened = co_await http_.open(std::move(req->request), timeouts);
@@ -233,11 +236,12 @@ class AzureChatModel final : public ChatModel {
     ChatOptions chat;
     chat.stream = false;
     chat.include_usage = false;
-    chat.max_tokens = request.max_tokens;
+    set_sampling(chat, request);
     const std::string body = build_chat_request(request.messages, chat);
+    const std::string url = url_for(request.deployment);
     bool reauthenticated = false;
     for (int attempt = 0;;) {
-      auto req = co_await make_request(body, request.traceparent);
+      auto req = co_await make_request(url, body, request.traceparent);
       if (!req) co_return req.error();
       req->request.timeout = options_.connect_timeout + options_.first_token_timeout;
       auto response = co_await http_.send(std::move(req->request));
@@ -265,14 +269,32 @@ class AzureChatModel final : public ChatModel {
     AuthHeader auth;
   };
 
-  awaitable<Result<Prepared>> make_request(const std::string& body,
+  static void set_sampling(ChatOptions& chat, const ModelRequest& request) {
+    chat.max_tokens = request.max_tokens;
+    chat.temperature = request.temperature;
+    chat.top_p = request.top_p;
+    chat.stop = request.stop;
+  }
+
+  // The configured deployment's URL is built once; another one (a /v1
+  // model route) per call.
+  std::string url_for(const std::string& deployment) const {
+    if (deployment.empty() || deployment == deployment_) return url_;
+    config::AzureOpenAiConfig other;
+    other.endpoint = endpoint_;
+    other.api_version = api_version_;
+    other.deployment = deployment;
+    return chat_completions_url(other);
+  }
+
+  awaitable<Result<Prepared>> make_request(const std::string& url, const std::string& body,
                                            const std::string& traceparent) {
     auto auth = co_await credential_->header();
     if (!auth) co_return auth.error();
     Prepared prepared{{}, *auth};
     http::ClientRequest& req = prepared.request;
     req.method = http::Method::post;
-    req.url = url_;
+    req.url = url;
     req.body = body;
     (void)req.headers.set("Content-Type", "application/json");
     (void)req.headers.set("Accept", "application/json, text/event-stream");
@@ -368,6 +390,8 @@ class AzureChatModel final : public ChatModel {
 
   asio::io_context& io_;
   http::HttpClient& http_;
+  std::string endpoint_;  // for the URL of another deployment
+  std::string api_version_;
   std::string url_;
   std::string deployment_;
   std::unique_ptr<Credential> credential_;

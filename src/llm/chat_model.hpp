@@ -20,7 +20,13 @@ namespace parley::llm {
 struct ModelRequest {
   std::vector<ChatMessage> messages;  // already bounded (bound_history)
   std::optional<int> max_tokens;
+  std::optional<double> temperature;
+  std::optional<double> top_p;
+  std::vector<std::string> stop;
   std::string traceparent;  // propagated upstream when set
+  // The Azure OpenAI deployment to call (a PARLEY_MODELS route, /v1);
+  // empty: the configured AZURE_OPENAI_DEPLOYMENT.
+  std::string deployment;
 };
 
 // An open streamed answer.

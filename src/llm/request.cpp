@@ -28,6 +28,12 @@ std::string build_chat_request(const std::vector<ChatMessage>& messages,
   }
   if (options.max_tokens) body["max_tokens"] = *options.max_tokens;
   if (options.temperature) body["temperature"] = *options.temperature;
+  if (options.top_p) body["top_p"] = *options.top_p;
+  if (!options.stop.empty()) {
+    json::array stop;
+    for (const auto& s : options.stop) stop.emplace_back(json::string_view(s));
+    body["stop"] = std::move(stop);
+  }
   return json::serialize(body);
 }
 

@@ -20,10 +20,12 @@ struct ChatOptions {
   bool include_usage = true;  // only with stream
   std::optional<int> max_tokens;
   std::optional<double> temperature;
+  std::optional<double> top_p;
+  std::vector<std::string> stop;  // at most 4 (the /v1 parser checks)
 };
 
 // {"messages":[{"role","content"}...],"stream":true,"stream_options":{"include_usage":true},
-//  "max_tokens"?, "temperature"?}. Strings are JSON-escaped by Boost.JSON.
+//  "max_tokens"?, "temperature"?, "top_p"?, "stop"?}. Strings are JSON-escaped by Boost.JSON.
 std::string build_chat_request(const std::vector<ChatMessage>& messages,
                                const ChatOptions& options);
 

@@ -73,6 +73,36 @@ TEST(RoutePolicyRules, CatchAnAdminRouteWithoutTheAdminPolicy) {
             "");
 }
 
+TEST(RouteTable, EveryServiceApiRouteIsBearerOnly) {
+  int v1_routes = 0;
+  for (const Route& r : routes()) {
+    if (r.pattern.starts_with("/v1/")) {
+      ++v1_routes;
+      EXPECT_EQ(r.policy, Policy::bearer) << r.pattern;
+    } else {
+      EXPECT_NE(r.policy, Policy::bearer) << r.pattern;
+    }
+  }
+  EXPECT_EQ(v1_routes, 2);  // chat completions and models
+}
+
+TEST(RoutePolicyRules, CatchAServiceApiRouteWithoutTheBearerPolicy) {
+  for (Policy p : {Policy::public_, Policy::session, Policy::session_csrf, Policy::origin_csrf,
+                   Policy::page}) {
+    EXPECT_NE(problems_of({Route{Method::post, "/v1/chat/completions", p, &noop}})
+                  .find("POST /v1/chat/completions: a /v1 route needs Policy::bearer"),
+              std::string::npos)
+        << to_string(p);
+  }
+  EXPECT_NE(problems_of({Route{Method::get, "/api/things", Policy::bearer, &noop}})
+                .find("GET /api/things: Policy::bearer outside /v1"),
+            std::string::npos);
+  // A bearer call needs no Origin/CSRF check: nothing ambient to forge.
+  EXPECT_EQ(problems_of({Route{Method::post, "/v1/chat/completions", Policy::bearer, &noop},
+                         Route{Method::get, "/v1/models", Policy::bearer, &noop}}),
+            "");
+}
+
 TEST(RoutePolicyRules, CatchARouteWithoutAPolicy) {
   // A designated initializer that leaves the policy out gets Policy::unset.
   const Route forgotten{.method = Method::get, .pattern = "/api/things", .handler = &noop};

@@ -32,6 +32,12 @@
 namespace parley::llm {
 namespace {
 
+ModelRequest one_message_request() {
+  ModelRequest r;
+  r.messages = {{"user", "x"}};
+  return r;
+}
+
 namespace asio = boost::asio;
 namespace json = boost::json;
 using namespace std::chrono_literals;
@@ -213,7 +219,7 @@ TEST_F(AzureIntegration, WrongClientSecretIsCredentialErrorNamingAadsts) {
   auto c = cfg(config::AzureAuthMode::client_secret);
   c.client_secret = Secret("wrong");
   auto m = model(c);
-  auto got = run_on(io, m->open(ModelRequest{{{"user", "x"}}, {}, {}}));
+  auto got = run_on(io, m->open(one_message_request()));
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().code, "llm.credential");
   EXPECT_NE(got.error().detail.find("AADSTS7000215"), std::string::npos) << got.error().detail;
@@ -336,7 +342,7 @@ TEST_F(AzureIntegration, RateLimitGivesUpAfterMaxRetries) {
   AzureClientOptions o;
   o.retry.max_retries = 2;
   auto m = model(cfg(config::AzureAuthMode::api_key), o);
-  auto got = run_on(io, m->open(ModelRequest{{{"user", "x"}}, {}, {}}));
+  auto got = run_on(io, m->open(one_message_request()));
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().code, "llm.rate_limited");
   EXPECT_EQ(get_json(aoai_port_, "/_mock/stats").at("requests"), 3);

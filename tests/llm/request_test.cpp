@@ -20,6 +20,8 @@ TEST(BuildChatRequest, StreamsWithUsageByDefault) {
   EXPECT_EQ(o.at("messages").at(1).at("content"), "hi \"there\"\n");
   EXPECT_FALSE(o.contains("max_tokens"));
   EXPECT_FALSE(o.contains("temperature"));
+  EXPECT_FALSE(o.contains("top_p"));
+  EXPECT_FALSE(o.contains("stop"));
 }
 
 TEST(BuildChatRequest, OptionalFieldsAndNonStreaming) {
@@ -33,6 +35,19 @@ TEST(BuildChatRequest, OptionalFieldsAndNonStreaming) {
   EXPECT_FALSE(o.contains("stream_options"));
   EXPECT_EQ(o.at("max_tokens"), 20);
   EXPECT_EQ(o.at("temperature"), 0.5);
+}
+
+// The /v1 service API relays the caller's sampling parameters.
+TEST(BuildChatRequest, TopPAndStopSequences) {
+  ChatOptions opt;
+  opt.top_p = 0.25;
+  opt.stop = {"END", "\n\n"};
+  const auto v = json::parse(build_chat_request({{"user", "x"}}, opt));
+  const auto& o = v.as_object();
+  EXPECT_EQ(o.at("top_p"), 0.25);
+  ASSERT_EQ(o.at("stop").as_array().size(), 2u);
+  EXPECT_EQ(o.at("stop").at(0), "END");
+  EXPECT_EQ(o.at("stop").at(1), "\n\n");
 }
 
 TEST(Utf8Length, CountsCodePoints) {

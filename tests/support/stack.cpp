@@ -44,7 +44,7 @@ CommandResult run_parley_command(const std::vector<std::string>& args,
 }
 
 MockEntra::MockEntra(const std::vector<std::string>& redirect_uris,
-                     const std::string& users_file) {
+                     const std::string& users_file, const std::vector<std::string>& extra_args) {
   port_ = free_port();
   ChildProcess::Options o;
   o.argv = {mock_entra_binary(), "--port", std::to_string(port_), "--tenant", kTenant,
@@ -57,6 +57,7 @@ MockEntra::MockEntra(const std::vector<std::string>& redirect_uris,
     o.argv.push_back("--users");
     o.argv.push_back(users_file);
   }
+  o.argv.insert(o.argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<ChildProcess>(o);
   // Generous: an ASan build on a loaded machine needs more than 10 s.
   if (!process_->wait_for_output("listening on", std::chrono::seconds(60))) {

@@ -19,8 +19,10 @@ inline constexpr const char* kAuthSecret = "test-auth-secret-0123456789abcdefghi
 
 class MockEntra {
  public:
-  // `redirect_uris`: registered redirect URIs (the parley callbacks).
-  MockEntra(const std::vector<std::string>& redirect_uris, const std::string& extra_users_file = "");
+  // `redirect_uris`: registered redirect URIs (the parley callbacks);
+  // `extra_args` go to mock-entra-id as given (e.g. --app ID:SECRET:roles).
+  MockEntra(const std::vector<std::string>& redirect_uris, const std::string& extra_users_file = "",
+            const std::vector<std::string>& extra_args = {});
   int port() const { return port_; }
   std::string issuer() const;
   std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }

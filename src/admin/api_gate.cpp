@@ -1,0 +1,87 @@
+#include "admin/api_gate.hpp"
+
+#include "admin/errors.hpp"
+#include "db/pool.hpp"
+#include "db/transaction.hpp"
+
+namespace parley::admin {
+
+namespace asio = boost::asio;
+
+asio::awaitable<Result<ApiSlot>> ApiGate::admit(const ApiCaller& caller, const std::string& model) {
+  auto lease = co_await pool_.acquire();
+  if (!lease) co_return lease.error();
+  db::Lease& tx = *lease;
+  if (auto begun = co_await db::begin_transaction(tx); !begun) co_return begun.error();
+  // Any error below leaves the transaction open: the lease then closes the
+  // connection, which rolls it back (db/pool.hpp).
+  ApiSlot slot;
+  bool disabled = false;
+  if (caller.application) {
+    auto app = co_await db::upsert_app(tx, caller.client_id, caller.tenant_id, caller.object_id);
+    if (!app) co_return app.error();
+    disabled = *app;
+    slot.subject = db::Subject{"app", caller.client_id};
+  } else {
+    auto user = co_await db::upsert_api_user(tx, caller.tenant_id, caller.object_id, caller.name,
+                                             caller.email);
+    if (!user) co_return user.error();
+    disabled = user->disabled;
+    slot.subject = db::Subject{"user", user->id.value};
+  }
+  std::optional<Error> refusal;
+  if (disabled) {
+    refusal =
+        make_error(caller.application ? errc::admin::app_disabled : errc::admin::api_user_disabled);
+  } else {
+    auto state = co_await db::lock_api_quota_state(tx, slot.subject, lease_);
+    if (!state) co_return state.error();
+    const EffectiveQuota quota = effective_quota(
+        defaults_,
+        QuotaSettings{state->overrides.daily_tokens, state->overrides.concurrent_streams});
+    if (auto denied =
+            check_quota(quota, state->used_today, state->open_streams, clock_.now_seconds())) {
+      refusal = quota_error(*denied);
+    } else {
+      auto id = co_await db::insert_api_stream(tx, slot.subject, model);
+      if (!id) co_return id.error();
+      slot.stream_id = std::move(*id);
+    }
+  }
+  // A refused first call still registers its application: an administrator
+  // sees who tried.
+  if (auto committed = co_await db::commit_transaction(tx); !committed) {
+    co_return committed.error();
+  }
+  if (refusal) co_return *refusal;
+  co_return slot;
+}
+
+asio::awaitable<Status> ApiGate::renew(const ApiSlot& slot) {
+  co_return co_await db::renew_api_stream(pool_, slot.stream_id);
+}
+
+asio::awaitable<Status> ApiGate::end(const db::ApiCallEnd& end) {
+  co_return co_await db::finish_api_call(pool_, end);
+}
+
+asio::awaitable<Result<std::vector<db::AppRow>>> ApiGate::list_apps() {
+  // Applications are few (each is an app registration granted the API
+  // role): one page, no cursor.
+  co_return co_await db::list_apps(pool_, 1000);
+}
+
+asio::awaitable<Result<std::optional<db::AppRow>>> ApiGate::set_app_disabled(db::UserId actor,
+                                                                             std::string ip,
+                                                                             std::string request_id,
+                                                                             std::string client_id,
+                                                                             bool disabled) {
+  db::AuditEntry audit;
+  audit.type = disabled ? "app.disabled" : "app.enabled";
+  audit.actor = std::move(actor);
+  audit.ip = std::move(ip);
+  audit.detail["request_id"] = request_id;
+  co_return co_await db::set_app_disabled(pool_, client_id, disabled, std::move(audit));
+}
+
+}  // namespace parley::admin

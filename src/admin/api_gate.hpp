@@ -1,0 +1,73 @@
+#pragma once
+// Governance of a /v1 call (decision XXXX-service-api): the caller is
+// registered on first use (an application in `apps`, a delegated user in
+// `users`), refused when disabled, admitted against the subject's quotas
+// (daily tokens, concurrent streams) under the same per-subject lock as the
+// chat gate, and given a stream slot (api_streams) held across replicas
+// until end() releases it, counting the usage and the api.call audit row
+// in one transaction. Everything before the upstream is called.
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "admin/quota_rules.hpp"
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "db/api_calls_repo.hpp"
+
+namespace parley::db {
+class Pool;
+}
+
+namespace parley::admin {
+
+// Who a verified access token stands for (auth::Caller, flattened: the
+// admin module does not depend on auth).
+struct ApiCaller {
+  bool application = true;
+  std::string tenant_id;
+  std::string object_id;
+  std::string client_id;  // the calling app (also for delegated tokens)
+  std::string name;       // delegated only
+  std::string email;      // delegated only
+};
+
+struct ApiSlot {
+  db::Subject subject;
+  std::string stream_id;
+};
+
+class ApiGate {
+ public:
+  ApiGate(db::Pool& pool, QuotaDefaults defaults, const Clock& clock, std::chrono::seconds lease)
+      : pool_(pool), defaults_(defaults), clock_(clock), lease_(lease) {}
+
+  // Errors: errc::admin::app_disabled / api_user_disabled (403),
+  // errc::admin::quota_* (429, quota_retry_after()), db.*.
+  boost::asio::awaitable<Result<ApiSlot>> admit(const ApiCaller& caller, const std::string& model);
+  boost::asio::awaitable<Status> renew(const ApiSlot& slot);
+  boost::asio::awaitable<Status> end(const db::ApiCallEnd& end);
+
+  std::chrono::seconds lease() const { return lease_; }
+
+  // Administration: the registered applications with today's usage, and
+  // disabling / enabling one (audited as app.disabled / app.enabled by
+  // `actor`, in the same transaction). nullopt: no such application.
+  boost::asio::awaitable<Result<std::vector<db::AppRow>>> list_apps();
+  boost::asio::awaitable<Result<std::optional<db::AppRow>>> set_app_disabled(db::UserId actor,
+                                                                             std::string ip,
+                                                                             std::string request_id,
+                                                                             std::string client_id,
+                                                                             bool disabled);
+
+ private:
+  db::Pool& pool_;
+  QuotaDefaults defaults_;
+  const Clock& clock_;
+  std::chrono::seconds lease_;
+};
+
+}  // namespace parley::admin
