@@ -7,33 +7,16 @@
 #include <map>
 
 #include "config/config.hpp"
+#include "config_env.hpp"
 
 namespace parley::config {
 namespace {
 
-using Vars = std::map<std::string, std::string, std::less<>>;
+using test::env_of;
+using test::Vars;
 
-Vars valid_env() {
-  return {
-      {"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley"},
-      {"AUTH_SECRET", std::string(32, 'k')},
-      {"AUTH_URL", "https://parley.bank.example/"},
-      {"AUTH_MICROSOFT_ENTRA_ID_ID", "client"},
-      {"AUTH_MICROSOFT_ENTRA_ID_SECRET", "secret"},
-      {"AUTH_MICROSOFT_ENTRA_ID_ISSUER", "https://login.microsoftonline.com/tid-1/v2.0"},
-      {"AZURE_OPENAI_ENDPOINT", "https://example.openai.azure.com/"},
-      {"AZURE_OPENAI_DEPLOYMENT", "gpt-4o"},
-      {"AZURE_OPENAI_API_KEY", "key"},
-  };
-}
-
-Env env_of(const Vars& vars) {
-  return [vars](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
+// An https AUTH_URL with a trailing slash, as operators write it.
+Vars valid_env() { return test::valid_env("https://parley.bank.example/"); }
 
 TEST(CallbackPath, DefaultsToTheAuthJsV5Path) {
   auto c = load_config(env_of(valid_env()));

@@ -7,19 +7,13 @@
 #include <map>
 
 #include "config/config.hpp"
+#include "config_env.hpp"
 
 namespace parley::config {
 namespace {
 
-using Vars = std::map<std::string, std::string, std::less<>>;
-
-Env env_of(const Vars& vars) {
-  return [vars](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using test::env_of;
+using test::Vars;
 
 Result<ServiceApiConfig> load(const Vars& vars) {
   return load_service_api(env_of(vars), "6e74172b-be56-4843-9ff4-e66a39bb12e3", "gpt-4o");
