@@ -42,6 +42,11 @@ std::string sign_in_redirect_for(const http::Request& req) {
   return "/api/auth/signin/microsoft-entra-id?callbackUrl=" + http::percent_encode(callback);
 }
 
+bool is_navigation(const http::Request& req) {
+  const auto mode = req.header("Sec-Fetch-Mode");
+  return !mode || *mode == "navigate";
+}
+
 App::App(Services services) : services_(std::move(services)) {
   for (const Route& r : routes()) router_.add(r.method, std::string(r.pattern), &r);
   csrf_rejections_ = &services_.metrics->counter("parley_csrf_rejections_total",
@@ -157,7 +162,10 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
     case Policy::public_:
       break;
     case Policy::page:
-      if (!ctx.session) co_return redirect(sign_in_redirect_for(req));
+      if (!ctx.session) {
+        if (!is_navigation(req)) co_return signed_out_error(disabled_user);
+        co_return redirect(sign_in_redirect_for(req));
+      }
       break;
     case Policy::session:
       if (!ctx.session) co_return signed_out_error(disabled_user);

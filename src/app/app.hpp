@@ -40,4 +40,10 @@ class App {
 // requested path (and query) as callbackUrl.
 std::string sign_in_redirect_for(const http::Request& req);
 
+// Whether a page request is the browser navigating (Sec-Fetch-Mode absent or
+// "navigate"). Only navigations are sent to sign-in: an image, script or
+// fetch the browser makes on its own (a favicon under a signed-out page) gets
+// 401, never a redirect into Entra that the page's CSP would then block.
+bool is_navigation(const http::Request& req);
+
 }  // namespace parley::app

@@ -14,7 +14,9 @@ std::string page(std::string_view title, std::string_view body) {
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
          "<title>";
   out += html_escape(title);
-  out += "</title><link rel=\"stylesheet\" href=\"/assets/parley.css\"></head><body><main>";
+  // A data: icon: without one the browser fetches /favicon.ico, a page route.
+  out += "</title><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" "
+         "href=\"/assets/parley.css\"></head><body><main>";
   out += body;
   out += "</main></body></html>\n";
   return out;
@@ -91,7 +93,7 @@ std::string render_not_found_page() {
 std::string render_frontchannel_logout_page(bool ok) {
   // No stylesheet: the page is framed by the IdP and never seen.
   return std::string("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                     "<title>Parley</title></head><body><p>") +
+                     "<title>Parley</title><link rel=\"icon\" href=\"data:,\"></head><body><p>") +
          (ok ? "Signed out of Parley." : "Not a valid front-channel logout request.") +
          "</p></body></html>\n";
 }

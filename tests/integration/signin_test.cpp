@@ -120,6 +120,23 @@ TEST_F(E2E, AdminPagesAreTheShellBehindSignIn) {
   EXPECT_EQ(b.get("/admin/elsewhere").status, 404);
 }
 
+// A browser fetching a page path on its own (a favicon under the
+// "access disabled" page, an <img>) is told 401: redirecting it into Entra
+// would only break the page's CSP (img-src) and load the IdP.
+TEST_F(E2E, SignedOutSubresourceRequestsGet401NotTheSignInRedirect) {
+  Browser b = browser();
+  HttpResult image = b.get("/favicon.ico", {{"Sec-Fetch-Mode", "no-cors"}, {"Sec-Fetch-Dest", "image"}});
+  EXPECT_EQ(image.status, 401);
+  EXPECT_EQ(image.location(), "");
+  HttpResult navigation = b.get("/favicon.ico", {{"Sec-Fetch-Mode", "navigate"}});
+  EXPECT_EQ(navigation.status, 302);
+  EXPECT_EQ(navigation.location(), "/api/auth/signin/microsoft-entra-id?callbackUrl=/favicon.ico");
+
+  SignInAttempt a = sign_in(b, kGrace, "/");
+  ASSERT_EQ(a.callback.status, 302);
+  EXPECT_EQ(b.get("/favicon.ico", {{"Sec-Fetch-Mode", "no-cors"}}).status, 404);
+}
+
 TEST_F(E2E, UnsafeCallbackUrlIsReplacedBySlash) {
   for (const std::string target : {"https://evil.example/", "//evil.example/x", "/\\evil.example"}) {
     Browser b = browser();
