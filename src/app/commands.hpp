@@ -1,6 +1,9 @@
 #pragma once
 // The subcommands of the parley binary. Each returns the process exit code.
 
+#include <span>
+#include <string_view>
+
 #include "config/config.hpp"
 #include "core/secret.hpp"
 
@@ -14,5 +17,7 @@ int run_doctor(const config::Config& config, bool json);
 // the first broken seq; 3 when it could not be read (database unreachable,
 // migrations not applied).
 int run_audit_verify(const Secret& database_url);
+// `parley import nextauth ARGS` (app/import_nextauth.cpp has the exit codes).
+int run_import_nextauth(std::span<const std::string_view> args, const config::Env& env);
 
 }  // namespace parley::app

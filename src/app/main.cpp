@@ -1,9 +1,10 @@
-// parley: serve (default), migrate, doctor, audit verify, version.
+// parley: serve (default), migrate, doctor, audit verify, import nextauth, version.
 
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "app/commands.hpp"
 #include "config/config.hpp"
@@ -12,7 +13,7 @@ namespace {
 
 void usage() {
   std::fputs(
-      "usage: parley [serve|migrate|doctor [--json]|audit verify|version]\n"
+      "usage: parley [serve|migrate|doctor [--json]|audit verify|import nextauth ...|version]\n"
       "Configuration comes from the environment; see docs/ and DESIGN.md.\n",
       stderr);
 }
@@ -28,6 +29,10 @@ int main(int argc, char** argv) {
   if (command == "help" || command == "--help" || command == "-h") {
     usage();
     return 0;
+  }
+  if (command == "import" && argc > 2 && std::string_view(argv[2]) == "nextauth") {
+    const std::vector<std::string_view> rest(argv + 3, argv + argc);
+    return parley::app::run_import_nextauth(rest, parley::config::process_env());
   }
   const bool audit_verify =
       command == "audit" && argc == 3 && std::string_view(argv[2]) == "verify";

@@ -4,6 +4,7 @@
 #include "db/pool.hpp"
 #include "db/sessions_repo.hpp"
 #include "db/users_repo.hpp"
+#include "nextauth/linker.hpp"
 #include "observability/log.hpp"
 
 namespace parley::app {
@@ -82,13 +83,28 @@ boost::asio::awaitable<Result<std::vector<std::string>>> PgSessionStore::revoke_
 boost::asio::awaitable<Result<auth::UserRecord>> PgUserDirectory::upsert_on_sign_in(
     auth::IdentityClaims identity) {
   db::SigninIdentity s;
-  s.tenant_id = std::move(identity.tenant_id);
+  s.tenant_id = identity.tenant_id;
   s.object_id = std::move(identity.object_id);
   if (!identity.email.empty()) s.email = std::move(identity.email);
   if (!identity.name.empty()) s.name = std::move(identity.name);
   s.roles = std::move(identity.roles);
   auto user = co_await db::upsert_user_on_signin(pool_, s);
   if (!user) co_return user.error();
+  nextauth::SignInIdentity link{user->id, std::move(identity.tenant_id),
+                                std::move(identity.subject), std::nullopt};
+  if (!identity.verified_email.empty()) link.verified_email = std::move(identity.verified_email);
+  // The Next.js app's history, imported ahead (`parley import nextauth`).
+  // A failure leaves it pending for the next sign-in; the sign-in goes on.
+  if (auto linked = co_await nextauth::link_imported_user(pool_, link); !linked) {
+    log::error("import.link_failed")
+        .str("code", linked.error().code)
+        .str("user_id", user->id.value);
+  } else if (*linked) {
+    log::info("import.linked")
+        .str("user_id", user->id.value)
+        .str("method", (*linked)->method)
+        .num("conversations", (*linked)->conversations);
+  }
   co_return auth::UserRecord{user->id.value, user->disabled()};
 }
 
@@ -114,16 +130,17 @@ boost::asio::awaitable<void> PgAuditSink::record(auth::AuditEvent event) {
     e.subject = db::UserId{std::move(event.user_id)};
   }
   if (!event.ip.empty()) e.ip = std::move(event.ip);
-  for (auto& [key, value] : {std::pair{"reason", &event.reason},
-                             std::pair{"session_id", &event.session_id},
-                             std::pair{"user_agent", &event.user_agent},
-                             std::pair{"request_id", &event.request_id}}) {
+  for (auto& [key, value] :
+       {std::pair{"reason", &event.reason}, std::pair{"session_id", &event.session_id},
+        std::pair{"user_agent", &event.user_agent}, std::pair{"request_id", &event.request_id}}) {
     if (!value->empty()) e.detail[key] = *value;
   }
   for (const auto& [key, value] : event.counts) e.detail[key] = value;
   auto r = co_await db::append_audit(pool_, e);
   if (!r) {
-    log::error("audit.write_failed").str("type", e.type).str("code", r.error().code)
+    log::error("audit.write_failed")
+        .str("type", e.type)
+        .str("code", r.error().code)
         .str("request_id", event.request_id);
   }
 }

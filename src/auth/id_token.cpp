@@ -1,5 +1,4 @@
 #include "auth/id_token.hpp"
-#include "auth/errors.hpp"
 
 #include <openssl/crypto.h>
 
@@ -7,6 +6,9 @@
 #include <limits>
 #include <optional>
 #include <string_view>
+
+#include "auth/errors.hpp"
+#include "core/ascii.hpp"
 
 namespace parley::auth {
 
@@ -86,7 +88,8 @@ Result<IdentityClaims> validate_id_token_claims(const json::object& claims,
     expected.replace(placeholder, kTenantPlaceholder.size(), std::string_view(*tid));
     if (*iss != expected) return make_error(errc::oidc::issuer_mismatch);
   } else {
-    if (rules.issuer.empty() || *iss != rules.issuer) return make_error(errc::oidc::issuer_mismatch);
+    if (rules.issuer.empty() || *iss != rules.issuer)
+      return make_error(errc::oidc::issuer_mismatch);
     const std::string_view tenant = entra_issuer_tenant(rules.issuer);
     if (!tenant.empty() && *tid != tenant) return make_error(errc::oidc::wrong_tenant);
     if (!rules.allowed_tenants.empty() && !contains(rules.allowed_tenants, *tid)) {
@@ -152,6 +155,7 @@ Result<IdentityClaims> validate_id_token_claims(const json::object& claims,
   } else if (const json::string* upn = string_claim(claims, "preferred_username")) {
     out.email = std::string(*upn);
   }
+  out.verified_email = verified_email_of(claims);
   if (const json::string* name = string_claim(claims, "name")) out.name = std::string(*name);
   out.expires_at = *exp;
   out.issuer = std::string(*iss);
@@ -160,6 +164,27 @@ Result<IdentityClaims> validate_id_token_claims(const json::object& claims,
     out.idp_session_id = std::string(*sid);
   }
   return out;
+}
+
+std::string verified_email_of(const json::object& claims) {
+  const json::string* iss = string_claim(claims, "iss");
+  if (const json::string* idp = string_claim(claims, "idp"); idp && (!iss || *idp != *iss)) {
+    return "";
+  }
+  const json::string* email = string_claim(claims, "email");
+  if (email && email->empty()) email = nullptr;
+  if (email) {
+    const json::value* edov = claims.if_contains("xms_edov");
+    const bool owner_verified =
+        edov &&
+        ((edov->is_bool() && edov->get_bool()) ||
+         (edov->is_string() && (edov->get_string() == "1" || edov->get_string() == "true")));
+    if (owner_verified) return std::string(*email);
+  }
+  const json::string* upn = string_claim(claims, "preferred_username");
+  if (!upn || upn->empty() || upn->find('@') == json::string::npos) return "";
+  if (email && !iequals_ascii(*email, *upn)) return "";
+  return std::string(*upn);
 }
 
 bool is_trusted_issuer(std::string_view iss, std::string_view configured_issuer,
@@ -191,8 +216,8 @@ bool is_acceptable_idp_session_id(std::string_view sid) {
   if (sid.empty() || sid.size() > kMaxIdpSessionIdSize) return false;
   // Entra's are GUIDs; allow the URL-safe token characters other IdPs use.
   return std::all_of(sid.begin(), sid.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == '~';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~';
   });
 }
 

@@ -28,10 +28,12 @@ struct IdTokenRules {
 };
 
 struct IdentityClaims {
-  std::string tenant_id;           // tid
-  std::string object_id;           // oid
-  std::string subject;             // sub
-  std::string email;               // email, else preferred_username, else empty
+  std::string tenant_id;  // tid
+  std::string object_id;  // oid
+  std::string subject;    // sub
+  std::string email;      // email, else preferred_username, else empty
+  // The email the tenant vouches for (verified_email_of), else empty.
+  std::string verified_email;
   std::string name;                // may be empty
   std::vector<std::string> roles;  // app roles; empty when absent
   std::int64_t expires_at = 0;     // exp
@@ -52,6 +54,15 @@ bool is_acceptable_idp_session_id(std::string_view sid);
 // configured one, or a "{tenantid}" template filled with an allowed tenant.
 bool is_trusted_issuer(std::string_view iss, std::string_view configured_issuer,
                        const std::vector<std::string>& allowed_tenants);
+
+// The token's email when its tenant vouches for it, else empty: the
+// `email` claim with `xms_edov` (email domain owner verified) true, or the
+// user principal name (`preferred_username`, on one of the tenant's
+// verified domains) when `email` is absent or the same. Never for a guest
+// (an `idp` claim naming another identity provider than `iss`): a guest's
+// UPN belongs to their home tenant. Entra lets users set `email` freely in
+// some tenants, so an unverified one must not take over anyone's data.
+std::string verified_email_of(const boost::json::object& claims);
 
 // The tenant of an Entra issuer "https://host/<tenant>/v2.0"; empty for
 // issuers of another shape (then there is nothing to compare tid with).

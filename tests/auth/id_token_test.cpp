@@ -82,6 +82,47 @@ TEST(IdTokenClaims, PrefersEmailOverPreferredUsername) {
   EXPECT_EQ(neither->email, "");
 }
 
+// The email an imported Next.js user may be linked by: only one the tenant
+// vouches for (nextauth/linker.hpp).
+TEST(IdTokenClaims, VerifiedEmailIsTheUpnOrAnOwnerVerifiedEmail) {
+  auto verified = [](std::function<void(json::object&)> edit) {
+    auto id = validate_id_token_claims(with(std::move(edit)), rules());
+    return id ? id->verified_email : std::string("error");
+  };
+  EXPECT_EQ(verified([](auto&) {}), "AbeLi@microsoft.com");  // the UPN alone
+  EXPECT_EQ(verified([](auto& c) { c["email"] = "abeli@MICROSOFT.com"; }), "AbeLi@microsoft.com");
+  // An email other than the UPN is the user's to set: not without xms_edov.
+  EXPECT_EQ(verified([](auto& c) { c["email"] = "ceo@bank.example"; }), "");
+  EXPECT_EQ(verified([](auto& c) {
+              c["email"] = "abe@bank.example";
+              c["xms_edov"] = true;
+            }),
+            "abe@bank.example");
+  EXPECT_EQ(verified([](auto& c) {
+              c["email"] = "abe@bank.example";
+              c["xms_edov"] = "1";
+            }),
+            "abe@bank.example");
+  EXPECT_EQ(verified([](auto& c) {
+              c["email"] = "abe@bank.example";
+              c["xms_edov"] = false;
+            }),
+            "");
+  // A guest's UPN and email belong to their home tenant.
+  EXPECT_EQ(verified([](auto& c) {
+              c["idp"] = "https://sts.windows.net/" + std::string(kOtherTenant) + "/";
+            }),
+            "");
+  EXPECT_EQ(verified([](auto& c) {
+              c["idp"] = "live.com";
+              c["email"] = "abe@bank.example";
+              c["xms_edov"] = true;
+            }),
+            "");
+  EXPECT_EQ(verified([](auto& c) { c["preferred_username"] = "not-an-address"; }), "");
+  EXPECT_EQ(verified([](auto& c) { c.erase("preferred_username"); }), "");
+}
+
 TEST(IdTokenClaims, RolesAbsentEmptyOrArrayOfStrings) {
   auto id = validate_id_token_claims(with([](auto& c) {
                                        c["roles"] = json::array{"admin", "user"};
@@ -119,7 +160,9 @@ TEST(IdTokenClaims, ClaimsWithANulCharacter) {
     EXPECT_NE(code(with([&](auto& c) { c[name] = std::string(c[name].as_string()) + nul; })), "ok")
         << name;
   }
-  EXPECT_EQ(code(with([&](auto& c) { c["roles"] = json::array{"admin", nul}; })),
+  EXPECT_EQ(code(with([&](auto& c) {
+              c["roles"] = json::array{"admin", nul};
+            })),
             "oidc.missing_claim");
   auto id = validate_id_token_claims(with([&](auto& c) {
                                        c["name"] = nul;

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "integration/signin_fixture.hpp"
+#include "support/sql.hpp"
 
 namespace parley::testing {
 namespace {
@@ -27,17 +28,6 @@ std::string error_code(const HttpResult& r) {
   return std::string(v.at("error").at("code").as_string());
 }
 
-// Runs statements on another database of the test cluster.
-void exec_on(const std::string& url, const std::string& sql) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  ASSERT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
-  PGresult* r = PQexec(conn, sql.c_str());
-  EXPECT_TRUE(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK)
-      << sql << ": " << PQerrorMessage(conn);
-  PQclear(r);
-  PQfinish(conn);
-}
-
 class AdminAudit : public E2E {
  protected:
   Browser signed_in(const char* who) {
@@ -57,8 +47,10 @@ class AdminAudit : public E2E {
     const std::string url = shared_temp_postgres().create_database("audit_cli");
     CommandResult m = run_parley_command({"migrate"}, parley_env(url, idp().issuer(), 3999));
     EXPECT_EQ(m.status, 0) << m.output;
-    exec_on(url, "INSERT INTO audit_events (type, detail) SELECT 'test.event', "
-                 "jsonb_build_object('i', i) FROM generate_series(1, " + std::to_string(n) + ") i");
+    testing::sql_exec(url,
+                      "INSERT INTO audit_events (type, detail) SELECT 'test.event', "
+                      "jsonb_build_object('i', i) FROM generate_series(1, " +
+                          std::to_string(n) + ") i");
     return url;
   }
   CommandResult verify(const std::string& url) {
@@ -70,8 +62,8 @@ TEST_F(AdminAudit, AnonymousCallersGet401AndNonAdminsGet403) {
   Browser anonymous = browser();
   Browser grace = signed_in(kGrace);
   Browser ada = signed_in(kAda);
-  for (const char* path : {"/api/admin/audit", "/api/admin/audit/verify",
-                           "/api/admin/audit?type=sign_in"}) {
+  for (const char* path :
+       {"/api/admin/audit", "/api/admin/audit/verify", "/api/admin/audit?type=sign_in"}) {
     const HttpResult a = anonymous.get(path);
     EXPECT_EQ(a.status, 401) << path;
     EXPECT_EQ(error_code(a), "unauthorized") << path;
@@ -166,9 +158,9 @@ TEST_F(AdminAudit, BadQueriesAre400) {
 }
 
 TEST_F(AdminAudit, StartUpRecordsTheConfigurationWithoutSecrets) {
-  const std::string detail =
-      sql_scalar("SELECT detail::text FROM audit_events WHERE type = 'config.loaded' "
-                 "ORDER BY seq DESC LIMIT 1");
+  const std::string detail = sql_scalar(
+      "SELECT detail::text FROM audit_events WHERE type = 'config.loaded' "
+      "ORDER BY seq DESC LIMIT 1");
   ASSERT_FALSE(detail.empty());
   for (const char* secret : {kAuthSecret, kClientSecret, "test-key"}) {
     EXPECT_EQ(detail.find(secret), std::string::npos) << secret;
@@ -188,7 +180,8 @@ TEST_F(AdminAudit, SignOutAndItsRevocationAreRecorded) {
                        id + "' AND ip = '127.0.0.1'"),
             "1");
   EXPECT_EQ(sql_scalar("SELECT count(*) FROM audit_events WHERE type = 'session.revoked' AND "
-                       "subject = '" + id + "' AND detail->>'reason' = 'sign_out'"),
+                       "subject = '" +
+                       id + "' AND detail->>'reason' = 'sign_out'"),
             "1");
 }
 
@@ -223,8 +216,9 @@ TEST_F(AdminAudit, VerifyNamesTheFirstBrokenSeq) {
                 "UPDATE audit_events SET type = 'test.other' WHERE seq = 2;"
                 "ALTER TABLE audit_events ENABLE TRIGGER ALL",
                 "audit chain broken at seq 2: hash mismatch"},
-           Case{"deleted", "SET session_replication_role = replica;"
-                           "DELETE FROM audit_events WHERE seq = 4",
+           Case{"deleted",
+                "SET session_replication_role = replica;"
+                "DELETE FROM audit_events WHERE seq = 4",
                 "audit chain broken at seq 4: missing"},
            Case{"reordered",
                 "SET session_replication_role = replica;"
@@ -237,7 +231,7 @@ TEST_F(AdminAudit, VerifyNamesTheFirstBrokenSeq) {
     EXPECT_EQ(intact.status, 0) << c.name << ": " << intact.output;
     EXPECT_NE(intact.output.find("audit chain intact: 6 events"), std::string::npos)
         << intact.output;
-    exec_on(url, c.tamper);
+    testing::sql_exec(url, c.tamper);
     const CommandResult broken = verify(url);
     EXPECT_EQ(broken.status, 1) << c.name << ": " << broken.output;
     EXPECT_NE(broken.output.find(c.broken), std::string::npos) << c.name << ": " << broken.output;

@@ -2,8 +2,11 @@
 
 #include <httplib.h>
 #include <libpq-fe.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include "http/message.hpp"
@@ -249,20 +252,29 @@ std::string chat::create_conversation(ChatClient& c, const std::string& title) {
   return std::string(json::parse(r.body).at("id").as_string());
 }
 
-std::string sql_scalar(const std::string& database_url, const std::string& sql) {
-  PGconn* conn = PQconnectdb(database_url.c_str());
-  std::string out;
-  if (PQstatus(conn) == CONNECTION_OK) {
-    PGresult* r = PQexec(conn, sql.c_str());
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) {
-      out = PQgetvalue(r, 0, 0);
-    } else if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-      ADD_FAILURE() << sql << ": " << PQerrorMessage(conn);
-    }
-    PQclear(r);
-  }
-  PQfinish(conn);
-  return out;
+OwnUsersStack::OwnUsersStack(const std::string& database_url, const std::string& users_json,
+                             std::map<std::string, std::string> env) {
+  static int count = 0;
+  users_file_ =
+      (std::filesystem::temp_directory_path() /
+       ("parley-users-" + std::to_string(::getpid()) + "-" + std::to_string(++count) + ".json"))
+          .string();
+  std::ofstream(users_file_) << users_json;
+  const int port = free_port();
+  idp_ = std::make_unique<MockEntra>(std::vector<std::string>{Parley::callback_uri(port)},
+                                     users_file_);
+  ParleyOptions o;
+  o.port = port;
+  o.database_url = database_url;
+  o.issuer = idp_->issuer();
+  o.env = std::move(env);
+  parley_ = std::make_unique<Parley>(o);
+}
+
+OwnUsersStack::~OwnUsersStack() {
+  parley_.reset();
+  idp_.reset();
+  std::filesystem::remove(users_file_);
 }
 
 }  // namespace parley::testing

@@ -9,11 +9,13 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "support/browser.hpp"
+#include "support/sql.hpp"
 #include "support/stack.hpp"
 #include "support/temp_postgres.hpp"
 
@@ -45,6 +47,25 @@ class MockAzure {
  private:
   int port_ = 0;
   std::unique_ptr<ChildProcess> process_;
+};
+
+// mock-entra-id with its own users (`users_json`, a JSON array written to a
+// temp file that goes with it) and one parley on `database_url`, with
+// `env` added to its environment.
+class OwnUsersStack {
+ public:
+  OwnUsersStack(const std::string& database_url, const std::string& users_json,
+                std::map<std::string, std::string> env = {});
+  ~OwnUsersStack();
+  OwnUsersStack(const OwnUsersStack&) = delete;
+  OwnUsersStack& operator=(const OwnUsersStack&) = delete;
+  MockEntra& idp() { return *idp_; }
+  Parley& parley() { return *parley_; }
+
+ private:
+  std::string users_file_;
+  std::unique_ptr<MockEntra> idp_;
+  std::unique_ptr<Parley> parley_;
 };
 
 struct SseEvent {
@@ -90,9 +111,6 @@ StreamResult stream(ChatClient& c, const std::string& path, const std::string& b
                     std::function<bool(const SseEvent&)> on_event = {});
 std::string create_conversation(ChatClient& c, const std::string& title = "");
 }  // namespace chat
-
-// The first column of the first row ("" when there is none).
-std::string sql_scalar(const std::string& database_url, const std::string& sql);
 
 class ChatE2E : public ::testing::Test {
  protected:

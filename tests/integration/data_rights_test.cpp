@@ -7,11 +7,7 @@
 #include <httplib.h>
 
 #include <boost/json.hpp>
-
-#include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <unistd.h>
 
 #include "integration/chat_fixture.hpp"
 
@@ -19,7 +15,6 @@ namespace parley::testing {
 namespace {
 
 namespace json = boost::json;
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 constexpr const char* kAdmin = "root@example.com";
@@ -36,37 +31,29 @@ class DataRightsE2E : public ::testing::Test {
     database_url_ = shared_temp_postgres().url();
     // Own users, so the admin's role is the default PARLEY_ADMIN_ROLE
     // whatever mock-entra-id's defaults are.
-    json::array users{
-        json::object{{"id", "root"}, {"name", "Root Admin"}, {"email", kAdmin},
-                     {"roles", json::array{"Parley.Admin"}}},
-        json::object{{"id", "bob"}, {"name", "Bob"}, {"email", kBob},
-                     {"roles", json::array{"admin"}}},  // a role, not the admin role
-        json::object{{"id", "carol"}, {"name", "Carol"}, {"email", kCarol}}};
-    users_file_ = (fs::temp_directory_path() /
-                   ("parley-data-rights-users-" + std::to_string(::getpid()) + ".json"))
-                      .string();
-    std::ofstream(users_file_) << json::serialize(users);
-    const int port = free_port();
-    idp_ = std::make_unique<MockEntra>(std::vector<std::string>{Parley::callback_uri(port)},
-                                       users_file_);
-    ParleyOptions o;
-    o.port = port;
-    o.database_url = database_url_;
-    o.issuer = idp_->issuer();
-    parley_ = std::make_unique<Parley>(o);
+    json::array users{json::object{{"id", "root"},
+                                   {"name", "Root Admin"},
+                                   {"email", kAdmin},
+                                   {"roles", json::array{"Parley.Admin"}}},
+                      json::object{{"id", "bob"},
+                                   {"name", "Bob"},
+                                   {"email", kBob},
+                                   {"roles", json::array{"admin"}}},  // a role, not the admin role
+                      json::object{{"id", "carol"}, {"name", "Carol"}, {"email", kCarol}}};
+    stack_ = std::make_unique<OwnUsersStack>(database_url_, json::serialize(users));
   }
-  static void TearDownTestSuite() {
-    parley_.reset();
-    idp_.reset();
-    fs::remove(users_file_);
-  }
-  void SetUp() override { ASSERT_EQ(idp_->control("/_mock/reset"), 200); }
+  static void TearDownTestSuite() { stack_.reset(); }
+  void SetUp() override { ASSERT_EQ(stack_->idp().control("/_mock/reset"), 200); }
   void TearDown() override {
-    if (HasFailure()) std::cerr << "parley's log:\n" << parley_->log() << "\n";
+    if (HasFailure()) std::cerr << "parley's log:\n" << stack_->parley().log() << "\n";
   }
 
-  static ChatClient sign_in(const std::string& who) { return chat::sign_in(parley_->port(), who); }
-  static ChatClient anonymous() { return ChatClient{Browser(parley_->port()), "", parley_->port()}; }
+  static ChatClient sign_in(const std::string& who) {
+    return chat::sign_in(stack_->parley().port(), who);
+  }
+  static ChatClient anonymous() {
+    return ChatClient{Browser(stack_->parley().port()), "", stack_->parley().port()};
+  }
   static std::string user_id(ChatClient& c) {
     return std::string(
         json::parse(c.browser.get("/api/auth/session").body).at("user").at("id").as_string());
@@ -78,10 +65,17 @@ class DataRightsE2E : public ::testing::Test {
     const std::string id = chat::create_conversation(c, "talk");
     // In a CTE: sql_scalar wants rows back.
     sql("WITH i AS (INSERT INTO messages (conversation_id, user_id, role, content, status)"
-        " SELECT '" + id + "', user_id, CASE WHEN n % 2 = 0 THEN 'user' ELSE 'assistant' END,"
-        " repeat('x', " + std::to_string(size) + ") || n, 'complete'"
-        " FROM conversations, generate_series(1, " + std::to_string(messages) + ") n"
-        " WHERE id = '" + id + "' RETURNING 1) SELECT count(*) FROM i");
+        " SELECT '" +
+        id +
+        "', user_id, CASE WHEN n % 2 = 0 THEN 'user' ELSE 'assistant' END,"
+        " repeat('x', " +
+        std::to_string(size) +
+        ") || n, 'complete'"
+        " FROM conversations, generate_series(1, " +
+        std::to_string(messages) +
+        ") n"
+        " WHERE id = '" +
+        id + "' RETURNING 1) SELECT count(*) FROM i");
     return id;
   }
 
@@ -90,16 +84,15 @@ class DataRightsE2E : public ::testing::Test {
     httplib::Client client("127.0.0.1", c.port);
     httplib::Headers headers{{"Origin", origin}, {"X-CSRF-Token", c.csrf}};
     std::string cookie;
-    for (const auto& [k, v] : c.browser.cookies()) cookie += (cookie.empty() ? "" : "; ") + k + "=" + v;
+    for (const auto& [k, v] : c.browser.cookies())
+      cookie += (cookie.empty() ? "" : "; ") + k + "=" + v;
     headers.emplace("Cookie", cookie);
     auto r = client.Delete(path, headers);
     return r ? r->status : 0;
   }
 
-  static inline std::unique_ptr<MockEntra> idp_;
-  static inline std::unique_ptr<Parley> parley_;
+  static inline std::unique_ptr<OwnUsersStack> stack_;
   static inline std::string database_url_;
-  static inline std::string users_file_;
 };
 
 TEST_F(DataRightsE2E, ExportStreamsTheCallersOwnDataAsADownload) {
@@ -133,7 +126,8 @@ TEST_F(DataRightsE2E, ExportStreamsTheCallersOwnDataAsADownload) {
     EXPECT_TRUE(first.contains(key)) << key;
   }
   EXPECT_EQ(sql("SELECT count(*) FROM audit_events WHERE type = 'data.exported'"
-                " AND actor = '" + user_id(carol) + "'"),
+                " AND actor = '" +
+                user_id(carol) + "'"),
             "1");
 }
 
@@ -170,10 +164,12 @@ TEST_F(DataRightsE2E, AdminDeletesOneUsersConversationsAndMessages) {
 
   // The audit trail says who deleted whose data, and how much.
   EXPECT_EQ(sql("SELECT detail->>'messages' FROM audit_events WHERE type = 'data.deleted'"
-                " AND subject = '" + bob_id + "' AND actor = '" + user_id(admin) + "'"),
+                " AND subject = '" +
+                bob_id + "' AND actor = '" + user_id(admin) + "'"),
             bob_messages);
   EXPECT_EQ(sql("SELECT detail->>'conversations' FROM audit_events WHERE type = 'data.deleted'"
-                " AND subject = '" + bob_id + "'"),
+                " AND subject = '" +
+                bob_id + "'"),
             bob_before);
 }
 
@@ -211,7 +207,8 @@ TEST_F(DataRightsE2E, OnlyAnAdministratorMayDeleteAUsersData) {
   EXPECT_EQ(error_code(unknown), "not_found");
   EXPECT_EQ(chat::call(admin, "DELETE", "/api/admin/users/not-a-uuid/data").status, 404);
   EXPECT_EQ(sql("SELECT count(*) FROM audit_events WHERE type = 'data.deleted'"
-                " AND subject = '" + carol_id + "'"),
+                " AND subject = '" +
+                carol_id + "'"),
             "0");
 }
 

@@ -1,6 +1,7 @@
 #include "integration/signin_fixture.hpp"
 
 #include "http/message.hpp"
+#include "support/sql.hpp"
 
 namespace parley::testing {
 
@@ -68,26 +69,9 @@ void E2E::expect_rejected(Browser& b, const SignInAttempt& a, const std::string&
 }
 
 std::string E2E::sql_scalar(const std::string& sql) {
-  PGconn* conn = PQconnectdb(database_url_.c_str());
-  std::string out;
-  if (PQstatus(conn) == CONNECTION_OK) {
-    PGresult* r = PQexec(conn, sql.c_str());
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) out = PQgetvalue(r, 0, 0);
-    else ADD_FAILURE() << sql << ": " << PQerrorMessage(conn);
-    PQclear(r);
-  }
-  PQfinish(conn);
-  return out;
+  return testing::sql_scalar(database_url_, sql);
 }
 
-void E2E::sql_exec(const std::string& sql) {
-  PGconn* conn = PQconnectdb(database_url_.c_str());
-  ASSERT_EQ(PQstatus(conn), CONNECTION_OK);
-  PGresult* r = PQexec(conn, sql.c_str());
-  EXPECT_TRUE(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK)
-      << sql << ": " << PQerrorMessage(conn);
-  PQclear(r);
-  PQfinish(conn);
-}
+void E2E::sql_exec(const std::string& sql) { testing::sql_exec(database_url_, sql); }
 
 }  // namespace parley::testing
