@@ -8,6 +8,7 @@
 #include <boost/json/array.hpp>
 
 #include "admin/months.hpp"
+#include "db/api_calls_repo.hpp"
 #include "db/audit_repo.hpp"
 #include "db/lifecycle_repo.hpp"
 #include "db/pool.hpp"
@@ -97,6 +98,15 @@ asio::awaitable<Result<MaintenanceReport>> MaintenanceTask::run_once() {
   report.ran = true;
   Status status = co_await ensure_partitions(*lease, report);
   if (status) status = co_await apply_retention(*lease, report);
+  if (status) {
+    auto swept = co_await db::sweep_dead_api_streams(*lease, options_.dead_stream_slot_age);
+    if (swept) {
+      report.stream_slots_swept = *swept;
+      if (*swept > 0) log::info("maintenance.stream_slots_swept").num("slots", *swept);
+    } else {
+      status = swept.error();
+    }
+  }
   // The lock belongs to the connection: when it cannot be released, the
   // connection goes (which releases it) instead of back to the pool.
   if (lease->connection().broken()) {
@@ -121,8 +131,8 @@ asio::awaitable<Status> MaintenanceTask::ensure_partitions(db::Lease& lease,
     default_months = std::move(*months);
   }
   const auto existing = ranges_of(*partitions);
-  for (const Month& m : months_to_create(clock_.now_seconds(), options_.months_ahead, existing,
-                                         default_months)) {
+  for (const Month& m :
+       months_to_create(clock_.now_seconds(), options_.months_ahead, existing, default_months)) {
     db::NewPartition p{partition_name(m), bound_literal(m), bound_literal(add_months(m, 1))};
     auto moved = co_await db::create_message_partition(lease, p, default_name, options_.timeouts);
     if (!moved) co_return moved.error();

@@ -10,7 +10,9 @@
 //     more than that many days ago are deleted with their messages, in one
 //     transaction with one audit row (data.retention_deleted, with the counts);
 //     month partitions in which every row was expired are then dropped
-//     whole instead of deleted row by row.
+//     whole instead of deleted row by row;
+//  3. /v1 stream slots (api_streams) not renewed for `dead_stream_slot_age`
+//     are deleted: their process died (they stopped counting after the lease).
 // Runs at start() and every `interval` after. "Now" comes from the Clock,
 // so tests move time across months.
 //
@@ -18,7 +20,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -47,6 +48,7 @@ struct MaintenanceOptions {
   int months_ahead = 2;    // partitions exist for the current month and this many after
   std::chrono::milliseconds interval{std::chrono::hours(1)};
   db::DdlTimeouts timeouts;
+  std::chrono::seconds dead_stream_slot_age{std::chrono::minutes(10)};
 };
 
 struct MaintenanceReport {
@@ -56,6 +58,7 @@ struct MaintenanceReport {
   std::int64_t conversations_deleted = 0;
   std::int64_t messages_deleted = 0;
   std::vector<std::string> partitions_dropped;
+  std::int64_t stream_slots_swept = 0;
 };
 
 class MaintenanceTask {

@@ -53,6 +53,10 @@ constexpr Statement kRenewStream{"api_renew_stream",
 constexpr Statement kDeleteStream{"api_delete_stream",
                                   "DELETE FROM api_streams WHERE id = $1::uuid"};
 
+constexpr Statement kSweepStreams{
+    "api_sweep_streams",
+    "DELETE FROM api_streams WHERE renewed_at < now() - make_interval(secs => $1::bigint)"};
+
 constexpr const char* kAppColumns =
     "a.client_id, a.tenant_id, a.object_id, a.display_name,"
     " to_char(a.first_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
@@ -205,6 +209,14 @@ boost::asio::awaitable<Status> finish_api_call(Pool& pool, const ApiCallEnd& end
     co_return co_await fail(audited.error());
   }
   co_return co_await commit_transaction(*lease);
+}
+
+boost::asio::awaitable<Result<std::int64_t>> sweep_dead_api_streams(
+    Lease& lease, std::chrono::seconds older_than) {
+  Params params{static_cast<std::int64_t>(older_than.count())};
+  auto rows = co_await lease.prepared(kSweepStreams, std::move(params));
+  if (!rows) co_return rows.error();
+  co_return rows->affected();
 }
 
 }  // namespace parley::db

@@ -69,6 +69,11 @@ struct ApiCallEnd {
 // appends the audit row, in one transaction.
 boost::asio::awaitable<Status> finish_api_call(Pool& pool, const ApiCallEnd& end);
 
+// Deletes the slots not renewed for `older_than` (their process died; the
+// count already ignores them after the lease). Returns how many went.
+boost::asio::awaitable<Result<std::int64_t>> sweep_dead_api_streams(
+    Lease& lease, std::chrono::seconds older_than);
+
 // ---- Administration (GET /api/admin/apps, disable / enable).
 
 struct AppRow {

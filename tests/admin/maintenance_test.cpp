@@ -20,8 +20,7 @@ using test::run_sync;
 
 class Maintenance : public test::LifecycleDb {
  protected:
-  MaintenanceReport run(const Clock& clock, int retention_days = 0,
-                        db::DdlTimeouts timeouts = {}) {
+  MaintenanceReport run(const Clock& clock, int retention_days = 0, db::DdlTimeouts timeouts = {}) {
     MaintenanceOptions o;
     o.retention_days = retention_days;
     o.timeouts = timeouts;
@@ -240,6 +239,21 @@ TEST_F(Maintenance, OneReplicaAtATime) {
   ASSERT_TRUE(relocked);
   EXPECT_TRUE(*relocked);
   ASSERT_TRUE(run_sync(io_, db::release_maintenance_lock(*holder)));
+}
+
+// A /v1 call's slot left by a process that died stops counting after the
+// lease; the maintenance run deletes it later. Live slots stay.
+TEST_F(Maintenance, DeadStreamSlotsAreSweptAndLiveOnesKept) {
+  sql("DELETE FROM api_streams");
+  sql("INSERT INTO api_streams (subject_kind, subject, model, started_at, renewed_at) VALUES"
+      " ('app', 'dead-app', 'm', now() - interval '1 hour', now() - interval '11 minutes'),"
+      " ('user', 'someone', 'm', now() - interval '1 hour', now() - interval '2 minutes'),"
+      " ('app', 'live-app', 'm', now(), now())");
+  FakeClock clock(at(2032, 5, 10));
+  const MaintenanceReport report = run(clock);
+  EXPECT_EQ(report.stream_slots_swept, 1);
+  EXPECT_EQ(count("SELECT count(*) FROM api_streams WHERE subject = 'dead-app'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM api_streams"), 2);
 }
 
 TEST_F(Maintenance, ADropThatCannotGetItsLockIsRetriedByTheNextRun) {
