@@ -1,6 +1,7 @@
 #include "admin/api_gate.hpp"
 
 #include "admin/errors.hpp"
+#include "db/audit_repo.hpp"
 #include "db/pool.hpp"
 #include "db/transaction.hpp"
 
@@ -33,6 +34,17 @@ asio::awaitable<Result<ApiSlot>> ApiGate::admit(const ApiCaller& caller, const s
   if (disabled) {
     refusal =
         make_error(caller.application ? errc::admin::app_disabled : errc::admin::api_user_disabled);
+    if (should_audit_refusal(slot.subject)) {
+      db::AuditEntry audit;
+      audit.type = "api.refused";
+      if (!caller.application) audit.subject = db::UserId{slot.subject.id};
+      audit.detail["caller_kind"] = slot.subject.kind;
+      audit.detail["caller"] = slot.subject.id;
+      audit.detail["client_id"] = caller.client_id;
+      audit.detail["model"] = model;
+      audit.detail["reason"] = refusal->code;
+      if (auto a = co_await db::append_audit(tx, audit); !a) co_return a.error();
+    }
   } else {
     auto state = co_await db::lock_api_quota_state(tx, slot.subject, lease_);
     if (!state) co_return state.error();
@@ -55,6 +67,15 @@ asio::awaitable<Result<ApiSlot>> ApiGate::admit(const ApiCaller& caller, const s
   }
   if (refusal) co_return *refusal;
   co_return slot;
+}
+
+bool ApiGate::should_audit_refusal(const db::Subject& subject) {
+  const std::int64_t now = clock_.now_seconds();
+  if (last_refusal_audit_.size() > kRefusalAuditMemory) last_refusal_audit_.clear();
+  auto [it, inserted] = last_refusal_audit_.try_emplace(subject.kind + ":" + subject.id, now);
+  if (!inserted && now - it->second < kRefusalAuditEverySeconds) return false;
+  it->second = now;
+  return true;
 }
 
 asio::awaitable<Status> ApiGate::renew(const ApiSlot& slot) {

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "admin/quota_rules.hpp"
@@ -46,7 +47,11 @@ class ApiGate {
       : pool_(pool), defaults_(defaults), clock_(clock), lease_(lease) {}
 
   // Errors: errc::admin::app_disabled / api_user_disabled (403),
-  // errc::admin::quota_* (429, quota_retry_after()), db.*.
+  // errc::admin::quota_* (429, quota_retry_after()), db.*. A disabled
+  // caller's refusal is audited (api.refused) in the same transaction, at
+  // most once a minute per caller and process: a job retrying in a loop
+  // must not flood the trail. Quota refusals are not security events: the
+  // caller gets 429 with Retry-After, the usage report shows the budget.
   boost::asio::awaitable<Result<ApiSlot>> admit(const ApiCaller& caller, const std::string& model);
   boost::asio::awaitable<Status> renew(const ApiSlot& slot);
   boost::asio::awaitable<Status> end(const db::ApiCallEnd& end);
@@ -68,6 +73,11 @@ class ApiGate {
   QuotaDefaults defaults_;
   const Clock& clock_;
   std::chrono::seconds lease_;
+  // "kind:id" -> when its last refusal was audited (epoch seconds).
+  static constexpr std::int64_t kRefusalAuditEverySeconds = 60;
+  static constexpr std::size_t kRefusalAuditMemory = 10000;
+  std::unordered_map<std::string, std::int64_t> last_refusal_audit_;
+  bool should_audit_refusal(const db::Subject& subject);
 };
 
 }  // namespace parley::admin

@@ -415,6 +415,13 @@ TEST_F(ServiceApiE2E, ApplicationsAreRegisteredCountedAndGoverned) {
   EXPECT_EQ(sql("SELECT count(*) FROM audit_events WHERE type = 'app.disabled'"
                 " AND detail->>'client_id' = 'service-client'"),
             "1");
+  // The refusal is audited; a caller retrying in a loop adds no more rows
+  // within the minute.
+  EXPECT_EQ(with_token("POST", "/v1/chat/completions", t, kHello).status, 403);
+  EXPECT_EQ(sql("SELECT count(*) FROM audit_events WHERE type = 'api.refused'"
+                " AND detail->>'caller' = 'service-client'"
+                " AND detail->>'reason' = 'admin.app_disabled'"),
+            "1");
   ASSERT_EQ(chat::call(admin, "POST", "/api/admin/apps/service-client/enable").status, 200);
   r = with_token("POST", "/v1/chat/completions", t, kHello);
   EXPECT_EQ(r.status, 200) << r.body;
