@@ -3,6 +3,7 @@
 #include "admin/audit_record.hpp"
 #include "admin/errors.hpp"
 #include "admin/usage_service.hpp"
+#include "db/api_calls_repo.hpp"
 #include "db/audit_repo.hpp"
 #include "db/pool.hpp"
 #include "observability/log.hpp"
@@ -55,10 +56,10 @@ asio::awaitable<Result<UserPage>> UsersAdmin::list(UserQuery query) {
   co_return page;
 }
 
-asio::awaitable<Result<QuotaView>> UsersAdmin::quota_view(const db::UserId& id) {
-  auto row = co_await db::load_quota(pool_, user_subject(id));
+asio::awaitable<Result<QuotaView>> UsersAdmin::quota_view(const db::Subject& subject) {
+  auto row = co_await db::load_quota(pool_, subject);
   if (!row) co_return row.error();
-  auto used = co_await db::tokens_used_today(pool_, user_subject(id));
+  auto used = co_await db::tokens_used_today(pool_, subject);
   if (!used) co_return used.error();
   const std::int64_t now = clock_.now_seconds();
   QuotaView v;
@@ -94,7 +95,8 @@ asio::awaitable<Result<std::optional<UserDetail>>> UsersAdmin::detail(Actor acto
   auto usage = co_await db::usage_summary(pool_, user_subject(id));
   if (!usage) co_return usage.error();
   d.usage = *usage;
-  auto quota = co_await quota_view(id);
+  const db::Subject subject = user_subject(id);
+  auto quota = co_await quota_view(subject);
   if (!quota) co_return quota.error();
   d.quota = *quota;
   co_return std::optional<UserDetail>(std::move(d));
@@ -110,7 +112,8 @@ asio::awaitable<Result<std::optional<db::AdminUserRow>>> UsersAdmin::set_disable
   if (auto begun = co_await lease->execute("BEGIN"); !begun) co_return begun.error();
   auto outcome = co_await [&]() -> asio::awaitable<Result<Out>> {
     // The session.revoked rows the trigger writes name the administrator.
-    if (auto named = co_await db::set_audit_actor(*lease, actor.id); !named) co_return named.error();
+    if (auto named = co_await db::set_audit_actor(*lease, actor.id); !named)
+      co_return named.error();
     auto moved = co_await db::set_user_disabled(*lease, id, disabled);
     if (!moved) co_return moved.error();
     if (!*moved) co_return Out();
@@ -136,7 +139,8 @@ asio::awaitable<Result<bool>> UsersAdmin::end_sessions(Actor actor, db::UserId i
   if (!lease) co_return lease.error();
   if (auto begun = co_await lease->execute("BEGIN"); !begun) co_return begun.error();
   auto outcome = co_await [&]() -> asio::awaitable<Result<bool>> {
-    if (auto named = co_await db::set_audit_actor(*lease, actor.id); !named) co_return named.error();
+    if (auto named = co_await db::set_audit_actor(*lease, actor.id); !named)
+      co_return named.error();
     auto ended = co_await db::revoke_all_sessions(*lease, id, "admin_sign_out");
     if (!ended) co_return ended.error();
     AdminAuditEvent ev{"user.sessions_revoked", actor.id, id, actor.ip, actor.request_id,
@@ -153,27 +157,48 @@ asio::awaitable<Result<std::optional<QuotaView>>> UsersAdmin::set_quota(Actor ac
   auto user = co_await db::admin_find_user(pool_, id);
   if (!user) co_return user.error();
   if (!*user) co_return Out();
+  AdminAuditEvent ev{"quota.changed", actor.id, id, actor.ip, actor.request_id, {}};
+  // Named: g++ 12 destroys temporaries of a co_await expression twice.
+  const db::Subject subject = user_subject(id);
+  auto view = co_await store_quota(subject, quota, std::move(ev));
+  if (!view) co_return view.error();
+  co_return Out(*view);
+}
+
+asio::awaitable<Result<std::optional<QuotaView>>> UsersAdmin::set_app_quota(Actor actor,
+                                                                            std::string client_id,
+                                                                            QuotaOverride quota) {
+  using Out = std::optional<QuotaView>;
+  auto exists = co_await db::app_exists(pool_, client_id);
+  if (!exists) co_return exists.error();
+  if (!*exists) co_return Out();
+  AdminAuditEvent ev{"quota.changed", actor.id,         std::nullopt,
+                     actor.ip,        actor.request_id, {{"app", client_id}}};
+  const db::Subject subject{"app", client_id};
+  auto view = co_await store_quota(subject, quota, std::move(ev));
+  if (!view) co_return view.error();
+  co_return Out(*view);
+}
+
+asio::awaitable<Result<QuotaView>> UsersAdmin::store_quota(const db::Subject& subject,
+                                                           QuotaOverride quota,
+                                                           AdminAuditEvent event) {
   auto lease = co_await pool_.acquire();
   if (!lease) co_return lease.error();
   if (auto begun = co_await lease->execute("BEGIN"); !begun) co_return begun.error();
   auto outcome = co_await [&]() -> asio::awaitable<Result<bool>> {
     const db::QuotaRow row{quota.daily_tokens, quota.concurrent_streams};
-    if (auto st = co_await db::store_quota(*lease, user_subject(id), row); !st)
-      co_return st.error();
-    boost::json::object detail;
-    detail["daily_tokens"] = quota.daily_tokens ? boost::json::value(*quota.daily_tokens) : nullptr;
-    detail["concurrent_streams"] =
+    if (auto st = co_await db::store_quota(*lease, subject, row); !st) co_return st.error();
+    event.detail["daily_tokens"] =
+        quota.daily_tokens ? boost::json::value(*quota.daily_tokens) : nullptr;
+    event.detail["concurrent_streams"] =
         quota.concurrent_streams ? boost::json::value(*quota.concurrent_streams) : nullptr;
-    AdminAuditEvent ev{"quota.changed", actor.id,         id,
-                       actor.ip,        actor.request_id, std::move(detail)};
-    if (auto st = co_await record_audit(*lease, ev); !st) co_return st.error();
+    if (auto st = co_await record_audit(*lease, event); !st) co_return st.error();
     co_return true;
   }();
   auto done = co_await finish(*lease, std::move(outcome));
   if (!done) co_return done.error();
-  auto view = co_await quota_view(id);
-  if (!view) co_return view.error();
-  co_return Out(*view);
+  co_return co_await quota_view(subject);
 }
 
 asio::awaitable<Result<std::vector<UsageRow>>> UsersAdmin::usage(UsageQuery query) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/audit_record.hpp"
 #include "admin/quota_rules.hpp"
 #include "admin/usage_query.hpp"
 #include "admin/user_query.hpp"
@@ -69,6 +70,11 @@ class UsersAdmin {
   boost::asio::awaitable<Result<bool>> end_sessions(Actor actor, db::UserId id);
   boost::asio::awaitable<Result<std::optional<QuotaView>>> set_quota(Actor actor, db::UserId id,
                                                                      QuotaOverride quota);
+  // The same for an application calling /v1 (by client id); nullopt: no
+  // such application. Audited as quota.changed with detail.app.
+  boost::asio::awaitable<Result<std::optional<QuotaView>>> set_app_quota(Actor actor,
+                                                                         std::string client_id,
+                                                                         QuotaOverride quota);
 
   // GET /api/admin/usage (not audited: aggregates, no user's content).
   boost::asio::awaitable<Result<std::vector<UsageRow>>> usage(UsageQuery query);
@@ -76,7 +82,11 @@ class UsersAdmin {
   const QuotaDefaults& defaults() const { return defaults_; }
 
  private:
-  boost::asio::awaitable<Result<QuotaView>> quota_view(const db::UserId& id);
+  boost::asio::awaitable<Result<QuotaView>> quota_view(const db::Subject& subject);
+  // Stores the overrides and audits quota.changed (`event` carries who and
+  // whom) in one transaction, then reads the quota back.
+  boost::asio::awaitable<Result<QuotaView>> store_quota(const db::Subject& subject,
+                                                        QuotaOverride quota, AdminAuditEvent event);
 
   db::Pool& pool_;
   QuotaDefaults defaults_;

@@ -182,6 +182,18 @@ awaitable<Response> admin_set_user_quota(Services& s, Request& req, RequestConte
   co_return json_body(200, quota_json(**view));
 }
 
+// PUT /api/admin/apps/{id}/quota: an application's overrides, as a user's.
+awaitable<Response> admin_set_app_quota(Services& s, Request& req, RequestContext& ctx) {
+  auto id = req.param("id");
+  if (!id || id->empty() || id->size() > 256) co_return error_response(errc::admin::app_not_found);
+  auto quota = admin::parse_quota_body(req.body);
+  if (!quota) co_return failure(quota.error(), req);
+  auto view = co_await s.users_admin->set_app_quota(actor_of(req, ctx), std::string(*id), *quota);
+  if (!view) co_return failure(view.error(), req);
+  if (!*view) co_return error_response(errc::admin::app_not_found);
+  co_return json_body(200, quota_json(**view));
+}
+
 awaitable<Response> admin_usage(Services& s, Request& req, RequestContext&) {
   auto query = admin::parse_usage_query(params_of(req));
   if (!query) co_return failure(query.error(), req);

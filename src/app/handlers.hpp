@@ -60,6 +60,8 @@ awaitable<Response> admin_usage(Services&, Request&, RequestContext&);
 
 // admin_apps_handlers.cpp (applications calling /v1)
 awaitable<Response> admin_list_apps(Services&, Request&, RequestContext&);
+// admin_users_handlers.cpp, with the users' quota
+awaitable<Response> admin_set_app_quota(Services&, Request&, RequestContext&);
 awaitable<Response> admin_disable_app(Services&, Request&, RequestContext&);
 awaitable<Response> admin_enable_app(Services&, Request&, RequestContext&);
 

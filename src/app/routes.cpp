@@ -31,7 +31,8 @@ constexpr std::array kRoutes = {
     Route{Method::post, "/api/conversations", Policy::session_csrf, &h::create_conversation},
     Route{Method::get, "/api/conversations/{id}", Policy::session, &h::get_conversation},
     Route{Method::patch, "/api/conversations/{id}", Policy::session_csrf, &h::rename_conversation},
-    Route{Method::delete_, "/api/conversations/{id}", Policy::session_csrf, &h::delete_conversation},
+    Route{Method::delete_, "/api/conversations/{id}", Policy::session_csrf,
+          &h::delete_conversation},
     Route{Method::post, "/api/conversations/{id}/messages", Policy::session_csrf, &h::post_message},
     Route{Method::post, "/api/conversations/{id}/regenerate", Policy::session_csrf, &h::regenerate},
     Route{Method::post, "/api/conversations/{id}/stop", Policy::session_csrf, &h::stop_answer},
@@ -54,6 +55,7 @@ constexpr std::array kRoutes = {
     Route{Method::get, "/api/admin/apps", Policy::admin, &h::admin_list_apps},
     Route{Method::post, "/api/admin/apps/{id}/disable", Policy::admin, &h::admin_disable_app},
     Route{Method::post, "/api/admin/apps/{id}/enable", Policy::admin, &h::admin_enable_app},
+    Route{Method::put, "/api/admin/apps/{id}/quota", Policy::admin, &h::admin_set_app_quota},
     // The service API, OpenAI-compatible (v1_handlers.cpp).
     Route{Method::post, "/v1/chat/completions", Policy::bearer, &h::v1_chat_completions},
     Route{Method::get, "/v1/models", Policy::bearer, &h::v1_models},
@@ -79,14 +81,22 @@ constexpr std::array kRoutes = {
 
 std::string_view to_string(Policy p) {
   switch (p) {
-    case Policy::public_: return "public";
-    case Policy::page: return "page";
-    case Policy::session: return "session";
-    case Policy::session_csrf: return "session+csrf";
-    case Policy::origin_csrf: return "origin+csrf";
-    case Policy::admin: return "admin";
-    case Policy::bearer: return "bearer";
-    case Policy::unset: return "unset";
+    case Policy::public_:
+      return "public";
+    case Policy::page:
+      return "page";
+    case Policy::session:
+      return "session";
+    case Policy::session_csrf:
+      return "session+csrf";
+    case Policy::origin_csrf:
+      return "origin+csrf";
+    case Policy::admin:
+      return "admin";
+    case Policy::bearer:
+      return "bearer";
+    case Policy::unset:
+      return "unset";
   }
   return "unknown";
 }
@@ -102,7 +112,9 @@ std::vector<std::string> route_policy_problems(std::span<const Route> table) {
   std::set<std::pair<http::Method, std::string_view>> seen;
   for (const Route& r : table) {
     const std::string name = std::string(http::to_string(r.method)) + " " + std::string(r.pattern);
-    auto problem = [&](std::string_view what) { problems.push_back(name + ": " + std::string(what)); };
+    auto problem = [&](std::string_view what) {
+      problems.push_back(name + ": " + std::string(what));
+    };
     const bool admin_path = r.pattern == "/api/admin" || r.pattern.starts_with("/api/admin/");
     const bool api_path = r.pattern == "/api" || r.pattern.starts_with("/api/");
     const bool v1_path = is_service_api_path(r.pattern);

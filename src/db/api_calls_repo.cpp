@@ -53,6 +53,8 @@ constexpr Statement kRenewStream{"api_renew_stream",
 constexpr Statement kDeleteStream{"api_delete_stream",
                                   "DELETE FROM api_streams WHERE id = $1::uuid"};
 
+constexpr Statement kAppExists{"api_app_exists", "SELECT 1 FROM apps WHERE client_id = $1"};
+
 constexpr Statement kSweepStreams{
     "api_sweep_streams",
     "DELETE FROM api_streams WHERE renewed_at < now() - make_interval(secs => $1::bigint)"};
@@ -96,6 +98,13 @@ AppRow app_row(const Rows& rows, int r) {
 }
 
 }  // namespace
+
+boost::asio::awaitable<Result<bool>> app_exists(Pool& pool, const std::string& client_id) {
+  Params params{client_id};
+  auto rows = co_await pool.read(kAppExists, std::move(params));
+  if (!rows) co_return rows.error();
+  co_return !rows->empty();
+}
 
 boost::asio::awaitable<Result<std::vector<AppRow>>> list_apps(Pool& pool, std::int64_t limit) {
   Params params{limit};

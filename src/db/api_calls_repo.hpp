@@ -74,7 +74,9 @@ boost::asio::awaitable<Status> finish_api_call(Pool& pool, const ApiCallEnd& end
 boost::asio::awaitable<Result<std::int64_t>> sweep_dead_api_streams(
     Lease& lease, std::chrono::seconds older_than);
 
-// ---- Administration (GET /api/admin/apps, disable / enable).
+// ---- Administration (GET /api/admin/apps, disable / enable, quota).
+
+boost::asio::awaitable<Result<bool>> app_exists(Pool& pool, const std::string& client_id);
 
 struct AppRow {
   std::string client_id;

@@ -426,6 +426,29 @@ TEST_F(ServiceApiE2E, ApplicationsAreRegisteredCountedAndGoverned) {
   r = with_token("POST", "/v1/chat/completions", t, kHello);
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(chat::call(admin, "POST", "/api/admin/apps/nobody/disable").status, 404);
+
+  // A per-application quota, as a user's: over it, 429 before the upstream.
+  ApiResult quota = chat::call(admin, "PUT", "/api/admin/apps/service-client/quota",
+                               R"({"daily_tokens":1,"concurrent_streams":null})");
+  ASSERT_EQ(quota.status, 200) << quota.body;
+  EXPECT_EQ(json::parse(quota.body).at("effective_daily_tokens").as_int64(), 1);
+  EXPECT_EQ(sql("SELECT count(*) FROM audit_events WHERE type = 'quota.changed'"
+                " AND detail->>'app' = 'service-client' AND detail->>'daily_tokens' = '1'"),
+            "1");
+  aoai_->reset_stats();
+  r = with_token("POST", "/v1/chat/completions", t, kHello);
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(error_of(r).at("code").as_string(), "quota_exceeded");
+  EXPECT_EQ(json::parse(aoai_->stats()).at("requests").as_int64(), 0);
+  ASSERT_EQ(chat::call(admin, "PUT", "/api/admin/apps/service-client/quota",
+                       R"({"daily_tokens":null,"concurrent_streams":null})")
+                .status,
+            200);
+  EXPECT_EQ(with_token("POST", "/v1/chat/completions", t, kHello).status, 200);
+  EXPECT_EQ(chat::call(admin, "PUT", "/api/admin/apps/nobody/quota",
+                       R"({"daily_tokens":5,"concurrent_streams":null})")
+                .status,
+            404);
 }
 
 // A streamed call counts like a completion, and a client that hangs up
