@@ -110,7 +110,16 @@ TEST_F(AdminE2E, EveryAdminRouteRefusesAnonymousCallersAndNonAdmins) {
       {"DELETE", "/api/admin/users/" + id + "/sessions"},
       {"PUT", "/api/admin/users/" + id + "/quota"},
       {"GET", "/api/admin/usage?from=2026-01-01&to=2026-01-31"},
+      {"GET", "/api/admin/audit"},
+      {"GET", "/api/admin/audit/verify"},
+      {"DELETE", "/api/admin/users/" + id + "/data"},
+      {"GET", "/api/admin/apps"},
+      {"POST", "/api/admin/apps/some-client/disable"},
+      {"POST", "/api/admin/apps/some-client/enable"},
+      {"PUT", "/api/admin/apps/some-client/quota"},
   };
+  // Every admin route of the table (tests/app/routes_test.cpp checks each
+  // has Policy::admin; this checks the server enforces it).
   Browser anonymous(r.a->port());
   Client plain(r.a->port(), grace);
   for (const auto& [method, path] : routes) {
