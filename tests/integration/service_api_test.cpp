@@ -5,12 +5,14 @@
 // OpenAI's error shape, and hostile tokens refused without a 5xx.
 
 #include <httplib.h>
+#include <openssl/sha.h>
 
 #include <boost/json.hpp>
 #include <string>
 #include <vector>
 
 #include "core/base64url.hpp"
+#include "core/percent.hpp"
 #include "integration/chat_fixture.hpp"
 
 namespace parley::testing {
@@ -77,6 +79,36 @@ class ServiceApiE2E : public ::testing::Test {
     return std::string(json::parse(r->body).at("access_token").as_string());
   }
   static std::string service_token() { return token(kServiceId, kServiceSecret); }
+
+  // A delegated access token for the user `login_hint`, as a client app
+  // gets one through the authorization-code flow (PKCE) with `scope`.
+  static std::string delegated_token(const std::string& login_hint, const std::string& scope) {
+    const std::string verifier(64, 'v');
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), digest);
+    const std::string challenge =
+        base64url_encode(std::string_view(reinterpret_cast<char*>(digest), sizeof digest));
+    const std::string redirect = Parley::callback_uri(parley_->port());
+    httplib::Client c("127.0.0.1", idp_->port());
+    const std::string base = "/" + std::string(kTenant) + "/oauth2/v2.0/";
+    auto authorize =
+        c.Get(base + "authorize?client_id=" + kClientId +
+              "&response_type=code&redirect_uri=" + percent_encode(redirect) +
+              "&scope=" + percent_encode(scope) + "&state=s&nonce=n&code_challenge=" + challenge +
+              "&code_challenge_method=S256&login_hint=" + percent_encode(login_hint));
+    if (!authorize || authorize->status != 302) return {};
+    const std::string location = authorize->get_header_value("Location");
+    const auto at = location.find("code=");
+    if (at == std::string::npos) return {};
+    const std::string code = location.substr(at + 5, location.find('&', at) - at - 5);
+    httplib::Params form{
+        {"grant_type", "authorization_code"}, {"client_id", kClientId},
+        {"client_secret", kClientSecret},     {"code", percent_decode(code, false).value_or("")},
+        {"redirect_uri", redirect},           {"code_verifier", verifier}};
+    auto r = c.Post(base + "token", form);
+    if (!r || r->status != 200) return {};
+    return std::string(json::parse(r->body).at("access_token").as_string());
+  }
 
   static Reply call(const std::string& method, const std::string& path, const std::string& body,
                     const httplib::Headers& headers) {
@@ -529,6 +561,52 @@ TEST_F(ServiceApiE2E, TheOfficialOpenAiClientWorks) {
   EXPECT_NE(node.output().find("[gpt-4o: "), std::string::npos) << node.output();
 }
 #endif
+
+// A delegated token (a user signed in to another client app, with the API's
+// scope) acts as that user: usage and audit name the user, and a disabled
+// user is refused 403 before the upstream. Without the scope: 403.
+TEST_F(ServiceApiE2E, ADelegatedTokenActsAsItsUser) {
+  const std::string scoped =
+      delegated_token("grace@example.com", std::string("openid api://") + kClientId + "/Chat");
+  ASSERT_FALSE(scoped.empty());
+  Reply r = with_token("POST", "/v1/chat/completions", scoped, kHello);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string grace =
+      sql("SELECT id FROM users WHERE email = 'grace@example.com' AND NOT import_pending");
+  ASSERT_FALSE(grace.empty());
+  EXPECT_EQ(sql("SELECT count(*) FROM audit_events WHERE type = 'api.call'"
+                " AND detail->>'caller_kind' = 'user' AND detail->>'caller' = '" +
+                grace + "'"),
+            "1");
+  EXPECT_EQ(sql("SELECT count(*) > 0 FROM usage_daily WHERE subject_kind = 'user'"
+                " AND subject = '" +
+                grace + "'"),
+            "t");
+
+  const std::string other_scope =
+      delegated_token("grace@example.com", std::string("openid api://") + kClientId + "/Other");
+  ASSERT_FALSE(other_scope.empty());
+  Reply no_scope = with_token("POST", "/v1/chat/completions", other_scope, kHello);
+  EXPECT_EQ(no_scope.status, 403) << no_scope.body;
+  // A Graph token from the same sign-in is for another audience.
+  const std::string graph = delegated_token("grace@example.com", "openid profile email");
+  ASSERT_FALSE(graph.empty());
+  EXPECT_EQ(with_token("POST", "/v1/chat/completions", graph, kHello).status, 401);
+
+  sql("WITH u AS (UPDATE users SET disabled_at = now() WHERE id = '" + grace +
+      "' RETURNING 1) SELECT count(*) FROM u");
+  aoai_->reset_stats();
+  Reply disabled = with_token("POST", "/v1/chat/completions", scoped, kHello);
+  EXPECT_EQ(disabled.status, 403) << disabled.body;
+  EXPECT_EQ(error_of(disabled).at("code").as_string(), "account_disabled");
+  EXPECT_EQ(json::parse(aoai_->stats()).at("requests").as_int64(), 0);
+  EXPECT_EQ(sql("SELECT count(*) FROM audit_events WHERE type = 'api.refused'"
+                " AND subject = '" +
+                grace + "' AND detail->>'reason' = 'admin.api_user_disabled'"),
+            "1");
+  sql("WITH u AS (UPDATE users SET disabled_at = NULL WHERE id = '" + grace +
+      "' RETURNING 1) SELECT count(*) FROM u");
+}
 
 }  // namespace
 }  // namespace parley::testing

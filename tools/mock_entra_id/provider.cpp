@@ -4,6 +4,7 @@
 #include <cctype>
 #include <ctime>
 #include <future>
+#include <sstream>
 #include <stdexcept>
 
 #include "jwt.hpp"
@@ -601,9 +602,8 @@ Reply Provider::issue_code(const AuthzRequest& a, const User& user, const std::s
     std::erase_if(codes_, [&](const auto& kv) { return kv.second.expires < now; });
     if (sso.empty() || !sso_sessions_.contains(sso)) sso = random_token(24);
     sso_sessions_[sso] = user.id;
-    codes_[code] = Code{a.client_id, a.redirect_uri, a.challenge, a.nonce,
-                        user.id,     a.scope,        sid_of(sso), now + kCodeLifetime,
-                        false};
+    codes_[code] = Code{a.client_id, a.redirect_uri, a.challenge,         a.nonce, user.id,
+                        a.scope,     sid_of(sso),    now + kCodeLifetime, false};
   }
   std::vector<std::pair<std::string, std::string>> q = {{"code", code}};
   if (!a.state.empty()) q.emplace_back("state", a.state);
@@ -639,8 +639,7 @@ const User* Provider::find_user_by_login(const std::string& login) const {
 
 // --- logout ------------------------------------------------------------------
 
-Reply Provider::logout(const std::string& tenant, const Params& query,
-                       const std::string& cookies) {
+Reply Provider::logout(const std::string& tenant, const Params& query, const std::string& cookies) {
   if (!known_tenant(tenant)) return unknown_tenant(tenant, true);
   const std::string target = param(query, "post_logout_redirect_uri");
   Reply r;
@@ -665,28 +664,30 @@ Reply Provider::logout(const std::string& tenant, const Params& query,
   if (!sid.empty() && !frontchannel_logout_uris_.empty()) {
     std::string frames;
     for (const auto& uri : frontchannel_logout_uris_) {
-      frames += "<iframe hidden class=\"fcl\" src=\"" + html_escape(with_query(uri, {{"sid", sid}})) +
-                "\"></iframe>\n";
+      frames += "<iframe hidden class=\"fcl\" src=\"" +
+                html_escape(with_query(uri, {{"sid", sid}})) + "\"></iframe>\n";
     }
-    r = html_page(200, "You signed out of your account",
-                  "<p>Signing you out of your applications…</p>\n" + frames +
-                      (next.empty() ? std::string()
-                                    : "<a id=\"next\" href=\"" + html_escape(next) +
-                                          "\">Continue</a>\n"));
+    r = html_page(
+        200, "You signed out of your account",
+        "<p>Signing you out of your applications…</p>\n" + frames +
+            (next.empty() ? std::string()
+                          : "<a id=\"next\" href=\"" + html_escape(next) + "\">Continue</a>\n"));
     // The page waits for the iframes, then continues (inline script, as
     // Entra's page does; the mock's own CSP allows just that).
-    r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
-                                   [](const auto& h) { return h.first == "Content-Security-Policy"; }),
-                    r.headers.end());
+    r.headers.erase(
+        std::remove_if(r.headers.begin(), r.headers.end(),
+                       [](const auto& h) { return h.first == "Content-Security-Policy"; }),
+        r.headers.end());
     r.headers.emplace_back("Content-Security-Policy",
                            "default-src 'none'; style-src 'unsafe-inline'; script-src "
                            "'unsafe-inline'; frame-src *; frame-ancestors 'none'");
     if (!next.empty()) {
-      r.body.insert(r.body.rfind("</body>"),
-                    "<script>(function(){var f=document.querySelectorAll('iframe.fcl'),n=f.length;"
-                    "function go(){location.replace(document.getElementById('next').href)}"
-                    "f.forEach(function(x){x.addEventListener('load',function(){if(--n===0)go()})});"
-                    "setTimeout(go,5000)})();</script>\n");
+      r.body.insert(
+          r.body.rfind("</body>"),
+          "<script>(function(){var f=document.querySelectorAll('iframe.fcl'),n=f.length;"
+          "function go(){location.replace(document.getElementById('next').href)}"
+          "f.forEach(function(x){x.addEventListener('load',function(){if(--n===0)go()})});"
+          "setTimeout(go,5000)})();</script>\n");
     }
   } else if (!next.empty()) {
     r = redirect_to(next);
@@ -911,7 +912,23 @@ std::string Provider::mint_user_access_token(const User& user, const std::string
   const Keys k = keys();
   const std::int64_t now = now_seconds();
   json::object c;
-  c["aud"] = "00000003-0000-0000-c000-000000000000";  // Microsoft Graph, as Entra issues
+  // A scope "api://<app>/<name>" asks for a token to that API (delegated,
+  // as a client calling Parley's /v1 for its user): aud is the API's
+  // client id, as v2 tokens carry it, and scp its scope names. Otherwise
+  // Entra answers the OIDC scopes with a Microsoft Graph token.
+  std::string audience = "00000003-0000-0000-c000-000000000000";
+  std::string api_scopes;
+  std::istringstream words(scope);
+  for (std::string s; words >> s;) {
+    if (!s.starts_with("api://")) continue;
+    const std::string rest = s.substr(6);
+    const auto slash = rest.rfind('/');
+    if (slash == std::string::npos || slash == 0) continue;
+    audience = rest.substr(0, slash);
+    if (!api_scopes.empty()) api_scopes += ' ';
+    api_scopes += rest.substr(slash + 1);
+  }
+  c["aud"] = audience;
   c["iss"] = issuer_for(user.tid);
   c["iat"] = now;
   c["nbf"] = now;
@@ -921,7 +938,7 @@ std::string Provider::mint_user_access_token(const User& user, const std::string
   c["name"] = user.name;
   c["oid"] = user.oid;
   c["preferred_username"] = user.email;
-  c["scp"] = scope.empty() ? "openid profile email" : scope;
+  c["scp"] = !api_scopes.empty() ? api_scopes : scope.empty() ? "openid profile email" : scope;
   c["sub"] = base64url_encode(sha256("sub:" + user.oid + ":" + client_id)).substr(0, 43);
   c["tid"] = user.tid;
   c["uti"] = random_token(16);
