@@ -8,7 +8,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 CMAKE_BUILD = cmake --build
 
-.PHONY: dev test deps build release asan fuzz bench bench-chat bench-audit bench-admin bench-connections image image-test clean format tidy
+.PHONY: dev test deps build release asan fuzz bench bench-chat bench-audit bench-admin bench-v1 bench-connections image image-test clean format tidy
 
 deps:
 	@./scripts/install-deps.sh
@@ -54,6 +54,12 @@ bench-admin: deps
 	@cmake --preset release >/dev/null
 	@$(CMAKE_BUILD) build/release -j $(JOBS) --target parley mock-entra-id
 	@./scripts/bench-admin.sh
+
+# The service API: /v1 overhead over the model alone, and req/s (docs/BENCHMARKS.md).
+bench-v1: deps
+	@cmake --preset release >/dev/null
+	@$(CMAKE_BUILD) build/release -j $(JOBS) --target parley mock-entra-id mock-azure-openai
+	@./scripts/bench-v1.sh
 
 # The PostgreSQL connection budget: 30 replicas on one server, and what
 # PgBouncer in transaction mode breaks (docs/DEPLOY.md, "Connections").

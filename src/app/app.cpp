@@ -2,13 +2,13 @@
 
 #include <algorithm>
 
+#include "app/errors.hpp"
 #include "app/handlers.hpp"
 #include "app/html.hpp"
-#include "app/errors.hpp"
-#include "auth/bearer.hpp"
-#include "auth/errors.hpp"
 #include "app/responses.hpp"
 #include "app/security_headers.hpp"
+#include "auth/bearer.hpp"
+#include "auth/errors.hpp"
 #include "http/cookies.hpp"
 #include "observability/log.hpp"
 
@@ -99,9 +99,15 @@ void App::finish(http::Response& r, const RequestContext& ctx, bool is_api) cons
                services_.sessions->max_age(), services_.https);
   }
   auto& h = r.headers;
-  // One allocation for the whole set and Cache-Control (per-response cost).
-  h.reserve(h.fields().size() + services_.security_headers.fields().size() + 1);
-  add_security_headers(h, services_.security_headers);
+  if (h.get("Content-Security-Policy")) {
+    // A page with a policy of its own (the one the issuer may frame): the
+    // set is merged, so that X-Frame-Options follows that policy.
+    add_security_headers(h, services_.security_headers);
+  } else {
+    // The usual case: the server writes the process's set after the
+    // handler's fields, without copying it into every response.
+    r.shared_headers = &services_.security_headers;
+  }
   if (!h.get("Cache-Control")) {
     (void)h.add("Cache-Control", is_api || r.status >= 300 ? "no-store" : "no-cache");
   }
@@ -151,7 +157,8 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
         // Only on the refusal path: a live session costs nothing more.
         if (!ctx.session) disabled_user = services_.sessions->is_disabled_user_cookie(*value);
       } else if (route->policy != Policy::public_) {
-        log::error("session.store_unavailable").str("code", resolved.error().code)
+        log::error("session.store_unavailable")
+            .str("code", resolved.error().code)
             .str("request_id", req.request_id);
         co_return error_response(resolved.error());
       }
@@ -180,8 +187,7 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
     case Policy::origin_csrf:
       // Signed out (an expired or revoked session), the token has nothing to
       // protect: sign-out must still clear the cookie and reach Entra.
-      if (is_unsafe(req.method) &&
-          (!origin_ok(req) || (ctx.session && !csrf_token_ok(req, ctx)))) {
+      if (is_unsafe(req.method) && (!origin_ok(req) || (ctx.session && !csrf_token_ok(req, ctx)))) {
         csrf_rejections_->inc();
         co_return error_response(errc::app::csrf);
       }
@@ -198,8 +204,7 @@ boost::asio::awaitable<http::Response> App::dispatch(http::Request& req, Request
 
 namespace parley::app {
 
-boost::asio::awaitable<http::Response> App::dispatch_bearer(const Route& route,
-                                                            http::Request& req,
+boost::asio::awaitable<http::Response> App::dispatch_bearer(const Route& route, http::Request& req,
                                                             RequestContext& ctx) {
   const auto authorization = req.header("Authorization");
   const std::string_view token =

@@ -106,9 +106,9 @@ asio::awaitable<void> Connection::watchdog() {
   }
 }
 
-void Connection::build_head(const Headers& headers, HeadFields fields) {
+void Connection::build_head(const Headers& headers, HeadFields fields, const Headers* shared) {
   fields.date = srv->date();
-  build_response_head(head, fields, headers);
+  build_response_head(head, fields, headers, shared);
 }
 
 void Connection::access_log(std::string_view request_id, std::string_view method,
@@ -293,7 +293,7 @@ asio::awaitable<bool> Connection::write_plain(const Response& res, const Framing
   fields.request_id = request_id;
   fields.keep_alive = framing.keep_alive;
   fields.content_length = framing.content_length;
-  build_head(res.headers, fields);
+  build_head(res.headers, fields, res.shared_headers);
   co_return co_await write_all(head,
                                framing.send_body ? std::string_view(res.body) : std::string_view{});
 }
@@ -310,7 +310,7 @@ asio::awaitable<bool> Connection::write_streamed(Response& res, Framing& framing
   fields.request_id = request_id;
   fields.keep_alive = framing.keep_alive;
   fields.chunked = framing.chunked;
-  build_head(res.headers, fields);
+  build_head(res.headers, fields, res.shared_headers);
   if (!co_await write_all(head)) co_return false;
   if (head_only) co_return true;
   state = State::streaming;

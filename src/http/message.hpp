@@ -3,7 +3,6 @@
 // of Beast so that handlers, services and tests do not pay for parsing it.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <functional>
 #include <optional>
 #include <string>
@@ -107,6 +106,10 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // Fields sent after `headers` for the names `headers` lacks: a set that
+  // lives as long as the server (the security headers), written without
+  // being copied into each response.
+  const Headers* shared_headers = nullptr;
   // When set, headers are sent first, then the body is produced by `stream`
   // with chunked transfer encoding; `body` is ignored.
   std::function<boost::asio::awaitable<void>(ResponseStream&)> stream;

@@ -121,19 +121,31 @@ Framing decide_framing(int status, bool has_stream, bool head_only, bool http10,
   return f;
 }
 
-void build_response_head(std::string& out, const HeadFields& head, const Headers& headers) {
+namespace {
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  if (server_owned(name) || !is_token(name) || !is_safe_header_value(value)) return;
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+}  // namespace
+
+void build_response_head(std::string& out, const HeadFields& head, const Headers& headers,
+                         const Headers* shared) {
   out.clear();
   out += head.http10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   append_uint(out, static_cast<std::uint64_t>(head.status));
   out += ' ';
   out += reason_phrase(head.status);
   out += "\r\n";
-  for (const auto& [name, value] : headers.fields()) {
-    if (server_owned(name) || !is_token(name) || !is_safe_header_value(value)) continue;
-    out += name;
-    out += ": ";
-    out += value;
-    out += "\r\n";
+  for (const auto& [name, value] : headers.fields()) append_field(out, name, value);
+  if (shared != nullptr) {
+    for (const auto& [name, value] : shared->fields()) {
+      if (!headers.get(name)) append_field(out, name, value);
+    }
   }
   out += "Date: ";
   out += head.date;

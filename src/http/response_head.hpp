@@ -56,7 +56,10 @@ struct HeadFields {
 // Fields that are server-owned, not tokens, or carry CR/LF/NUL are dropped:
 // everything should have come through Headers::set/add, but append_parsed
 // skips validation, and a header line must never be injectable.
-void build_response_head(std::string& out, const HeadFields& head, const Headers& headers);
+// `shared` (may be null): further fields, each written unless `headers`
+// has one of that name (Response::shared_headers).
+void build_response_head(std::string& out, const HeadFields& head, const Headers& headers,
+                         const Headers* shared = nullptr);
 
 // The JSON errors the server itself answers (before or instead of a handler).
 struct ErrorReply {

@@ -208,7 +208,7 @@ struct Connection {
   asio::awaitable<void> reject(const ErrorReply& e, std::string_view method,
                                Clock::time_point started);
   asio::awaitable<void> linger_close();
-  void build_head(const Headers& headers, HeadFields fields);
+  void build_head(const Headers& headers, HeadFields fields, const Headers* shared = nullptr);
   asio::awaitable<bool> write_all(std::string_view a, std::string_view b = {},
                                   std::string_view c = {});
   void access_log(std::string_view request_id, std::string_view method, std::string_view path,

@@ -70,6 +70,26 @@ TEST(ResponseHead, DropsServerOwnedAndUnsafeFields) {
             "X-Request-Id: real\r\nContent-Length: 0\r\n\r\n");
 }
 
+// The server-wide set (Response::shared_headers) follows the handler's
+// fields; a name the handler set is not written twice, and the set's
+// fields pass the same checks.
+TEST(ResponseHead, SharedHeadersFillInWhatTheHandlerDidNotSet) {
+  Headers shared;
+  ASSERT_TRUE(shared.set("Content-Security-Policy", "default-src 'self'"));
+  ASSERT_TRUE(shared.set("X-Frame-Options", "DENY"));
+  shared.append_parsed("Content-Length", "5");
+  Headers own;
+  ASSERT_TRUE(own.set("x-frame-options", "SAMEORIGIN"));
+  HeadFields f = fields(200, "r");
+  f.content_length = 0;
+  std::string out;
+  build_response_head(out, f, own, &shared);
+  EXPECT_EQ(out,
+            "HTTP/1.1 200 OK\r\nx-frame-options: SAMEORIGIN\r\n"
+            "Content-Security-Policy: default-src 'self'\r\n"
+            "Date: Thu, 03 Dec 2026 22:00:00 GMT\r\nX-Request-Id: r\r\nContent-Length: 0\r\n\r\n");
+}
+
 TEST(ResponseHead, ServerOwnedIsCaseInsensitiveAndExact) {
   for (const char* n : {"date", "DATE", "Connection", "keep-alive", "X-REQUEST-ID",
                         "content-length", "Transfer-Encoding"}) {
