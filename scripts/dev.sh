@@ -80,6 +80,11 @@ if [[ -z "${AZURE_OPENAI_ENDPOINT:-}" ]]; then
   export AZURE_OPENAI_ENDPOINT="http://127.0.0.1:$aoai_port"
   export AZURE_OPENAI_DEPLOYMENT=${AZURE_OPENAI_DEPLOYMENT:-gpt-4o-mini}
   export AZURE_OPENAI_API_KEY=${AZURE_OPENAI_API_KEY:-parley-dev-key}
+  # Two models, so that the chat's model picker shows: the mock answers any
+  # deployment name (docs/MOCKS.md).
+  if [[ -z "${PARLEY_MODELS:-}" && $AZURE_OPENAI_DEPLOYMENT != gpt-4o ]]; then
+    export PARLEY_MODELS="$AZURE_OPENAI_DEPLOYMENT=$AZURE_OPENAI_DEPLOYMENT,gpt-4o=gpt-4o"
+  fi
 fi
 
 echo "Parley: http://localhost:$PORT"

@@ -2,6 +2,7 @@
 // stream starts are JSON errors:
 //   400 invalid_json | bad_request   body or query does not validate
 //   404 not_found                    another user's, malformed or missing id
+//   404 model_not_found              a `model` not in PARLEY_MODELS (as /v1)
 //   409 conflict                     an answer is already streaming there
 //                                    (regenerate with nothing to answer, too)
 //   413 too_large                    content above 32 KB
@@ -16,11 +17,12 @@
 #include "admin/quota_rules.hpp"
 #include "app/handlers.hpp"
 #include "app/responses.hpp"
+#include "chat/errors.hpp"
+#include "chat/models.hpp"
 #include "chat/proto.hpp"
 #include "chat/service.hpp"
 #include "db/rows.hpp"
 #include "observability/log.hpp"
-#include "chat/errors.hpp"
 
 namespace parley::app::handlers {
 
@@ -66,17 +68,25 @@ std::string iso(std::string_view timestamptz) {
   return out;
 }
 
-json::object item_json(const db::Conversation& c) {
-  return json::object{{"id", c.id.value},
-                      {"title", c.title},
-                      {"created_at", iso(c.created_at)},
-                      {"updated_at", iso(c.updated_at)}};
+// `model`: the conversation's while configured, else null (the default).
+json::object item_json(const db::Conversation& c, std::span<const chat::ModelChoice> models) {
+  json::object o{{"id", c.id.value},
+                 {"title", c.title},
+                 {"created_at", iso(c.created_at)},
+                 {"updated_at", iso(c.updated_at)}};
+  if (auto m = chat::shown_model(models, c.model)) {
+    o["model"] = *m;
+  } else {
+    o["model"] = nullptr;
+  }
+  return o;
 }
 
 // The list is the busiest JSON answer: written straight into one string,
 // no JSON tree. Ids and timestamps are ours (hex, digits); titles are
 // escaped.
-std::string page_text(const chat::ConversationPage& page) {
+std::string page_text(const chat::ConversationPage& page,
+                      std::span<const chat::ModelChoice> models) {
   std::string out;
   out.reserve(32 + page.items.size() * 160);
   out += "{\"items\":[";
@@ -90,7 +100,13 @@ std::string page_text(const chat::ConversationPage& page) {
     (void)db::append_iso8601_utc_millis(out, items.created_at(i));
     out += "\",\"updated_at\":\"";
     (void)db::append_iso8601_utc_millis(out, items.updated_at(i));
-    out += "\"}";
+    if (auto m = chat::shown_model(models, items.model(i))) {
+      out += "\",\"model\":\"";
+      log::append_json_escaped(out, *m);
+      out += "\"}";
+    } else {
+      out += "\",\"model\":null}";
+    }
   }
   out += "],\"next_cursor\":";
   if (page.next_cursor) {
@@ -152,15 +168,15 @@ awaitable<Response> list_conversations(Services& s, Request& req, RequestContext
   if (!limit) co_return failure(limit.error(), req);
   auto page = co_await s.chat->list(user_of(ctx), req.query_param("cursor"), *limit);
   if (!page) co_return failure(page.error(), req);
-  co_return json_response(200, page_text(*page));
+  co_return json_response(200, page_text(*page, s.chat->models()));
 }
 
 awaitable<Response> create_conversation(Services& s, Request& req, RequestContext& ctx) {
-  auto title = chat::parse_create_body(req.body);
-  if (!title) co_return failure(title.error(), req);
-  auto created = co_await s.chat->create(user_of(ctx), std::move(*title));
+  auto fields = chat::parse_create_body(req.body);
+  if (!fields) co_return failure(fields.error(), req);
+  auto created = co_await s.chat->create(user_of(ctx), std::move(*fields));
   if (!created) co_return failure(created.error(), req);
-  co_return json_body(201, item_json(*created));
+  co_return json_body(201, item_json(*created, s.chat->models()));
 }
 
 awaitable<Response> get_conversation(Services& s, Request& req, RequestContext& ctx) {
@@ -169,22 +185,36 @@ awaitable<Response> get_conversation(Services& s, Request& req, RequestContext& 
   auto detail = co_await s.chat->get(user_of(ctx), std::move(*id));
   if (!detail) co_return failure(detail.error(), req);
   if (!*detail) co_return not_found();
-  json::object body = item_json((*detail)->conversation);
+  json::object body = item_json((*detail)->conversation, s.chat->models());
   json::array messages;
   for (const auto& m : (*detail)->messages) messages.push_back(message_json(m));
   body["messages"] = std::move(messages);
   co_return json_body(200, body);
 }
 
-awaitable<Response> rename_conversation(Services& s, Request& req, RequestContext& ctx) {
+awaitable<Response> update_conversation(Services& s, Request& req, RequestContext& ctx) {
   auto id = conversation_of(req);
   if (!id) co_return not_found();
-  auto title = chat::parse_rename_body(req.body);
-  if (!title) co_return failure(title.error(), req);
-  auto renamed = co_await s.chat->rename(user_of(ctx), std::move(*id), std::move(*title));
-  if (!renamed) co_return failure(renamed.error(), req);
-  if (!*renamed) co_return not_found();
-  co_return json_body(200, item_json(**renamed));
+  auto fields = chat::parse_update_body(req.body);
+  if (!fields) co_return failure(fields.error(), req);
+  auto updated = co_await s.chat->update(user_of(ctx), std::move(*id), std::move(*fields));
+  if (!updated) co_return failure(updated.error(), req);
+  if (!*updated) co_return not_found();
+  co_return json_body(200, item_json(**updated, s.chat->models()));
+}
+
+// The models the UI offers: PARLEY_MODELS' names (the list /v1 serves),
+// the default first and named.
+awaitable<Response> list_models(Services& s, Request&, RequestContext&) {
+  json::array items;
+  for (const chat::ModelChoice& m : s.chat->models()) items.push_back(json::object{{"id", m.name}});
+  json::object body{{"items", std::move(items)}};
+  if (s.chat->models().empty()) {
+    body["default"] = nullptr;
+  } else {
+    body["default"] = s.chat->models().front().name;
+  }
+  co_return json_body(200, body);
 }
 
 awaitable<Response> delete_conversation(Services& s, Request& req, RequestContext& ctx) {

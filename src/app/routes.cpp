@@ -30,12 +30,14 @@ constexpr std::array kRoutes = {
     Route{Method::get, "/api/conversations", Policy::session, &h::list_conversations},
     Route{Method::post, "/api/conversations", Policy::session_csrf, &h::create_conversation},
     Route{Method::get, "/api/conversations/{id}", Policy::session, &h::get_conversation},
-    Route{Method::patch, "/api/conversations/{id}", Policy::session_csrf, &h::rename_conversation},
+    Route{Method::patch, "/api/conversations/{id}", Policy::session_csrf, &h::update_conversation},
     Route{Method::delete_, "/api/conversations/{id}", Policy::session_csrf,
           &h::delete_conversation},
     Route{Method::post, "/api/conversations/{id}/messages", Policy::session_csrf, &h::post_message},
     Route{Method::post, "/api/conversations/{id}/regenerate", Policy::session_csrf, &h::regenerate},
     Route{Method::post, "/api/conversations/{id}/stop", Policy::session_csrf, &h::stop_answer},
+    // The models a conversation may choose (PARLEY_MODELS, as /v1/models).
+    Route{Method::get, "/api/models", Policy::session, &h::list_models},
     // Administration (admin_handlers.cpp).
     Route{Method::get, "/api/admin/audit", Policy::admin, &h::admin_audit},
     Route{Method::get, "/api/admin/audit/verify", Policy::admin, &h::admin_audit_verify},

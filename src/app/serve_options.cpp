@@ -32,6 +32,8 @@ chat::ChatOptions chat_options(const config::Config& cfg, std::string instance_i
   o.history_max_chars = cfg.history_max_chars;
   o.instance_id = std::move(instance_id);
   o.max_output_tokens = static_cast<int>(cfg.max_output_tokens);
+  // The one PARLEY_MODELS list (/v1 reads it from cfg.api too).
+  for (const auto& m : cfg.api.models) o.models.push_back(chat::ModelChoice{m.name, m.deployment});
   return o;
 }
 

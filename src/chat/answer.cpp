@@ -214,13 +214,16 @@ asio::awaitable<Status> finish_with_retries(AnswerSink& sink, Timers& timers,
 
 // Names the conversation after its first complete answer: the model's
 // title, else the start of the user's message. nullopt when nothing was
-// stored (renamed meanwhile, or the write failed).
+// stored (renamed meanwhile, or the write failed). Asked of the deployment
+// that answered (the conversation's model).
 asio::awaitable<std::optional<std::string>> name_conversation(llm::ChatModel& model,
                                                               AnswerSink& sink,
                                                               std::string_view user_message,
-                                                              std::string_view answer) {
+                                                              std::string_view answer,
+                                                              const std::string& deployment) {
   llm::ModelRequest request;
   request.messages = title_prompt(user_message, answer);
+  request.deployment = deployment;
   request.max_tokens = kTitleMaxTokens;
   auto generated = co_await model.complete(std::move(request));
   if (!generated) log::info("chat.title_fallback").str("code", generated.error().code);
@@ -240,6 +243,7 @@ asio::awaitable<AnswerOutcome> stream_answer(llm::ChatModel& model, Timers& time
                                              std::shared_ptr<StopToken> stop,
                                              AnswerOptions options) {
   const AnswerIds& ids = options.ids;
+  const std::string deployment = request.deployment;
   Turn t(model, timers, out, sink, stop, options.timing);
   if (!co_await out.write(start_frame(ids.user_message_id, ids.assistant_message_id))) {
     t.client_gone = true;
@@ -258,14 +262,18 @@ asio::awaitable<AnswerOutcome> stream_answer(llm::ChatModel& model, Timers& time
 
   std::optional<std::string> title;
   if (status == AnswerStatus::complete && options.title_from) {
-    title = co_await name_conversation(model, *sink, *options.title_from, t.state.text);
+    title = co_await name_conversation(model, *sink, *options.title_from, t.state.text, deployment);
   }
 
   FinalAnswer final_answer;
   final_answer.content = t.state.text;
   final_answer.status = status;
-  final_answer.model =
-      t.state.model ? t.state.model : std::optional<std::string>(std::string(model.deployment()));
+  // The model the upstream named (as /v1 records it), else the deployment
+  // the answer went to.
+  final_answer.model = t.state.model
+                           ? t.state.model
+                           : std::optional<std::string>(
+                                 deployment.empty() ? std::string(model.deployment()) : deployment);
   if (t.state.usage) {
     final_answer.prompt_tokens = t.state.usage->prompt_tokens;
     final_answer.completion_tokens = t.state.usage->completion_tokens;

@@ -75,9 +75,11 @@ class PgTurnTransaction final : public TurnTransaction {
 
 }  // namespace
 
-Result<ConversationSnapshot> snapshot_of(std::string title, std::vector<db::TurnRow> rows) {
+Result<ConversationSnapshot> snapshot_of(db::LockedConversation conversation,
+                                         std::vector<db::TurnRow> rows) {
   ConversationSnapshot c;
-  c.title = std::move(title);
+  c.title = std::move(conversation.title);
+  c.model = std::move(conversation.model);
   c.messages.reserve(rows.size());
   for (auto& row : rows) {
     auto role = parse_role(row.role);
@@ -102,9 +104,9 @@ asio::awaitable<Result<db::ConversationList>> PgChatStore::list_conversations(
   co_return co_await db::list_conversations(pool_, user, after, limit);
 }
 
-asio::awaitable<Result<db::Conversation>> PgChatStore::create_conversation(const db::UserId& user,
-                                                                           std::string_view title) {
-  co_return co_await db::create_conversation(pool_, user, title);
+asio::awaitable<Result<db::Conversation>> PgChatStore::create_conversation(
+    const db::UserId& user, std::string_view title, const std::optional<std::string>& model) {
+  co_return co_await db::create_conversation(pool_, user, title, model);
 }
 
 asio::awaitable<Result<std::optional<db::Conversation>>> PgChatStore::find_conversation(
@@ -117,9 +119,9 @@ asio::awaitable<Result<std::vector<db::MessageRecord>>> PgChatStore::list_messag
   co_return co_await db::list_messages(pool_, user, id);
 }
 
-asio::awaitable<Result<std::optional<db::Conversation>>> PgChatStore::rename_conversation(
-    const db::UserId& user, const db::ConversationId& id, std::string_view title) {
-  co_return co_await db::rename_conversation(pool_, user, id, title);
+asio::awaitable<Result<std::optional<db::Conversation>>> PgChatStore::update_conversation(
+    const db::UserId& user, const db::ConversationId& id, const db::ConversationChanges& changes) {
+  co_return co_await db::update_conversation(pool_, user, id, changes);
 }
 
 asio::awaitable<Result<bool>> PgChatStore::set_generated_title(const db::UserId& user,
@@ -139,10 +141,10 @@ asio::awaitable<Result<std::optional<OpenTurn>>> PgChatStore::open_turn(
   auto lease = co_await pool_.acquire();
   if (!lease) co_return lease.error();
   if (auto begun = co_await lease->execute("BEGIN"); !begun) co_return begun.error();
-  auto title = co_await db::lock_conversation(*lease, user, id);
-  if (!title || !*title) {
+  auto locked = co_await db::lock_conversation(*lease, user, id);
+  if (!locked || !*locked) {
     co_await roll_back(*lease);
-    if (!title) co_return title.error();
+    if (!locked) co_return locked.error();
     co_return std::optional<OpenTurn>();  // not the user's
   }
   auto rows = co_await db::read_turn(*lease, user, id);
@@ -150,7 +152,7 @@ asio::awaitable<Result<std::optional<OpenTurn>>> PgChatStore::open_turn(
     co_await roll_back(*lease);
     co_return rows.error();
   }
-  auto conversation = snapshot_of(std::move(**title), std::move(*rows));
+  auto conversation = snapshot_of(std::move(**locked), std::move(*rows));
   if (!conversation) {
     co_await roll_back(*lease);
     co_return conversation.error();

@@ -24,7 +24,8 @@ namespace parley::chat {
 
 // Rows as a turn read them, typed (a role or status the schema does not
 // allow is db.query).
-Result<ConversationSnapshot> snapshot_of(std::string title, std::vector<db::TurnRow> rows);
+Result<ConversationSnapshot> snapshot_of(db::LockedConversation conversation,
+                                         std::vector<db::TurnRow> rows);
 
 // Runs inside a new turn's transaction after its rows are written and
 // right before COMMIT (the quotas, admin/quota_gate.hpp), so a lock it takes
@@ -44,13 +45,15 @@ class PgChatStore final : public ChatStore {
   boost::asio::awaitable<Result<db::ConversationList>> list_conversations(
       const db::UserId& user, const std::optional<db::PageKey>& after, int limit) override;
   boost::asio::awaitable<Result<db::Conversation>> create_conversation(
-      const db::UserId& user, std::string_view title) override;
+      const db::UserId& user, std::string_view title,
+      const std::optional<std::string>& model) override;
   boost::asio::awaitable<Result<std::optional<db::Conversation>>> find_conversation(
       const db::UserId& user, const db::ConversationId& id) override;
   boost::asio::awaitable<Result<std::vector<db::MessageRecord>>> list_messages(
       const db::UserId& user, const db::ConversationId& id) override;
-  boost::asio::awaitable<Result<std::optional<db::Conversation>>> rename_conversation(
-      const db::UserId& user, const db::ConversationId& id, std::string_view title) override;
+  boost::asio::awaitable<Result<std::optional<db::Conversation>>> update_conversation(
+      const db::UserId& user, const db::ConversationId& id,
+      const db::ConversationChanges& changes) override;
   boost::asio::awaitable<Result<bool>> set_generated_title(const db::UserId& user,
                                                            const db::ConversationId& id,
                                                            std::string_view title) override;

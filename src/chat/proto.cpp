@@ -115,20 +115,51 @@ bool valid_utf8(std::string_view s) {
 
 bool is_uuid(std::string_view t) { return is_uuid_text(t); }
 
-Result<std::optional<std::string>> parse_create_body(std::string_view body) {
-  if (trim(body).empty()) return std::optional<std::string>();
-  auto o = parse_object(body);
-  if (!o) return o.error();
-  if (!o->contains("title") || o->at("title").is_null()) return std::optional<std::string>();
-  auto t = title_field(*o);
-  if (!t) return t.error();
-  return std::optional<std::string>(std::move(*t));
+namespace {
+
+// `model`: absent, null (the default model) or a non-empty string.
+Status model_field(const json::object& o, ConversationFields& out) {
+  const json::value* m = o.if_contains("model");
+  if (m == nullptr) return Status{};
+  out.has_model = true;
+  if (m->is_null()) return Status{};
+  if (!m->is_string() || m->as_string().empty()) {
+    return make_public_error(errc::chat::bad_request, "model must be a model name or null");
+  }
+  out.model = std::string(m->as_string());
+  return Status{};
 }
 
-Result<std::string> parse_rename_body(std::string_view body) {
+}  // namespace
+
+Result<ConversationFields> parse_create_body(std::string_view body) {
+  ConversationFields out;
+  if (trim(body).empty()) return out;
   auto o = parse_object(body);
   if (!o) return o.error();
-  return title_field(*o);
+  if (o->contains("title") && !o->at("title").is_null()) {
+    auto t = title_field(*o);
+    if (!t) return t.error();
+    out.title = std::move(*t);
+  }
+  if (auto m = model_field(*o, out); !m) return m.error();
+  return out;
+}
+
+Result<ConversationFields> parse_update_body(std::string_view body) {
+  auto o = parse_object(body);
+  if (!o) return o.error();
+  ConversationFields out;
+  if (o->contains("title")) {
+    auto t = title_field(*o);
+    if (!t) return t.error();
+    out.title = std::move(*t);
+  }
+  if (auto m = model_field(*o, out); !m) return m.error();
+  if (!out.title && !out.has_model) {
+    return make_public_error(errc::chat::bad_request, "title or model is required");
+  }
+  return out;
 }
 
 Result<std::string> parse_message_body(std::string_view body) {

@@ -34,11 +34,21 @@ inline constexpr int kTitleMaxTokens = 24;  // the model's budget for a title
 bool valid_utf8(std::string_view text);
 bool is_uuid(std::string_view text);
 
-// POST /api/conversations: empty body or {} -> nullopt (default title);
-// {"title": string} -> the trimmed title (1..200 code points).
-Result<std::optional<std::string>> parse_create_body(std::string_view body);
-// PATCH /api/conversations/{id}: {"title": string}, required.
-Result<std::string> parse_rename_body(std::string_view body);
+// A conversation's fields as a request gives them. `model` is only shaped
+// here (a string or null); whether it is configured is the service's check
+// (chat.model_not_found).
+struct ConversationFields {
+  std::optional<std::string> title;  // nullopt: not given
+  bool has_model = false;            // `model` given (a string, or null: the default)
+  std::optional<std::string> model;
+};
+// POST /api/conversations: empty body or {} -> nothing given (default title,
+// default model); {"title": string} -> the trimmed title (1..200 code
+// points); {"model": string|null}.
+Result<ConversationFields> parse_create_body(std::string_view body);
+// PATCH /api/conversations/{id}: {"title"?: string, "model"?: string|null},
+// at least one of them.
+Result<ConversationFields> parse_update_body(std::string_view body);
 // POST .../messages: {"content": string}, non-blank, at most 32 KB.
 Result<std::string> parse_message_body(std::string_view body);
 // ?limit=: absent -> 20; 1..100 else chat.bad_request.

@@ -126,9 +126,12 @@ asio::awaitable<Result<ConversationPage>> ChatService::list(db::UserId user,
 }
 
 asio::awaitable<Result<db::Conversation>> ChatService::create(db::UserId user,
-                                                              std::optional<std::string> title) {
-  const std::string t = title.value_or(std::string(kDefaultTitle));
-  co_return co_await store_.create_conversation(user, t);
+                                                              ConversationFields fields) {
+  if (fields.model && find_model(options_.models, *fields.model) == nullptr) {
+    co_return make_error(errc::chat::model_not_found);
+  }
+  const std::string t = fields.title.value_or(std::string(kDefaultTitle));
+  co_return co_await store_.create_conversation(user, t, fields.model);
 }
 
 asio::awaitable<Result<std::optional<ConversationDetail>>> ChatService::get(db::UserId user,
@@ -148,10 +151,14 @@ asio::awaitable<Result<bool>> ChatService::exists(db::UserId user, db::Conversat
   co_return c->has_value();
 }
 
-asio::awaitable<Result<std::optional<db::Conversation>>> ChatService::rename(db::UserId user,
-                                                                             db::ConversationId id,
-                                                                             std::string title) {
-  co_return co_await store_.rename_conversation(user, id, title);
+asio::awaitable<Result<std::optional<db::Conversation>>> ChatService::update(
+    db::UserId user, db::ConversationId id, ConversationFields fields) {
+  if (fields.model && find_model(options_.models, *fields.model) == nullptr) {
+    co_return make_error(errc::chat::model_not_found);
+  }
+  db::ConversationChanges changes{std::move(fields.title), fields.has_model,
+                                  std::move(fields.model)};
+  co_return co_await store_.update_conversation(user, id, changes);
 }
 
 asio::awaitable<Result<bool>> ChatService::remove(db::UserId user, db::ConversationId id,
@@ -195,7 +202,12 @@ asio::awaitable<Result<PreparedTurn>> ChatService::begin_turn(db::UserId user,
   if (auto committed = co_await turn.transaction->commit(); !committed) {
     co_return committed.error();
   }
-  PreparedTurn prepared{std::move(user), std::move(id), std::move(*plan), std::move(*ids), {}};
+  PreparedTurn prepared{std::move(user),
+                        std::move(id),
+                        std::move(*plan),
+                        std::move(*ids),
+                        answering_model(options_.models, turn.conversation.model),
+                        {}};
   co_return prepared;
 }
 
@@ -213,6 +225,7 @@ asio::awaitable<void> ChatService::stream(PreparedTurn turn, http::ResponseStrea
   request.messages = turn_messages(turn.plan, options_.system_prompt, options_.history_max_chars);
   request.traceparent = turn.traceparent;
   request.max_tokens = options_.max_output_tokens;
+  request.deployment = turn.model.deployment;
   db::AnswerRow row{turn.user, turn.conversation, turn.ids.assistant_message_id,
                     turn.ids.assistant_created_at};
   auto sink = std::make_shared<StoreAnswerSink>(store_, std::move(row));

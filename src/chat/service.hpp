@@ -3,8 +3,9 @@
 // session's db::UserId: another user's conversation is "not found".
 //
 // Error codes: chat.bad_cursor (a cursor we did not issue),
-// chat.not_found, chat.conflict (an answer is streaming in that
-// conversation), chat.nothing_to_regenerate, and db.* (see db/pool.hpp).
+// chat.model_not_found (a model not in ChatOptions::models), chat.not_found, chat.conflict (an
+// answer is streaming in that conversation), chat.nothing_to_regenerate, and db.* (see
+// db/pool.hpp).
 //
 // Persistence comes through chat::ChatStore (PgChatStore in production),
 // time through chat::Timers: the rules of a turn are chat/turn.hpp's, the
@@ -21,10 +22,12 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "chat/answer.hpp"
+#include "chat/models.hpp"
 #include "chat/store.hpp"
 #include "chat/timers.hpp"
 #include "chat/turn.hpp"
@@ -49,6 +52,9 @@ struct ChatOptions {
   std::size_t history_max_chars = 24000;  // PARLEY_HISTORY_MAX_CHARS
   std::string instance_id;                // stored as messages.owner
   std::optional<int> max_output_tokens;   // PARLEY_MAX_OUTPUT_TOKENS, sent as max_tokens
+  // PARLEY_MODELS in order, the first the default (chat/models.hpp). Empty
+  // (tests): every answer goes to the client's own deployment.
+  std::vector<ModelChoice> models;
   AnswerTiming timing;
   std::chrono::milliseconds sweep_interval{30000};
 };
@@ -69,6 +75,7 @@ struct PreparedTurn {
   db::ConversationId conversation;
   TurnPlan plan;
   TurnIds ids;
+  ModelChoice model;  // where the answer goes (answering_model)
   std::string traceparent;
 };
 
@@ -85,15 +92,21 @@ class ChatService {
   boost::asio::awaitable<Result<ConversationPage>> list(db::UserId user,
                                                         std::optional<std::string> cursor,
                                                         int limit);
+  // Title and model when given (chat.model_not_found for a model not
+  // configured).
   boost::asio::awaitable<Result<db::Conversation>> create(db::UserId user,
-                                                          std::optional<std::string> title);
+                                                          ConversationFields fields);
   boost::asio::awaitable<Result<std::optional<ConversationDetail>>> get(db::UserId user,
                                                                         db::ConversationId id);
   // Whether the conversation is the user's (without its messages).
   boost::asio::awaitable<Result<bool>> exists(db::UserId user, db::ConversationId id);
-  boost::asio::awaitable<Result<std::optional<db::Conversation>>> rename(db::UserId user,
+  // Sets what is given: the title, the model (null: back to the default;
+  // chat.model_not_found for one not configured). nullopt: not the user's.
+  boost::asio::awaitable<Result<std::optional<db::Conversation>>> update(db::UserId user,
                                                                          db::ConversationId id,
-                                                                         std::string title);
+                                                                         ConversationFields fields);
+  // The models a conversation may choose, the default first.
+  std::span<const ModelChoice> models() const { return options_.models; }
   boost::asio::awaitable<Result<bool>> remove(db::UserId user, db::ConversationId id,
                                               db::DeleteContext context);
 

@@ -62,14 +62,16 @@ class ChatStore {
   // ---- Conversations (db/conversations_repo.hpp).
   virtual boost::asio::awaitable<Result<db::ConversationList>> list_conversations(
       const db::UserId& user, const std::optional<db::PageKey>& after, int limit) = 0;
+  // `model` is stored as given (the service checked it).
   virtual boost::asio::awaitable<Result<db::Conversation>> create_conversation(
-      const db::UserId& user, std::string_view title) = 0;
+      const db::UserId& user, std::string_view title, const std::optional<std::string>& model) = 0;
   virtual boost::asio::awaitable<Result<std::optional<db::Conversation>>> find_conversation(
       const db::UserId& user, const db::ConversationId& id) = 0;
   virtual boost::asio::awaitable<Result<std::vector<db::MessageRecord>>> list_messages(
       const db::UserId& user, const db::ConversationId& id) = 0;
-  virtual boost::asio::awaitable<Result<std::optional<db::Conversation>>> rename_conversation(
-      const db::UserId& user, const db::ConversationId& id, std::string_view title) = 0;
+  virtual boost::asio::awaitable<Result<std::optional<db::Conversation>>> update_conversation(
+      const db::UserId& user, const db::ConversationId& id,
+      const db::ConversationChanges& changes) = 0;
   // Only while the title is still the default one; true when it changed.
   virtual boost::asio::awaitable<Result<bool>> set_generated_title(const db::UserId& user,
                                                                    const db::ConversationId& id,

@@ -40,6 +40,7 @@ struct StoredMessage {
 struct ConversationSnapshot {
   std::string title;
   std::vector<StoredMessage> messages;
+  std::optional<std::string> model;  // the PARLEY_MODELS name it chose; nullopt: the default
 };
 
 // A message addressed by id and exact created_at.

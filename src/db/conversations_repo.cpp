@@ -13,10 +13,10 @@ namespace {
 // ISO-8601 when rendered (cheaper than to_char per row). ORDER BY updated_at then
 // names the column itself, so the (user_id, updated_at, id) index gives the
 // order without a sort.
-#define PARLEY_CONVERSATION_COLUMNS "id, title, created_at, updated_at"
+#define PARLEY_CONVERSATION_COLUMNS "id, title, created_at, updated_at, model"
 
 constexpr Statement kCreate{"conversations_create",
-                            "INSERT INTO conversations (user_id, title) VALUES ($1, $2)"
+                            "INSERT INTO conversations (user_id, title, model) VALUES ($1, $2, $3)"
                             " RETURNING " PARLEY_CONVERSATION_COLUMNS};
 
 // The list comes back in binary: PostgreSQL's uuid and timestamptz text
@@ -38,9 +38,12 @@ constexpr Statement kFind{"conversations_find",
                           "SELECT " PARLEY_CONVERSATION_COLUMNS
                           " FROM conversations WHERE id = $2 AND user_id = $1"};
 
-constexpr Statement kRename{
-    "conversations_rename",
-    "UPDATE conversations SET title = $3, updated_at = now() WHERE id = $2 AND user_id = $1"
+// $3 NULL keeps the title; $4 says whether $5 (NULL: the default) replaces the model.
+constexpr Statement kUpdate{
+    "conversations_update",
+    "UPDATE conversations SET title = coalesce($3, title),"
+    " model = CASE WHEN $4::boolean THEN $5 ELSE model END, updated_at = now()"
+    " WHERE id = $2 AND user_id = $1"
     " RETURNING " PARLEY_CONVERSATION_COLUMNS};
 
 constexpr Statement kSetGeneratedTitle{
@@ -71,6 +74,7 @@ Conversation read_conversation(const Rows& rows, int r) {
   c.title = std::string(rows.text(r, 1));
   c.created_at = std::string(rows.text(r, 2));
   c.updated_at = std::string(rows.text(r, 3));
+  c.model = rows.optional_text(r, 4);
   return c;
 }
 
@@ -101,6 +105,10 @@ std::int64_t ConversationList::created_at(std::size_t i) const {
 std::int64_t ConversationList::updated_at(std::size_t i) const {
   return rows_.binary_int64(static_cast<int>(i), 3).value_or(0);
 }
+std::optional<std::string_view> ConversationList::model(std::size_t i) const {
+  if (rows_.is_null(static_cast<int>(i), 4)) return std::nullopt;
+  return rows_.text(static_cast<int>(i), 4);  // text's binary format is its bytes
+}
 PageKey ConversationList::key(std::size_t i) const {
   return PageKey{timestamptz_text(updated_at(i)).value_or(""), ConversationId{id(i)}};
 }
@@ -110,13 +118,15 @@ Conversation ConversationList::operator[](std::size_t i) const {
   c.title = std::string(title(i));
   c.created_at = timestamptz_text(created_at(i)).value_or("");
   c.updated_at = timestamptz_text(updated_at(i)).value_or("");
+  if (auto m = model(i)) c.model = std::string(*m);
   return c;
 }
 void ConversationList::truncate(std::size_t n) { size_ = std::min(size_, n); }
 
 asio::awaitable<Result<Conversation>> create_conversation(Pool& pool, const UserId& user,
-                                                          std::string_view title) {
-  Params params{user.value, title};
+                                                          std::string_view title,
+                                                          const std::optional<std::string>& model) {
+  Params params{user.value, title, model};
   auto rows = co_await pool.prepared(kCreate, std::move(params));
   if (!rows) co_return rows.error();
   if (rows->rows() != 1) co_return Error(errc::db::query, "insert returned no row");
@@ -147,12 +157,10 @@ asio::awaitable<Result<std::optional<Conversation>>> find_conversation(Pool& poo
   co_return first(*rows);
 }
 
-asio::awaitable<Result<std::optional<Conversation>>> rename_conversation(Pool& pool,
-                                                                         const UserId& user,
-                                                                         const ConversationId& id,
-                                                                         std::string_view title) {
-  Params params{user.value, id.value, title};
-  auto rows = co_await pool.prepared(kRename, std::move(params));
+asio::awaitable<Result<std::optional<Conversation>>> update_conversation(
+    Pool& pool, const UserId& user, const ConversationId& id, const ConversationChanges& changes) {
+  Params params{user.value, id.value, changes.title, changes.set_model, changes.model};
+  auto rows = co_await pool.prepared(kUpdate, std::move(params));
   if (!rows) co_return rows.error();
   co_return first(*rows);
 }

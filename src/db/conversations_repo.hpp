@@ -29,6 +29,16 @@ struct Conversation {
   // page key; JSON shows both through db::append_iso8601_utc_millis.
   std::string created_at;
   std::string updated_at;
+  // The PARLEY_MODELS name its answers go to; nullopt: the default model.
+  std::optional<std::string> model;
+};
+
+// What PATCH changes: the title when given; the model when set_model (then
+// nullopt goes back to the default model).
+struct ConversationChanges {
+  std::optional<std::string> title;
+  bool set_model = false;
+  std::optional<std::string> model;
 };
 
 // Position after which a page starts: (updated_at, id) of the last item seen.
@@ -53,6 +63,8 @@ class ConversationList {
   // Microseconds since 2000-01-01 UTC (db::append_iso8601_utc_millis).
   std::int64_t created_at(std::size_t i) const;
   std::int64_t updated_at(std::size_t i) const;
+  // nullopt for NULL (the default model).
+  std::optional<std::string_view> model(std::size_t i) const;
   // The page key of item i, timestamp as PostgreSQL prints it.
   PageKey key(std::size_t i) const;
   // A copy of item i, timestamps as PostgreSQL prints them.
@@ -72,8 +84,10 @@ struct DeleteContext {
   std::optional<std::string> request_id;
 };
 
-boost::asio::awaitable<Result<Conversation>> create_conversation(Pool& pool, const UserId& user,
-                                                                 std::string_view title);
+// `model` is stored as given (the caller checked it against PARLEY_MODELS).
+boost::asio::awaitable<Result<Conversation>> create_conversation(
+    Pool& pool, const UserId& user, std::string_view title,
+    const std::optional<std::string>& model = std::nullopt);
 
 // Up to `limit` conversations ordered by updated_at DESC, id DESC, strictly
 // after `after` when given.
@@ -83,9 +97,9 @@ boost::asio::awaitable<Result<ConversationList>> list_conversations(
 boost::asio::awaitable<Result<std::optional<Conversation>>> find_conversation(
     Pool& pool, const UserId& user, const ConversationId& id);
 
-// Sets the title (and updated_at); nullopt when not the user's.
-boost::asio::awaitable<Result<std::optional<Conversation>>> rename_conversation(
-    Pool& pool, const UserId& user, const ConversationId& id, std::string_view title);
+// Applies the changes (and moves updated_at); nullopt when not the user's.
+boost::asio::awaitable<Result<std::optional<Conversation>>> update_conversation(
+    Pool& pool, const UserId& user, const ConversationId& id, const ConversationChanges& changes);
 
 // Sets the title only while it is still the default one (generated titles
 // never overwrite a rename). Returns whether it changed.

@@ -11,7 +11,7 @@ namespace {
 
 constexpr Statement kLockConversation{
     "messages_lock_conversation",
-    "SELECT title FROM conversations WHERE id = $2 AND user_id = $1 FOR UPDATE"};
+    "SELECT title, model FROM conversations WHERE id = $2 AND user_id = $1 FOR UPDATE"};
 
 // idle_ms by the database's clock (now(): the transaction's start), floored
 // so that "idle < lease" means exactly "updated_at > now() - lease". The
@@ -109,13 +109,14 @@ constexpr Statement kSweep{
 
 }  // namespace
 
-asio::awaitable<Result<std::optional<std::string>>> lock_conversation(
+asio::awaitable<Result<std::optional<LockedConversation>>> lock_conversation(
     Lease& lease, const UserId& user, const ConversationId& conversation) {
   Params params{user.value, conversation.value};
   auto rows = co_await lease.prepared(kLockConversation, std::move(params));
   if (!rows) co_return rows.error();
-  if (rows->empty()) co_return std::optional<std::string>();
-  co_return std::optional<std::string>(std::string(rows->text(0, 0)));
+  if (rows->empty()) co_return std::optional<LockedConversation>();
+  co_return std::optional<LockedConversation>(
+      LockedConversation{std::string(rows->text(0, 0)), rows->optional_text(0, 1)});
 }
 
 asio::awaitable<Result<std::vector<TurnRow>>> read_turn(Lease& lease, const UserId& user,

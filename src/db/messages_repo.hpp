@@ -88,9 +88,15 @@ struct FinalAnswer {
 
 // ---- Steps of a turn, inside a transaction the caller began on `lease`.
 
+// A conversation as its turn locked it.
+struct LockedConversation {
+  std::string title;
+  std::optional<std::string> model;  // nullopt: the default model
+};
+
 // Locks the conversation row (FOR UPDATE) until the transaction ends and
-// returns its title; nullopt when it is not the user's.
-boost::asio::awaitable<Result<std::optional<std::string>>> lock_conversation(
+// returns its title and model; nullopt when it is not the user's.
+boost::asio::awaitable<Result<std::optional<LockedConversation>>> lock_conversation(
     Lease& lease, const UserId& user, const ConversationId& conversation);
 
 // The conversation's newest kTurnMessagesMax messages, oldest first.

@@ -21,6 +21,7 @@ config::Config sample_config() {
   c.retention_days = 90;
   c.host = "127.0.0.1";
   c.port = 3443;
+  c.api.models = {{"gpt-4o", "dep-4o"}, {"small", "dep-mini"}};
   return c;
 }
 
@@ -59,6 +60,9 @@ TEST(ServeOptions, ChatAndMaintenance) {
   EXPECT_EQ(chat.system_prompt, "You are Parley.");
   EXPECT_EQ(chat.history_max_chars, 1000u);
   EXPECT_EQ(chat.instance_id, "host/1/abc");
+  // The UI's models are PARLEY_MODELS, in order (the first the default).
+  const std::vector<chat::ModelChoice> models{{"gpt-4o", "dep-4o"}, {"small", "dep-mini"}};
+  EXPECT_EQ(chat.models, models);
   const auto m = maintenance_options(sample_config());
   EXPECT_EQ(m.retention_days, 90);
   EXPECT_EQ(m.months_ahead, admin::MaintenanceOptions{}.months_ahead);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "chat/models.hpp"
 #include "chat/proto.hpp"
 
 namespace parley::chat {
@@ -70,23 +71,58 @@ TEST(ChatValidation, MessageBodies) {
 }
 
 TEST(ChatValidation, Titles) {
-  EXPECT_FALSE(parse_create_body("")->has_value());
-  EXPECT_FALSE(parse_create_body("{}")->has_value());
-  EXPECT_FALSE(parse_create_body(R"({"title":null})")->has_value());
-  EXPECT_EQ(**parse_create_body(R"({"title":"  Trip plans "})"), "Trip plans");
+  EXPECT_FALSE(parse_create_body("")->title);
+  EXPECT_FALSE(parse_create_body("{}")->title);
+  EXPECT_FALSE(parse_create_body(R"({"title":null})")->title);
+  EXPECT_EQ(*parse_create_body(R"({"title":"  Trip plans "})")->title, "Trip plans");
   EXPECT_EQ(parse_create_body(R"({"title":5})").error().code, "chat.bad_request");
   EXPECT_EQ(parse_create_body("{").error().code, "chat.invalid_json");
-  EXPECT_EQ(*parse_rename_body(R"({"title":"Renamed"})"), "Renamed");
-  EXPECT_EQ(parse_rename_body("{}").error().code, "chat.bad_request");
-  EXPECT_EQ(parse_rename_body(R"({"title":"   "})").error().code, "chat.bad_request");
-  EXPECT_EQ(parse_rename_body(R"({"title":"a\nb"})").error().code, "chat.bad_request");
+  EXPECT_EQ(*parse_update_body(R"({"title":"Renamed"})")->title, "Renamed");
+  EXPECT_FALSE(parse_update_body(R"({"title":"Renamed"})")->has_model);
+  EXPECT_EQ(parse_update_body("{}").error().code, "chat.bad_request");
+  EXPECT_EQ(parse_update_body(R"({"title":"   "})").error().code, "chat.bad_request");
+  EXPECT_EQ(parse_update_body(R"({"title":"a\nb"})").error().code, "chat.bad_request");
   const std::string t200(200, 'x');
-  EXPECT_TRUE(parse_rename_body(R"({"title":")" + t200 + R"("})"));
-  EXPECT_EQ(parse_rename_body(R"({"title":")" + t200 + R"(x"})").error().code, "chat.bad_request");
+  EXPECT_TRUE(parse_update_body(R"({"title":")" + t200 + R"("})"));
+  EXPECT_EQ(parse_update_body(R"({"title":")" + t200 + R"(x"})").error().code, "chat.bad_request");
   // 200 code points of two bytes each are fine.
   std::string accents;
   for (int i = 0; i < 200; ++i) accents += "\xC3\xA9";
-  EXPECT_TRUE(parse_rename_body(R"({"title":")" + accents + R"("})"));
+  EXPECT_TRUE(parse_update_body(R"({"title":")" + accents + R"("})"));
+}
+
+TEST(ChatValidation, ModelIsANameOrNull) {
+  auto created = parse_create_body(R"({"title":"T","model":"gpt-4o"})");
+  ASSERT_TRUE(created);
+  EXPECT_EQ(created->model, "gpt-4o");
+  EXPECT_EQ(created->title, "T");
+  EXPECT_FALSE(parse_create_body(R"({"model":null})")->model);
+  // PATCH: absent leaves the model, null resets it, a model alone is enough.
+  auto reset = parse_update_body(R"({"model":null})");
+  ASSERT_TRUE(reset);
+  EXPECT_TRUE(reset->has_model);
+  EXPECT_FALSE(reset->model);
+  EXPECT_FALSE(reset->title);
+  EXPECT_EQ(parse_update_body(R"({"model":"small"})")->model, "small");
+  for (const char* bad : {R"({"model":5})", R"({"model":""})", R"({"model":["a"]})"}) {
+    EXPECT_EQ(parse_update_body(bad).error().code, "chat.bad_request") << bad;
+    EXPECT_EQ(parse_create_body(bad).error().code, "chat.bad_request") << bad;
+  }
+}
+
+TEST(ChatModels, AConversationAnswersWithItsModelWhileItIsConfigured) {
+  const std::vector<ModelChoice> models{{"gpt-4o", "dep-4o"}, {"small", "dep-mini"}};
+  EXPECT_EQ(answering_model(models, std::nullopt), models[0]) << "null is the default";
+  EXPECT_EQ(answering_model(models, std::string("small")), models[1]);
+  EXPECT_EQ(answering_model(models, std::string("retired")), models[0]);
+  EXPECT_EQ(answering_model(models, std::string("Small")), models[0]) << "case-sensitive";
+  EXPECT_EQ(answering_model({}, std::string("small")), ModelChoice{}) << "the client's own";
+
+  EXPECT_EQ(shown_model(models, std::string_view("small")), "small");
+  EXPECT_EQ(shown_model(models, std::string_view("retired")), std::nullopt);
+  EXPECT_EQ(shown_model(models, std::nullopt), std::nullopt);
+  EXPECT_EQ(find_model(models, "gpt-4o"), &models[0]);
+  EXPECT_EQ(find_model(models, "gpt"), nullptr);
 }
 
 TEST(ChatValidation, LimitsAndIds) {

@@ -98,7 +98,7 @@ TEST_F(ChatRepos, AnotherUserCannotReadRenameDeletePostOrStop) {
   auto found = run_sync(io_, find_conversation(pool_, b, c.id));
   ASSERT_TRUE(found);
   EXPECT_FALSE(found->has_value());
-  auto renamed = run_sync(io_, rename_conversation(pool_, b, c.id, "Stolen"));
+  auto renamed = run_sync(io_, update_conversation(pool_, b, c.id, {"Stolen", true, "m"}));
   ASSERT_TRUE(renamed);
   EXPECT_FALSE(renamed->has_value());
   auto deleted = run_sync(io_, delete_conversation(pool_, b, c.id, {}));
@@ -265,6 +265,49 @@ TEST_F(ChatRepos, AnAnswerWhoseLeaseExpiredByTheDatabasesClockNoLongerBlocks) {
   EXPECT_EQ(next->plan.history.size(), 1u) << "the dead answer is not history";
 }
 
+TEST_F(ChatRepos, AConversationRemembersItsModel) {
+  const UserId u = user("models");
+  auto created = run_sync(io_, create_conversation(pool_, u, "Picked", std::string("small")));
+  ASSERT_TRUE(created);
+  EXPECT_EQ(created->model, "small");
+  const Conversation plain = create(u, "Default");
+  EXPECT_EQ(plain.model, std::nullopt) << "null: the default model";
+
+  // Read back everywhere: the item, the list (binary rows) and the turn's lock.
+  auto found = run_sync(io_, find_conversation(pool_, u, created->id));
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->model, "small");
+  auto listed = run_sync(io_, list_conversations(pool_, u, std::nullopt, 10));
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ(listed->model(0), std::nullopt) << "newest first";
+  EXPECT_EQ(listed->model(1), std::optional<std::string_view>("small"));
+  EXPECT_EQ((*listed)[1].model, "small");
+
+  // A title alone keeps the model; set_model with nullopt clears it.
+  auto renamed = run_sync(io_, update_conversation(pool_, u, created->id, {"Renamed", false, {}}));
+  ASSERT_TRUE(renamed && *renamed);
+  EXPECT_EQ((*renamed)->title, "Renamed");
+  EXPECT_EQ((*renamed)->model, "small");
+  auto switched = run_sync(io_, update_conversation(pool_, u, created->id, {{}, true, "gpt-4o"}));
+  ASSERT_TRUE(switched && *switched);
+  EXPECT_EQ((*switched)->title, "Renamed") << "no title keeps the title";
+  EXPECT_EQ((*switched)->model, "gpt-4o");
+  auto lease = run_sync(io_, pool_.acquire());
+  ASSERT_TRUE(lease);
+  ASSERT_TRUE(run_sync(io_, lease->execute("BEGIN")));
+  auto locked = run_sync(io_, lock_conversation(*lease, u, created->id));
+  ASSERT_TRUE(locked && *locked);
+  EXPECT_EQ((*locked)->model, "gpt-4o");
+  ASSERT_TRUE(run_sync(io_, lease->execute("ROLLBACK")));
+  auto cleared = run_sync(io_, update_conversation(pool_, u, created->id, {{}, true, {}}));
+  ASSERT_TRUE(cleared && *cleared);
+  EXPECT_EQ((*cleared)->model, std::nullopt);
+  EXPECT_EQ(scalar("SELECT count(*) FROM conversations WHERE model IS NULL AND user_id = '" +
+                   u.value + "'"),
+            "2");
+}
+
 TEST_F(ChatRepos, ATurnReadsItsConversationInsideTheLock) {
   const UserId u = user("steps");
   const Conversation c = create(u, "Named");
@@ -273,9 +316,10 @@ TEST_F(ChatRepos, ATurnReadsItsConversationInsideTheLock) {
   auto lease = run_sync(io_, pool_.acquire());
   ASSERT_TRUE(lease);
   ASSERT_TRUE(run_sync(io_, lease->execute("BEGIN")));
-  auto title = run_sync(io_, lock_conversation(*lease, u, c.id));
-  ASSERT_TRUE(title);
-  EXPECT_EQ(*title, std::optional<std::string>("Named"));
+  auto locked = run_sync(io_, lock_conversation(*lease, u, c.id));
+  ASSERT_TRUE(locked && *locked);
+  EXPECT_EQ((*locked)->title, "Named");
+  EXPECT_EQ((*locked)->model, std::nullopt);
   auto rows = run_sync(io_, read_turn(*lease, u, c.id));
   ASSERT_TRUE(rows);
   ASSERT_EQ(rows->size(), 2u);

@@ -48,6 +48,7 @@ class ChatServiceTest : public ::testing::Test {
     ChatOptions o;
     o.system_prompt = "Be brief.";
     o.instance_id = "replica-1";
+    o.models = {{"gpt-4o", "dep-4o"}, {"small", "dep-mini"}};
     return o;
   }
 
@@ -330,13 +331,73 @@ TEST_F(ChatServiceTest, ListReadsOneMoreThanThePageAfterTheCursor) {
   EXPECT_EQ(store_.listed_after[0]->id.value, key.id);
 }
 
-TEST_F(ChatServiceTest, ANewConversationHasTheDefaultTitle) {
-  auto created = run(service_.create(kAda, std::nullopt));
+TEST_F(ChatServiceTest, ANewConversationHasTheDefaultTitleAndModel) {
+  auto created = run(service_.create(kAda, ConversationFields{}));
   ASSERT_TRUE(created);
   EXPECT_EQ(created->title, kDefaultTitle);
-  auto named = run(service_.create(kAda, std::string("Trip")));
+  EXPECT_EQ(created->model, std::nullopt);
+  auto named = run(service_.create(kAda, ConversationFields{std::string("Trip"), false, {}}));
   ASSERT_TRUE(named);
   EXPECT_EQ(named->title, "Trip");
+}
+
+TEST_F(ChatServiceTest, AConversationKeepsAConfiguredModelAndRefusesOthers) {
+  auto small = run(service_.create(kAda, ConversationFields{std::nullopt, true, "small"}));
+  ASSERT_TRUE(small);
+  EXPECT_EQ(store_.conversations.at(small->id.value).model, "small");
+
+  auto unknown = run(service_.create(kAda, ConversationFields{std::nullopt, true, "gpt-5"}));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, "chat.model_not_found");
+  // Names are case-sensitive, as on /v1.
+  auto other_case =
+      run(service_.update(kAda, small->id, ConversationFields{std::nullopt, true, "Small"}));
+  ASSERT_FALSE(other_case);
+  EXPECT_EQ(other_case.error().code, "chat.model_not_found");
+  EXPECT_EQ(store_.conversations.at(small->id.value).model, "small") << "nothing changed";
+
+  // A title alone leaves the model; null goes back to the default.
+  auto renamed =
+      run(service_.update(kAda, small->id, ConversationFields{std::string("T"), false, {}}));
+  ASSERT_TRUE(renamed && *renamed);
+  EXPECT_EQ((*renamed)->model, "small");
+  auto reset = run(service_.update(kAda, small->id, ConversationFields{std::nullopt, true, {}}));
+  ASSERT_TRUE(reset && *reset);
+  EXPECT_EQ((*reset)->model, std::nullopt);
+  EXPECT_EQ((*reset)->title, "T");
+}
+
+TEST_F(ChatServiceTest, AnswersGoToTheConversationsModelDeployment) {
+  const std::string c = store_.add_conversation(kAda);
+  store_.conversations.at(c).model = "small";
+  model_.script = {test::text("Hi."), test::finish("stop", 3, 1)};
+  PreparedTurn turn = message(c, "Hello");
+  EXPECT_EQ(turn.model, (ModelChoice{"small", "dep-mini"}));
+  FakeResponseStream out(io_);
+  stream(std::move(turn), out);
+  ASSERT_EQ(model_.stats->requests.size(), 1u);
+  EXPECT_EQ(model_.stats->requests[0].deployment, "dep-mini");
+  ASSERT_EQ(model_.stats->completions.size(), 1u);
+  EXPECT_EQ(model_.stats->completions[0].deployment, "dep-mini") << "the title too";
+  // The upstream named no model: the deployment that answered is stored.
+  ASSERT_TRUE(rows(c)[1].final_answer);
+  EXPECT_EQ(rows(c)[1].final_answer->model, "dep-mini");
+
+  // Regenerate after switching back to the default.
+  store_.conversations.at(c).model.reset();
+  auto again = run(service_.begin_regenerate(kAda, cid(c)));
+  ASSERT_TRUE(again);
+  FakeResponseStream out2(io_);
+  stream(std::move(*again), out2);
+  ASSERT_EQ(model_.stats->requests.size(), 2u);
+  EXPECT_EQ(model_.stats->requests[1].deployment, "dep-4o");
+}
+
+TEST_F(ChatServiceTest, AModelNoLongerConfiguredFallsBackToTheDefault) {
+  const std::string c = store_.add_conversation(kAda);
+  store_.conversations.at(c).model = "retired";
+  PreparedTurn turn = message(c, "Hello");
+  EXPECT_EQ(turn.model, (ModelChoice{"gpt-4o", "dep-4o"}));
 }
 
 }  // namespace

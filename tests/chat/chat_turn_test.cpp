@@ -23,7 +23,7 @@ StoredMessage msg(std::string id, Role role, std::string content,
 
 ConversationSnapshot conversation(std::vector<StoredMessage> messages,
                                   std::string title = std::string(kDefaultTitle)) {
-  return ConversationSnapshot{std::move(title), std::move(messages)};
+  return ConversationSnapshot{std::move(title), std::move(messages), std::nullopt};
 }
 
 TEST(ChatStatus, TextIsWhatTheDatabaseAndTheApiUse) {

@@ -38,6 +38,7 @@ class FakeChatStore final : public ChatStore {
     db::UserId user;
     std::string title;
     std::vector<Row> rows;  // oldest first
+    std::optional<std::string> model;
   };
 
   explicit FakeChatStore(const MonotonicClock& clock) : clock_(clock) {}
@@ -46,7 +47,7 @@ class FakeChatStore final : public ChatStore {
   std::string add_conversation(const db::UserId& user,
                                std::string title = std::string(kDefaultTitle)) {
     const std::string id = next_id("c");
-    conversations[id] = Conversation{user, std::move(title), {}};
+    conversations[id] = Conversation{user, std::move(title), {}, std::nullopt};
     return id;
   }
   // A row as another process left it (e.g. a 'streaming' answer).
@@ -86,15 +87,17 @@ class FakeChatStore final : public ChatStore {
     co_return db::ConversationList();
   }
   boost::asio::awaitable<Result<db::Conversation>> create_conversation(
-      const db::UserId& user, std::string_view title) override {
+      const db::UserId& user, std::string_view title,
+      const std::optional<std::string>& model) override {
     const std::string id = add_conversation(user, std::string(title));
-    co_return db::Conversation{db::ConversationId{id}, std::string(title), "", ""};
+    conversations.at(id).model = model;
+    co_return db::Conversation{db::ConversationId{id}, std::string(title), "", "", model};
   }
   boost::asio::awaitable<Result<std::optional<db::Conversation>>> find_conversation(
       const db::UserId& user, const db::ConversationId& id) override {
     const Conversation* c = mine(user, id);
     if (c == nullptr) co_return std::optional<db::Conversation>();
-    co_return std::optional<db::Conversation>(db::Conversation{id, c->title, "", ""});
+    co_return std::optional<db::Conversation>(db::Conversation{id, c->title, "", "", c->model});
   }
   boost::asio::awaitable<Result<std::vector<db::MessageRecord>>> list_messages(
       const db::UserId& user, const db::ConversationId& id) override {
@@ -111,12 +114,14 @@ class FakeChatStore final : public ChatStore {
     }
     co_return out;
   }
-  boost::asio::awaitable<Result<std::optional<db::Conversation>>> rename_conversation(
-      const db::UserId& user, const db::ConversationId& id, std::string_view title) override {
+  boost::asio::awaitable<Result<std::optional<db::Conversation>>> update_conversation(
+      const db::UserId& user, const db::ConversationId& id,
+      const db::ConversationChanges& changes) override {
     Conversation* c = mine(user, id);
     if (c == nullptr) co_return std::optional<db::Conversation>();
-    c->title = std::string(title);
-    co_return std::optional<db::Conversation>(db::Conversation{id, c->title, "", ""});
+    if (changes.title) c->title = *changes.title;
+    if (changes.set_model) c->model = changes.model;
+    co_return std::optional<db::Conversation>(db::Conversation{id, c->title, "", "", c->model});
   }
   boost::asio::awaitable<Result<bool>> set_generated_title(const db::UserId& user,
                                                            const db::ConversationId& id,
@@ -140,6 +145,7 @@ class FakeChatStore final : public ChatStore {
     if (c == nullptr) co_return std::optional<OpenTurn>();
     ConversationSnapshot snapshot;
     snapshot.title = c->title;
+    snapshot.model = c->model;
     for (const Row& r : c->rows) {
       snapshot.messages.push_back(StoredMessage{
           r.id, r.role, r.status, r.content, r.created_at,

@@ -94,7 +94,9 @@ void ChatE2E::SetUpTestSuite() {
   o.port = first;
   o.database_url = database_url_;
   o.issuer = idp_->issuer();
-  o.env = {{"AZURE_OPENAI_ENDPOINT", aoai_->base()}, {"AZURE_OPENAI_API_KEY", kAzureApiKey}};
+  o.env = {{"AZURE_OPENAI_ENDPOINT", aoai_->base()},
+           {"AZURE_OPENAI_API_KEY", kAzureApiKey},
+           {"PARLEY_MODELS", kChatModels}};
   parley_ = std::make_unique<Parley>(o);
 }
 
@@ -114,7 +116,9 @@ std::unique_ptr<Parley> ChatE2E::start_second_parley() {
   o.port = second_port_;
   o.database_url = database_url_;
   o.issuer = idp_->issuer();
-  o.env = {{"AZURE_OPENAI_ENDPOINT", aoai_->base()}, {"AZURE_OPENAI_API_KEY", kAzureApiKey}};
+  o.env = {{"AZURE_OPENAI_ENDPOINT", aoai_->base()},
+           {"AZURE_OPENAI_API_KEY", kAzureApiKey},
+           {"PARLEY_MODELS", kChatModels}};
   return std::make_unique<Parley>(o);
 }
 

@@ -23,6 +23,9 @@ namespace parley::testing {
 
 // The key MockAzure accepts by default (and ChatE2E's parley sends).
 inline constexpr const char* kAzureApiKey = "test-key";
+// ChatE2E's parleys: the default model keeps AZURE_OPENAI_DEPLOYMENT's name
+// and deployment; a second one picks another deployment (the model picker).
+inline constexpr const char* kChatModels = "test-deployment=test-deployment,small=dep-mini";
 
 struct MockAzureOptions {
   // Empty: no --api-key. With `jwks_url` set too, an api-key header is then

@@ -257,6 +257,64 @@ TEST_F(ChatE2E, StreamsAFullAnswerThatIsStoredComplete) {
   EXPECT_EQ(str(after[3], "id"), str(parse(again.events.front().data), "assistant_message_id"));
 }
 
+// The model picker's API: the PARLEY_MODELS list (kChatModels), a model per
+// conversation, and its answers going to that model's deployment.
+TEST_F(ChatE2E, AConversationAnswersWithTheModelItChose) {
+  ChatClient c = sign_in(kAda);
+  ApiResult models = call(c, "GET", "/api/models");
+  ASSERT_EQ(models.status, 200) << models.body;
+  EXPECT_EQ(
+      parse(models.body),
+      parse(R"({"items":[{"id":"test-deployment"},{"id":"small"}],"default":"test-deployment"})"));
+  ChatClient anonymous{Browser(parley().port()), "", parley().port()};
+  EXPECT_EQ(call(anonymous, "GET", "/api/models").status, 401);
+
+  ApiResult unknown = call(c, "POST", "/api/conversations", R"({"model":"gpt-5"})");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(error_code(unknown), "model_not_found");
+  EXPECT_EQ(unknown.body.find("gpt-5"), std::string::npos) << "the name is not echoed";
+
+  ApiResult created = call(c, "POST", "/api/conversations", R"({"model":"small"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = str(parse(created.body), "id");
+  EXPECT_EQ(str(parse(created.body), "model"), "small");
+  ApiResult plain = call(c, "POST", "/api/conversations", "{}");
+  EXPECT_TRUE(parse(plain.body).at("model").is_null()) << "null: the default model";
+
+  ASSERT_EQ(aoai().reset_stats(), 200);
+  StreamResult r = stream(c, "/api/conversations/" + id + "/messages", R"({"content":"Hi"})");
+  ASSERT_NE(r.last("done"), nullptr) << r.body;
+  // The answer and then its title both went to the chosen deployment.
+  json::value upstream = parse(aoai().stats());
+  EXPECT_EQ(upstream.at("requests").as_int64(), 2);
+  EXPECT_TRUE(
+      str(upstream.at("last_request"), "target").starts_with("/openai/deployments/dep-mini/"))
+      << upstream;
+
+  // Back to the default: the item says null, regenerate goes to its deployment.
+  ApiResult reset = call(c, "PATCH", "/api/conversations/" + id, R"({"model":null})");
+  ASSERT_EQ(reset.status, 200) << reset.body;
+  EXPECT_TRUE(parse(reset.body).at("model").is_null());
+  EXPECT_NE(str(parse(reset.body), "title"), "New chat") << "the title is left as named";
+  StreamResult again = stream(c, "/api/conversations/" + id + "/regenerate", "{}");
+  ASSERT_NE(again.last("done"), nullptr) << again.body;
+  upstream = parse(aoai().stats());
+  EXPECT_TRUE(str(upstream.at("last_request"), "target")
+                  .starts_with("/openai/deployments/test-deployment/"))
+      << upstream;
+
+  // Switching again is remembered and listed; an unknown name changes nothing.
+  ApiResult switched = call(c, "PATCH", "/api/conversations/" + id, R"({"model":"small"})");
+  ASSERT_EQ(switched.status, 200) << switched.body;
+  ApiResult refused = call(c, "PATCH", "/api/conversations/" + id, R"({"model":"Small"})");
+  EXPECT_EQ(refused.status, 404);
+  EXPECT_EQ(error_code(refused), "model_not_found");
+  EXPECT_EQ(str(parse(call(c, "GET", "/api/conversations/" + id).body), "model"), "small");
+  const json::value list = parse(call(c, "GET", "/api/conversations").body);
+  EXPECT_EQ(str(list.at("items").as_array().front(), "model"), "small");
+  EXPECT_EQ(sql_scalar("SELECT model FROM conversations WHERE id = '" + id + "'"), "small");
+}
+
 // Operators see outcomes, token usage and time to first token in /metrics.
 TEST_F(ChatE2E, MetricsCountAnswersTokensAndFirstTokenTime) {
   auto metric = [](const std::string& name) {

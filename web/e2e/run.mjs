@@ -357,6 +357,29 @@ async function main() {
       firstTitle = await page.locator('.conversation-list li.active a').innerText();
     });
 
+    await check(
+      "chat: the model picker changes and remembers the conversation's model",
+      async () => {
+        const picker = page.getByLabel('Model');
+        assert((await picker.inputValue()) === 'gpt-4o-mini', 'the default is shown');
+        const patched = page.waitForResponse(
+          (r) => r.request().method() === 'PATCH' && r.url().includes('/api/conversations/'),
+        );
+        await picker.selectOption('gpt-4o');
+        assert((await patched).status() === 200, 'PATCH accepted');
+        await page.reload();
+        await page.locator('[data-testid="message-assistant"]').waitFor();
+        assert((await page.getByLabel('Model').inputValue()) === 'gpt-4o', 'remembered');
+        await page.getByRole('button', { name: /^Regenerate/ }).click();
+        await page.locator('[data-testid="message-assistant"][data-status="complete"]').waitFor();
+        const stats = await (await fetch(`${stack.aoaiBase}/_mock/stats`)).json();
+        assert(
+          stats.last_request.target.startsWith('/openai/deployments/gpt-4o/'),
+          'upstream saw ' + stats.last_request.target,
+        );
+      },
+    );
+
     await check('chat: rename inline and delete with confirmation', async () => {
       await page
         .locator('.conversation-list li.active')

@@ -140,6 +140,8 @@ export class Stack {
       AZURE_OPENAI_ENDPOINT: this.aoaiBase,
       AZURE_OPENAI_DEPLOYMENT: 'gpt-4o-mini',
       AZURE_OPENAI_API_KEY: AOAI_KEY,
+      // Two models (the mock answers any deployment), so the picker shows.
+      PARLEY_MODELS: 'gpt-4o-mini=gpt-4o-mini,gpt-4o=gpt-4o',
       LOG_LEVEL: 'warn',
     });
     await until('parley /healthz', async () => (await fetch(`${this.origin}/healthz`)).ok, 30000);

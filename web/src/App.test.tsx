@@ -4,6 +4,7 @@ import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from './App';
 import { resetCsrfToken } from './api';
+import { forgetModels } from './ModelPicker';
 import { loadMarkdown } from './markdownLoader';
 import { press, typeInto } from './testing';
 
@@ -36,8 +37,16 @@ function server(url: string, init: RequestInit = {}): Response {
       items: [{ id: 'old', title: 'Older chat', created_at: now, updated_at: now }],
       next_cursor: null,
     });
-  if (url === '/api/conversations' && method === 'POST')
-    return json(201, { id: 'new1', title: '', created_at: now, updated_at: now });
+  if (url === '/api/models')
+    return json(200, { items: [{ id: 'gpt-4o' }, { id: 'small' }], default: 'gpt-4o' });
+  if (url === '/api/conversations' && method === 'POST') {
+    const { model } = JSON.parse((init.body as string) || '{}') as { model?: string };
+    return json(201, { id: 'new1', title: '', created_at: now, updated_at: now, model });
+  }
+  if (url === '/api/conversations/new1' && method === 'PATCH') {
+    const { model } = JSON.parse(init.body as string) as { model: string | null };
+    return json(200, { id: 'new1', title: 'Arithmetic', created_at: now, updated_at: now, model });
+  }
   if (url === '/api/conversations/new1/messages' && overQuota)
     return new Response(
       JSON.stringify({ error: { code: 'quota_exceeded', message: 'Daily token budget used' } }),
@@ -61,6 +70,7 @@ async function flush() {
 }
 
 beforeEach(async () => {
+  forgetModels();
   requests.length = 0;
   feed = null;
   overQuota = false;
@@ -182,5 +192,36 @@ describe('App', () => {
     expect(notice.textContent).toContain('Retry');
     // Nothing was stored: the prompt is not shown as sent.
     expect(container.querySelector('[data-testid="message-user"]')).toBeNull();
+  });
+  it('a new chat is created with the model picked for it, then PATCHes a new choice', async () => {
+    const select = container.querySelector<HTMLSelectElement>('select#model-picker')!;
+    expect(select.value).toBe('gpt-4o');
+    act(() => {
+      select.value = 'small';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    expect(requests.some((r) => r.method === 'PATCH')).toBe(false);
+    typeAndEnter('Hi');
+    await flush();
+    const created = requests.find((r) => r.url === '/api/conversations' && r.method === 'POST')!;
+    expect(JSON.parse(created.body!)).toEqual({ model: 'small' });
+    expect(container.querySelector<HTMLSelectElement>('#model-picker')!.disabled).toBe(true);
+    await act(async () => frame('start', { user_message_id: 'u1', assistant_message_id: 'a1' }));
+    await act(async () =>
+      frame('done', { message_id: 'a1', status: 'complete', finish_reason: 'stop', usage: null }),
+    );
+    await act(async () => feed!.close());
+    await flush();
+    const picker = container.querySelector<HTMLSelectElement>('#model-picker')!;
+    expect(picker.value).toBe('small');
+    act(() => {
+      picker.value = 'gpt-4o';
+      picker.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await flush();
+    const patch = requests.find((r) => r.method === 'PATCH')!;
+    expect(patch.url).toBe('/api/conversations/new1');
+    expect(JSON.parse(patch.body!)).toEqual({ model: 'gpt-4o' });
+    expect(container.querySelector<HTMLSelectElement>('#model-picker')!.value).toBe('gpt-4o');
   });
 });

@@ -6,6 +6,7 @@ import type { ConversationItem } from './api';
 import { isBusy, retryAction } from './chatState';
 import { Composer } from './Composer';
 import { MessageList } from './MessageList';
+import { ModelPicker, useModels } from './ModelPicker';
 import { NoticeBanner } from './NoticeBanner';
 import { useChat } from './useChat';
 
@@ -16,10 +17,11 @@ interface Props {
 }
 
 export function Chat({ conversationId, onCreated, onTouched }: Props) {
-  const { state, announcement, send, regenerate, stop, retry, dismiss } = useChat(conversationId, {
-    onCreated,
-    onTouched,
-  });
+  const { state, announcement, send, regenerate, stop, retry, dismiss, chooseModel } = useChat(
+    conversationId,
+    { onCreated, onTouched },
+  );
+  const models = useModels();
   // Stable, so that finished messages (memoised) do not re-render per delta.
   const onRegenerate = useCallback(() => void regenerate(), [regenerate]);
 
@@ -41,6 +43,12 @@ export function Chat({ conversationId, onCreated, onTouched }: Props) {
           onDismiss={dismiss}
         />
       )}
+      <ModelPicker
+        models={models}
+        value={state.model}
+        disabled={busy || state.phase === 'loading'}
+        onChange={(m) => void chooseModel(m)}
+      />
       <Composer
         busy={busy}
         streaming={streaming}

@@ -24,6 +24,13 @@ export interface ConversationItem {
   title: string;
   created_at: string;
   updated_at: string;
+  // The PARLEY_MODELS name its answers go to; null: the default model.
+  model?: string | null;
+}
+// GET /api/models: the models a conversation may choose, the default first.
+export interface ModelList {
+  items: { id: string }[];
+  default: string | null;
 }
 export interface Usage {
   prompt_tokens: number;
@@ -201,14 +208,30 @@ export async function listConversations(cursor?: string | null): Promise<Page> {
   const q = cursor ? '?cursor=' + encodeURIComponent(cursor) : '';
   return json(request('GET', '/api/conversations' + q));
 }
-export async function createConversation(title?: string): Promise<ConversationItem> {
-  return json(request('POST', '/api/conversations', title ? { title } : {}));
+export async function createConversation(
+  title?: string,
+  model?: string | null,
+): Promise<ConversationItem> {
+  const body: { title?: string; model?: string } = {};
+  if (title) body.title = title;
+  if (model) body.model = model;
+  return json(request('POST', '/api/conversations', body));
 }
 export async function getConversation(id: string): Promise<Conversation> {
   return json(request('GET', '/api/conversations/' + encodeURIComponent(id)));
 }
 export async function renameConversation(id: string, title: string): Promise<ConversationItem> {
   return json(request('PATCH', '/api/conversations/' + encodeURIComponent(id), { title }));
+}
+// Chooses the model of the conversation's next answers (null: the default).
+export async function setConversationModel(
+  id: string,
+  model: string | null,
+): Promise<ConversationItem> {
+  return json(request('PATCH', '/api/conversations/' + encodeURIComponent(id), { model }));
+}
+export async function listModels(): Promise<ModelList> {
+  return json(request('GET', '/api/models'));
 }
 export async function deleteConversation(id: string): Promise<void> {
   await request('DELETE', '/api/conversations/' + encodeURIComponent(id));

@@ -51,6 +51,32 @@ describe('chatReducer', () => {
     expect(chatReducer(s, { type: 'loaded', conversation }).messages).toHaveLength(2);
   });
 
+  it("remembers the conversation's model; a new chat starts with the default", () => {
+    expect(opened.model).toBeNull();
+    const small = run(
+      initialChat,
+      { type: 'open', id: 'c1' },
+      {
+        type: 'loaded',
+        conversation: { ...conversation, model: 'small' },
+      },
+    );
+    expect(small.model).toBe('small');
+    expect(run(small, { type: 'model', model: null }).model).toBeNull();
+    expect(run(small, { type: 'open', id: null }).model).toBeNull();
+    // Picked in a new chat, kept when its first message creates the conversation.
+    const picked = run(initialChat, { type: 'model', model: 'small' });
+    expect(run(picked, { type: 'adopt', id: 'n1', title: 'New chat' }).model).toBe('small');
+  });
+
+  it('a model no longer offered is said so, not "deleted"', () => {
+    const s = run(opened, {
+      type: 'request_failed',
+      error: new ApiError(404, 'model_not_found', 'The model does not exist'),
+    });
+    expect(s.notice).toMatchObject({ text: 'That model is not available any more.', retry: null });
+  });
+
   it('ignores a late load of another conversation', () => {
     const s = run(initialChat, { type: 'open', id: 'c2' }, { type: 'loaded', conversation });
     expect(s.messages).toHaveLength(0);

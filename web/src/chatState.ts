@@ -17,6 +17,9 @@ export interface Notice {
 export interface ChatState {
   conversationId: string | null;
   title: string;
+  // The model the next answer goes to (null: the default). A new chat keeps
+  // the choice until its first message creates the conversation with it.
+  model: string | null;
   messages: Message[];
   phase: Phase;
   notice: Notice | null;
@@ -29,6 +32,7 @@ export interface ChatState {
 export const initialChat: ChatState = {
   conversationId: null,
   title: '',
+  model: null,
   messages: [],
   phase: 'idle',
   notice: null,
@@ -48,7 +52,8 @@ export type ChatAction =
   | { type: 'stopping' }
   | { type: 'aborted' }
   | { type: 'dismiss' }
-  | { type: 'renamed'; title: string };
+  | { type: 'renamed'; title: string }
+  | { type: 'model'; model: string | null };
 
 const TEMP_USER = 'pending-user';
 const TEMP_ASSISTANT = 'pending-assistant';
@@ -87,6 +92,8 @@ function noticeFor(error: ApiError, started: boolean): Notice {
     case 'too_large':
       return { kind, text: 'That message is too long.', retry: null };
     case 'not_found':
+      if (error.code === 'model_not_found')
+        return { kind, text: 'That model is not available any more.', retry: null };
       return { kind, text: 'This conversation does not exist or was deleted.', retry: null };
     case 'unauthorized':
       return { kind, text: 'Your session has expired. Signing you in again…', retry: null };
@@ -132,6 +139,7 @@ export function chatReducer(s: ChatState, a: ChatAction): ChatState {
       return {
         ...s,
         title: a.conversation.title,
+        model: a.conversation.model ?? null,
         messages: a.conversation.messages,
         // A reload while the server still streams shows the partial answer.
         phase: 'idle',
@@ -194,6 +202,8 @@ export function chatReducer(s: ChatState, a: ChatAction): ChatState {
       return { ...s, notice: null };
     case 'renamed':
       return { ...s, title: a.title };
+    case 'model':
+      return { ...s, model: a.model };
   }
 }
 

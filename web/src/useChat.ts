@@ -14,6 +14,7 @@ import {
   ApiError,
   createConversation,
   getConversation,
+  setConversationModel,
   stopAnswer,
   streamAnswer,
   type ConversationItem,
@@ -48,6 +49,9 @@ export interface ChatControls {
   stop: () => void;
   retry: () => void;
   dismiss: () => void;
+  // The model of the next answers: remembered by the conversation (PATCH), or
+  // for a new chat by the conversation its first message creates.
+  chooseModel: (model: string | null) => Promise<void>;
 }
 
 function load(id: string, dispatch: Dispatch<ChatAction>, live: () => boolean = () => true) {
@@ -144,7 +148,7 @@ export function useChat(
       let id = s.conversationId;
       if (!id) {
         try {
-          const item = await createConversation();
+          const item = await createConversation(undefined, s.model);
           id = item.id;
           dispatch({ type: 'adopt', id, title: item.title });
           stateRef.current = { ...stateRef.current, conversationId: id };
@@ -193,5 +197,21 @@ export function useChat(
 
   const dismiss = useCallback(() => dispatch({ type: 'dismiss' }), []);
 
-  return { state, announcement, send, regenerate, stop, retry, dismiss };
+  const chooseModel = useCallback(async (model: string | null) => {
+    const s = stateRef.current;
+    if (isBusy(s) || model === s.model) return;
+    dispatch({ type: 'model', model });
+    if (!s.conversationId) return;
+    try {
+      const item = await setConversationModel(s.conversationId, model);
+      if (stateRef.current.conversationId === item.id)
+        dispatch({ type: 'model', model: item.model ?? null });
+    } catch (e) {
+      if (stateRef.current.conversationId !== s.conversationId) return;
+      dispatch({ type: 'model', model: s.model });
+      handleFailure(e, (error) => dispatch({ type: 'request_failed', error }));
+    }
+  }, []);
+
+  return { state, announcement, send, regenerate, stop, retry, dismiss, chooseModel };
 }
