@@ -1,5 +1,5 @@
 #pragma once
-// Governance of a /v1 call (decision XXXX-service-api): the caller is
+// Governance of a /v1 call (decision 0014-service-api): the caller is
 // registered on first use (an application in `apps`, a delegated user in
 // `users`), refused when disabled, admitted against the subject's quotas
 // (daily tokens, concurrent streams) under the same per-subject lock as the

@@ -1,5 +1,7 @@
 #include "admin/export_json.hpp"
 
+#include <initializer_list>
+
 #include "observability/log.hpp"
 
 namespace parley::admin {
@@ -19,6 +21,24 @@ void append_field(std::string& out, std::string_view key, std::string_view value
   append_string(out, value);
 }
 
+struct Field {
+  std::string_view key;
+  std::string_view value;
+};
+
+// `{"k1":"v1","k2":"v2"` (a comma first unless `first`), left open for the
+// fields that are not plain strings: the one writer of every object here.
+void open_object(std::string& out, bool first, std::initializer_list<Field> fields) {
+  if (!first) out += ',';
+  out += '{';
+  bool first_field = true;
+  for (const Field& f : fields) {
+    if (!first_field) out += ',';
+    first_field = false;
+    append_field(out, f.key, f.value);
+  }
+}
+
 }  // namespace
 
 void append_export_head(std::string& out, const ExportOwner& owner, std::string_view exported_at) {
@@ -26,38 +46,23 @@ void append_export_head(std::string& out, const ExportOwner& owner, std::string_
   out += std::to_string(kExportVersion);
   out += ',';
   append_field(out, "exported_at", exported_at);
-  out += ",\"user\":{";
-  append_field(out, "id", owner.id);
-  out += ',';
-  append_field(out, "name", owner.name);
-  out += ',';
-  append_field(out, "email", owner.email);
+  out += ",\"user\":";
+  open_object(out, true, {{"id", owner.id}, {"name", owner.name}, {"email", owner.email}});
   out += "},\"conversations\":[";
 }
 
 void append_conversation_open(std::string& out, const ExportConversation& c, bool first) {
-  if (!first) out += ',';
-  out += '{';
-  append_field(out, "id", c.id);
-  out += ',';
-  append_field(out, "title", c.title);
-  out += ',';
-  append_field(out, "created_at", c.created_at);
-  out += ',';
-  append_field(out, "updated_at", c.updated_at);
+  open_object(out, first,
+              {{"id", c.id},
+               {"title", c.title},
+               {"created_at", c.created_at},
+               {"updated_at", c.updated_at}});
   out += ",\"messages\":[";
 }
 
 void append_message(std::string& out, const ExportMessage& m, bool first) {
-  if (!first) out += ',';
-  out += '{';
-  append_field(out, "id", m.id);
-  out += ',';
-  append_field(out, "role", m.role);
-  out += ',';
-  append_field(out, "content", m.content);
-  out += ',';
-  append_field(out, "status", m.status);
+  open_object(out, first,
+              {{"id", m.id}, {"role", m.role}, {"content", m.content}, {"status", m.status}});
   out += ",\"model\":";
   if (m.model) {
     append_string(out, *m.model);

@@ -1,5 +1,5 @@
 // Applications calling the service API, for administrators (DESIGN.md
-// "Service API"; decision XXXX-service-api). Policy::admin has already
+// "Service API"; decision 0014-service-api). Policy::admin has already
 // refused anonymous callers (401), non-admins (403) and unsafe calls without
 // Origin + CSRF.
 //   404 not_found     no such application

@@ -1,6 +1,6 @@
 #pragma once
 // How well DATABASE_URL protects the connection to PostgreSQL, for `parley
-// doctor` (decision XXXX-rough-edges). Parses the connection string with
+// doctor` (decision 0007-rough-edges). Parses the connection string with
 // libpq's own parser (URL and key=value forms alike) and contacts nothing.
 //
 //   every host loopback or a Unix socket              ok

@@ -1,7 +1,7 @@
 #pragma once
 // GET /metrics (Prometheus text format), and the second listener that serves
 // it alone when METRICS_PORT is set (DESIGN.md "Configuration"; decision
-// XXXX-rough-edges): there, GET/HEAD /metrics answers and every other path
+// 0007-rough-edges): there, GET/HEAD /metrics answers and every other path
 // is a 404 JSON error (another method on /metrics: 405), while the main
 // listener answers /metrics with 404.
 

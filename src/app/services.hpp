@@ -1,5 +1,5 @@
 #pragma once
-// What handlers may use, built once by the composition root (wiring.cpp).
+// What handlers may use, built once by the composition root (serve.cpp).
 
 #include <functional>
 #include <string>

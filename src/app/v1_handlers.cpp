@@ -1,4 +1,4 @@
-// The service API (DESIGN.md "Service API"; decision XXXX-service-api):
+// The service API (DESIGN.md "Service API"; decision 0014-service-api):
 // OpenAI's chat completions and model list over Azure OpenAI, for callers
 // holding an Entra access token (Policy::bearer has put the caller in
 // ctx.caller). Stateless: nothing of the conversation is stored; the
@@ -29,9 +29,9 @@
 #include "observability/log.hpp"
 
 namespace parley::errc::v1 {
-// The upstream's failures as a /v1 client sees them. The llm module still
-// reports string-literal codes (llm.rate_limited...); upstream_error() below
-// is the one place that maps them.
+// The upstream's failures as a /v1 client sees them. The llm module reports
+// its own codes (errc::llm, all of kind internal); upstream_error() below is
+// the one place that maps them.
 inline constexpr ErrorCode upstream_rate_limited{
     Kind::rate_limited, "v1.upstream_rate_limited", "rate_limit_exceeded",
     "The model is receiving too many requests; please retry later."};
@@ -57,11 +57,11 @@ using namespace asio::experimental::awaitable_operators;
 
 Error upstream_error(const Error& e) {
   const std::string detail = std::string(e.code) + ": " + e.detail;
-  if (e.code == "llm.rate_limited") return make_error(errc::v1::upstream_rate_limited, detail);
-  if (e.code == "llm.content_filter") return make_error(errc::v1::content_filter, detail);
-  if (e.code == "llm.timeout") return make_error(errc::v1::upstream_timeout, detail);
-  if (e.code == "llm.unavailable" || e.code == "llm.credential" || e.code == "llm.auth" ||
-      e.code == "llm.not_found") {
+  if (e.is(errc::llm::rate_limited)) return make_error(errc::v1::upstream_rate_limited, detail);
+  if (e.is(errc::llm::content_filter)) return make_error(errc::v1::content_filter, detail);
+  if (e.is(errc::llm::timeout)) return make_error(errc::v1::upstream_timeout, detail);
+  if (e.is(errc::llm::unavailable) || e.is(errc::llm::credential) || e.is(errc::llm::auth) ||
+      e.is(errc::llm::not_found)) {
     // Our side's configuration or Azure's availability: nothing the caller did.
     return make_error(errc::v1::upstream_unavailable, detail);
   }
@@ -189,7 +189,7 @@ asio::awaitable<void> pump_chunks(StreamCall& call, http::ResponseStream& out) {
   for (;;) {
     auto items = co_await call.stream->next();
     if (!items) {
-      if (out.client_gone() || items.error().code == "llm.cancelled") {
+      if (out.client_gone() || items.error().is(errc::llm::cancelled)) {
         call.status = "cancelled";
         co_return;
       }

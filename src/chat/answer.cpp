@@ -8,6 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "llm/errors.hpp"
 #include "observability/log.hpp"
 
 namespace parley::chat {
@@ -83,7 +84,7 @@ asio::awaitable<void> pump(Turn& t, llm::ModelRequest request) {
   if (!opened) {
     if (t.should_stop()) {
       t.ending = Ending::stopped;
-    } else if (opened.error().code == "llm.content_filter") {
+    } else if (opened.error().is(errc::llm::content_filter)) {
       t.ending = Ending::filtered;
       t.state.finish_reason = "content_filter";
       t.state.filtered = true;
@@ -104,7 +105,7 @@ asio::awaitable<void> pump(Turn& t, llm::ModelRequest request) {
   for (;;) {
     auto items = co_await t.stream->next();
     if (!items) {
-      if (t.should_stop() || items.error().code == "llm.cancelled") {
+      if (t.should_stop() || items.error().is(errc::llm::cancelled)) {
         t.ending = Ending::stopped;
       } else {
         t.ending = Ending::failed;
@@ -257,7 +258,7 @@ asio::awaitable<AnswerOutcome> stream_answer(llm::ChatModel& model, Timers& time
   if (t.ending == Ending::ended && t.state.text.empty() && !t.state.finish_reason) {
     // A stream that closed cleanly without a word and without finishing.
     status = AnswerStatus::failed;
-    t.error = Error("llm.cut", "stream ended without content or finish_reason");
+    t.error = Error(errc::llm::cut, "stream ended without content or finish_reason");
   }
 
   std::optional<std::string> title;
@@ -281,7 +282,7 @@ asio::awaitable<AnswerOutcome> stream_answer(llm::ChatModel& model, Timers& time
   final_answer.finish_reason = t.state.finish_reason;
   std::optional<PublicError> shown;
   if (status == AnswerStatus::failed) {
-    shown = public_error(t.error.value_or(Error("llm.upstream_error")));
+    shown = public_error(t.error.value_or(Error(errc::llm::upstream_error)));
     final_answer.error_code = shown->code;
   }
   if (auto st = co_await finish_with_retries(*sink, timers, options.timing, final_answer); !st) {

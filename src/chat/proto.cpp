@@ -5,11 +5,12 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include "core/base64url.hpp"
-#include "http/sse.hpp"
-#include "llm/request.hpp"
 #include "chat/errors.hpp"
 #include "core/ascii.hpp"
+#include "core/base64url.hpp"
+#include "http/sse.hpp"
+#include "llm/errors.hpp"
+#include "llm/request.hpp"
 
 namespace parley::chat {
 
@@ -281,18 +282,17 @@ void AnswerState::apply(const llm::StreamItem& item, std::string& delta_out) {
 }
 
 PublicError public_error(const Error& e) {
-  const std::string_view c = e.code;
-  if (c == "llm.rate_limited") {
+  if (e.is(errc::llm::rate_limited)) {
     return {"rate_limited",
             "The model is receiving too many requests. Please try again in a moment."};
   }
-  if (c == "llm.timeout")
+  if (e.is(errc::llm::timeout))
     return {"upstream_timeout", "The model did not answer in time. Please try again."};
-  if (c == "llm.cut")
+  if (e.is(errc::llm::cut))
     return {"upstream_interrupted", "The answer was interrupted. Please try again."};
-  if (c == "llm.content_filter")
+  if (e.is(errc::llm::content_filter))
     return {"content_filter", "The request was blocked by the content filter."};
-  if (c.starts_with("db."))
+  if (e.code.starts_with("db."))
     return {"unavailable", "The answer could not be saved. Please try again."};
   return {"upstream_unavailable", "The model is unavailable right now. Please try again later."};
 }

@@ -60,12 +60,6 @@ class Error {
   Error(const ErrorCode& c, std::string detail_text = {})  // NOLINT(google-explicit-constructor)
       : kind(c.kind), code(c.name), detail(std::move(detail_text)), def_(&c) {}
 
-  // TRANSITIONAL (removed once every module declares its codes): a code
-  // given as a string literal, of kind internal.
-  template <std::size_t N>
-  Error(const char (&literal)[N], std::string detail_text = {})  // NOLINT(google-explicit-constructor)
-      : code(literal, N - 1), detail(std::move(detail_text)) {}
-
   // Sets the public message (text our code wrote, safe to show).
   Error&& with_public_message(std::string message) && {
     public_message = std::move(message);
@@ -111,11 +105,6 @@ inline Error make_public_error(const ErrorCode& code, std::string message) {
   Error e(code, message);
   e.public_message = std::move(message);
   return e;
-}
-// TRANSITIONAL: see Error's literal constructor.
-template <std::size_t N>
-Error make_error(const char (&code)[N], std::string detail = {}) {
-  return Error(code, std::move(detail));
 }
 
 }  // namespace parley

@@ -1,5 +1,5 @@
 #pragma once
-// The service API's rows (migration 010; decision XXXX-service-api): the
+// The service API's rows (migration 010; decision 0014-service-api): the
 // calling application or user (registered on first use), the concurrent-
 // streams slot held across replicas (api_streams), and the end of a call
 // (slot released, usage_daily counted, audit row) in one transaction.

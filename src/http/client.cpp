@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "http/client_request.hpp"
+#include "http/errors.hpp"
 #include "http/proxy.hpp"
 #include "observability/log.hpp"
 
@@ -132,19 +133,19 @@ bool is_closed_error(const beast::error_code& ec) {
 
 Error map_error(const beast::error_code& ec, bool cancelled) {
   if (cancelled || ec == asio::error::operation_aborted) {
-    return make_error("http_client.cancelled", ec.message());
+    return make_error(errc::http_client::cancelled, ec.message());
   }
-  if (ec == beast::error::timeout) return make_error("http_client.timeout", ec.message());
-  if (ec == bhttp::error::body_limit) return make_error("http_client.too_large", ec.message());
-  if (is_closed_error(ec)) return make_error("http_client.closed", ec.message());
+  if (ec == beast::error::timeout) return make_error(errc::http_client::timeout, ec.message());
+  if (ec == bhttp::error::body_limit) return make_error(errc::http_client::too_large, ec.message());
+  if (is_closed_error(ec)) return make_error(errc::http_client::closed, ec.message());
   if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category()) {
-    return make_error("http_client.protocol", ec.message());
+    return make_error(errc::http_client::protocol, ec.message());
   }
   if (ec.category() == asio::error::get_ssl_category() ||
       ec.category() == ssl::error::get_stream_category()) {
-    return make_error("http_client.tls", ec.message());
+    return make_error(errc::http_client::tls, ec.message());
   }
-  return make_error("http_client.closed", ec.message());
+  return make_error(errc::http_client::closed, ec.message());
 }
 
 // Deadlines of one exchange: send() has one for everything, open() one per phase.
@@ -192,7 +193,7 @@ class StreamImpl final : public ClientStream {
   }
 
   awaitable<Result<std::optional<std::string>>> read_some() override {
-    if (cancelled_) co_return make_error("http_client.cancelled", "stream cancelled");
+    if (cancelled_) co_return make_error(errc::http_client::cancelled, "stream cancelled");
     if (failed_) co_return *failed_;
     if (!conn_) co_return std::optional<std::string>{};
     std::string piece;
@@ -216,7 +217,7 @@ class StreamImpl final : public ClientStream {
             co_await bhttp::async_read_some(*conn_->plain, conn_->buffer, *parser_, use_tuple);
         ec = e;
       }
-      if (cancelled_) co_return make_error("http_client.cancelled", "stream cancelled");
+      if (cancelled_) co_return make_error(errc::http_client::cancelled, "stream cancelled");
       if (ec == bhttp::error::need_buffer) ec = {};
       // Many TLS servers close without close_notify; for a close-delimited
       // body that is how the body ends (as in curl).
@@ -327,7 +328,7 @@ class ClientImpl final : public HttpClient {
     if (!opened) co_return opened.error();
     auto& stream = **opened;
     if (auto len = stream.content_length(); len && *len > options_.max_response_bytes) {
-      co_return make_error("http_client.too_large", "Content-Length over the limit");
+      co_return make_error(errc::http_client::too_large, "Content-Length over the limit");
     }
     ClientResponse out;
     out.status = stream.status();
@@ -337,7 +338,7 @@ class ClientImpl final : public HttpClient {
       if (!piece) co_return piece.error();
       if (!*piece) break;
       if (out.body.size() + (*piece)->size() > options_.max_response_bytes) {
-        co_return make_error("http_client.too_large", "response body over the limit");
+        co_return make_error(errc::http_client::too_large, "response body over the limit");
       }
       out.body += **piece;
     }
@@ -393,8 +394,8 @@ class ClientImpl final : public HttpClient {
     bool expired = timed_out;
     timer.cancel();
     resolver.reset();
-    if (expired) co_return make_error("http_client.timeout", "resolve " + host);
-    if (ec) co_return make_error("http_client.resolve", host + ": " + ec.message());
+    if (expired) co_return make_error(errc::http_client::timeout, "resolve " + host);
+    if (ec) co_return make_error(errc::http_client::resolve, host + ": " + ec.message());
     std::vector<tcp::endpoint> endpoints;
     for (const auto& entry : results) {
       // "localhost" counts as loopback only if it resolves to loopback.
@@ -402,14 +403,14 @@ class ClientImpl final : public HttpClient {
       endpoints.push_back(entry.endpoint());
     }
     if (endpoints.empty())
-      co_return make_error("http_client.resolve", host + ": no usable address");
+      co_return make_error(errc::http_client::resolve, host + ": no usable address");
     co_return endpoints;
   }
 
   awaitable<Result<std::unique_ptr<Connection>>> connect(const Target& t, const Deadlines& d) {
     auto deadline = d.until(d.connect);
     const bool via_proxy = use_proxy(t);
-    if (via_proxy && !proxy_) co_return make_error("http_client.proxy", proxy_error_);
+    if (via_proxy && !proxy_) co_return make_error(errc::http_client::proxy, proxy_error_);
     const std::string& host = via_proxy ? proxy_->host : t.host;
     const std::uint16_t port = via_proxy ? proxy_->port : t.port;
     auto endpoints = co_await resolve(host, port, deadline, !via_proxy && t.loopback);
@@ -422,11 +423,11 @@ class ClientImpl final : public HttpClient {
     {
       auto [ec, ep] = co_await conn->plain->async_connect(*endpoints, use_tuple);
       if (ec == beast::error::timeout)
-        co_return make_error("http_client.timeout", "connect " + host);
+        co_return make_error(errc::http_client::timeout, "connect " + host);
       if (ec == asio::error::operation_aborted) co_return map_error(ec, true);
       if (ec) {
-        if (via_proxy) co_return make_error("http_client.proxy", host + ": " + ec.message());
-        co_return make_error("http_client.connect", host + ": " + ec.message());
+        if (via_proxy) co_return make_error(errc::http_client::proxy, host + ": " + ec.message());
+        co_return make_error(errc::http_client::connect, host + ": " + ec.message());
       }
     }
     conn->plain->socket().set_option(tcp::no_delay(true));
@@ -454,22 +455,24 @@ class ClientImpl final : public HttpClient {
     }
     {
       auto [ec, n] = co_await bhttp::async_write(*conn.plain, req, use_tuple);
-      if (ec == beast::error::timeout) co_return make_error("http_client.timeout", "proxy CONNECT");
-      if (ec) co_return make_error("http_client.proxy", "CONNECT write: " + ec.message());
+      if (ec == beast::error::timeout)
+        co_return make_error(errc::http_client::timeout, "proxy CONNECT");
+      if (ec) co_return make_error(errc::http_client::proxy, "CONNECT write: " + ec.message());
     }
     // A 2xx answer to CONNECT has no body whatever its headers say (RFC 9110 9.3.6).
     bhttp::response_parser<bhttp::empty_body> parser;
     parser.skip(true);
     parser.header_limit(kHeaderLimit);
     auto [ec, n] = co_await bhttp::async_read_header(*conn.plain, conn.buffer, parser, use_tuple);
-    if (ec == beast::error::timeout) co_return make_error("http_client.timeout", "proxy CONNECT");
-    if (ec) co_return make_error("http_client.proxy", "CONNECT response: " + ec.message());
+    if (ec == beast::error::timeout)
+      co_return make_error(errc::http_client::timeout, "proxy CONNECT");
+    if (ec) co_return make_error(errc::http_client::proxy, "CONNECT response: " + ec.message());
     const auto status = static_cast<int>(parser.get().result_int());
     if (status < 200 || status > 299) {
-      co_return make_error("http_client.proxy", "CONNECT answered " + std::to_string(status));
+      co_return make_error(errc::http_client::proxy, "CONNECT answered " + std::to_string(status));
     }
     if (conn.buffer.size() != 0) {
-      co_return make_error("http_client.proxy", "proxy sent data before the TLS handshake");
+      co_return make_error(errc::http_client::proxy, "proxy sent data before the TLS handshake");
     }
     co_return Status{};
   }
@@ -484,12 +487,13 @@ class ClientImpl final : public HttpClient {
     if (!t.ip_literal &&
         SSL_ctrl(ssl_handle, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                  const_cast<char*>(t.host.c_str())) != 1) {
-      co_return make_error("http_client.tls", "cannot set SNI");
+      co_return make_error(errc::http_client::tls, "cannot set SNI");
     }
     conn.tls->set_verify_mode(ssl::verify_peer);
     conn.tls->set_verify_callback(ssl::host_name_verification(t.host));
     auto [ec] = co_await conn.tls->async_handshake(ssl::stream_base::client, use_tuple);
-    if (ec == beast::error::timeout) co_return make_error("http_client.timeout", "TLS handshake");
+    if (ec == beast::error::timeout)
+      co_return make_error(errc::http_client::timeout, "TLS handshake");
     if (ec == asio::error::operation_aborted) co_return map_error(ec, true);
     if (ec) {
       std::string detail = ec.message();
@@ -497,7 +501,7 @@ class ClientImpl final : public HttpClient {
       if (verify != X509_V_OK) {
         detail += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
       }
-      co_return make_error("http_client.tls", t.host + ": " + detail);
+      co_return make_error(errc::http_client::tls, t.host + ": " + detail);
     }
     co_return Status{};
   }
@@ -508,9 +512,9 @@ class ClientImpl final : public HttpClient {
     auto target = parse_target(request.url, options_.allow_plain_http_hosts);
     if (!target) co_return target.error();
     auto verb = to_verb(request.method);
-    if (!verb) co_return make_error("http_client.bad_url", "unsupported method");
+    if (!verb) co_return make_error(errc::http_client::bad_url, "unsupported method");
     const Target& t = *target;
-    if (t.https && !tls_error_.empty()) co_return make_error("http_client.tls", tls_error_);
+    if (t.https && !tls_error_.empty()) co_return make_error(errc::http_client::tls, tls_error_);
 
     bhttp::request<bhttp::string_body> req{*verb, t.target, 11};
     req.set(bhttp::field::host, t.host_header);
@@ -522,7 +526,7 @@ class ClientImpl final : public HttpClient {
         continue;
       }
       if (!is_token(name) || !is_safe_header_value(value)) {
-        co_return make_error("http_client.bad_url", "unsafe request header");
+        co_return make_error(errc::http_client::bad_url, "unsafe request header");
       }
       if (beast::iequals(name, "user-agent") || beast::iequals(name, "accept-encoding")) {
         req.set(name, value);
@@ -579,7 +583,7 @@ class ClientImpl final : public HttpClient {
       co_return std::make_unique<StreamImpl>(shared_, std::move(conn), std::move(parser), reusable,
                                              d);
     }
-    co_return make_error("http_client.closed", "connection closed before the response");
+    co_return make_error(errc::http_client::closed, "connection closed before the response");
   }
 
   asio::io_context& io_;

@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "http/client.hpp"
+#include "http/errors.hpp"
 #include "http/proxy.hpp"
 
 namespace parley::http {
@@ -26,21 +27,21 @@ bool valid_reg_name(std::string_view host) {
 Result<Target> parse_target(std::string_view url,
                             const std::vector<std::string>& allow_plain_http_hosts) {
   auto parsed = boost::urls::parse_uri(url);
-  if (!parsed) return make_error("http_client.bad_url", "not an absolute URI");
+  if (!parsed) return make_error(errc::http_client::bad_url, "not an absolute URI");
   const auto& u = *parsed;
   Target t;
   if (u.scheme_id() == boost::urls::scheme::https) {
     t.https = true;
   } else if (u.scheme_id() != boost::urls::scheme::http) {
-    return make_error("http_client.bad_url", "scheme must be http or https");
+    return make_error(errc::http_client::bad_url, "scheme must be http or https");
   }
-  if (u.has_userinfo()) return make_error("http_client.bad_url", "userinfo in URL");
+  if (u.has_userinfo()) return make_error(errc::http_client::bad_url, "userinfo in URL");
   switch (u.host_type()) {
     case boost::urls::host_type::name: {
       std::string host = u.host_address();
       std::transform(host.begin(), host.end(), host.begin(),
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (!valid_reg_name(host)) return make_error("http_client.bad_url", "bad host");
+      if (!valid_reg_name(host)) return make_error(errc::http_client::bad_url, "bad host");
       t.host = std::move(host);
       t.host_header = t.host;
       break;
@@ -56,7 +57,7 @@ Result<Target> parse_target(std::string_view url,
       t.ip_literal = true;
       break;
     default:
-      return make_error("http_client.bad_url", "missing or unsupported host");
+      return make_error(errc::http_client::bad_url, "missing or unsupported host");
   }
   t.port = t.https ? 443 : 80;
   if (u.has_port()) {
@@ -65,7 +66,7 @@ Result<Target> parse_target(std::string_view url,
     auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
     if (port.empty() || ec != std::errc() || p != port.data() + port.size() || value == 0 ||
         value > 65535) {
-      return make_error("http_client.bad_url", "bad port");
+      return make_error(errc::http_client::bad_url, "bad port");
     }
     if (value != t.port) t.host_header += ":" + std::to_string(value);
     t.port = static_cast<std::uint16_t>(value);
@@ -75,7 +76,7 @@ Result<Target> parse_target(std::string_view url,
   if (!t.https && !t.loopback &&
       std::find(allow_plain_http_hosts.begin(), allow_plain_http_hosts.end(), t.host) ==
           allow_plain_http_hosts.end()) {
-    return make_error("http_client.insecure_url", "plain http:// to a non-loopback host");
+    return make_error(errc::http_client::insecure_url, "plain http:// to a non-loopback host");
   }
   t.path = u.encoded_path().empty() ? "/" : std::string(u.encoded_path());
   t.target = t.path;

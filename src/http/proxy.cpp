@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "core/base64url.hpp"
+#include "http/errors.hpp"
 
 namespace parley::http {
 namespace {
@@ -136,22 +137,22 @@ Result<ProxyEndpoint> parse_proxy_url(std::string_view url) {
   std::string text(trim(url));
   if (text.find("://") == std::string::npos) text = "http://" + text;
   auto parsed = boost::urls::parse_uri(text);
-  if (!parsed) return make_error("http_client.proxy", "malformed proxy URL");
+  if (!parsed) return make_error(errc::http_client::proxy, "malformed proxy URL");
   const auto& u = *parsed;
   if (u.scheme_id() != boost::urls::scheme::http) {
-    return make_error("http_client.proxy", "only http:// CONNECT proxies are supported");
+    return make_error(errc::http_client::proxy, "only http:// CONNECT proxies are supported");
   }
   ProxyEndpoint out;
   out.host = normalize_host(u.host_address());
   if (out.host.empty() || u.host_type() == boost::urls::host_type::ipvfuture) {
-    return make_error("http_client.proxy", "proxy URL has no host");
+    return make_error(errc::http_client::proxy, "proxy URL has no host");
   }
   if (u.has_port()) {
     auto port = u.port();
     unsigned value = 0;
     auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
     if (ec != std::errc() || p != port.data() + port.size() || value == 0 || value > 65535) {
-      return make_error("http_client.proxy", "bad proxy port");
+      return make_error(errc::http_client::proxy, "bad proxy port");
     }
     out.port = static_cast<std::uint16_t>(value);
   }

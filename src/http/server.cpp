@@ -1,5 +1,6 @@
 // The listener: accepting, the access-log flush, graceful shutdown. Each
 // accepted socket becomes a Connection (connection.cpp).
+#include "http/errors.hpp"
 #include "http/server_internal.hpp"
 #include "observability/log.hpp"
 
@@ -95,7 +96,7 @@ Result<std::uint16_t> Server::listen() {
     tcp::resolver resolver(s.io);
     auto results = resolver.resolve(s.opts.host, "", ec);
     if (ec || results.empty()) {
-      return make_error("http.listen_failed", "cannot resolve host " + s.opts.host);
+      return make_error(errc::http::listen_failed, "cannot resolve host " + s.opts.host);
     }
     address = results.begin()->endpoint().address();
   }
@@ -107,7 +108,7 @@ Result<std::uint16_t> Server::listen() {
   if (ec) {
     error_code ignored;
     s.acceptor.close(ignored);
-    return make_error("http.listen_failed",
+    return make_error(errc::http::listen_failed,
                       s.opts.host + ":" + std::to_string(s.opts.port) + ": " + ec.message());
   }
   const auto port = s.acceptor.local_endpoint(ec).port();

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <variant>
 
+#include "http/errors.hpp"
 #include "http/message.hpp"
 #include "llm/errors.hpp"
 #include "llm/request.hpp"
@@ -44,22 +45,23 @@ struct Failure {
 
 Failure transport_failure(const Error& e) {
   const std::string detail = std::string(e.code) + ": " + e.detail;
-  if (e.code == "http_client.timeout") return {make_error("llm.timeout", detail), true, {}};
-  if (e.code == "http_client.cancelled") return {make_error("llm.cancelled", detail), false, {}};
-  if (e.code == "http_client.connect" || e.code == "http_client.resolve" ||
-      e.code == "http_client.closed" || e.code == "http_client.protocol") {
-    return {make_error("llm.unavailable", detail), true, {}};
+  if (e.is(errc::http_client::timeout)) return {make_error(errc::llm::timeout, detail), true, {}};
+  if (e.is(errc::http_client::cancelled))
+    return {make_error(errc::llm::cancelled, detail), false, {}};
+  if (e.is(errc::http_client::connect) || e.is(errc::http_client::resolve) ||
+      e.is(errc::http_client::closed) || e.is(errc::http_client::protocol)) {
+    return {make_error(errc::llm::unavailable, detail), true, {}};
   }
   // bad_url, insecure_url, tls, proxy, too_large: configuration problems; no retry.
-  return {make_error("llm.unavailable", detail), false, {}};
+  return {make_error(errc::llm::unavailable, detail), false, {}};
 }
 
 // Maps an error of ClientStream::read_some once the stream is handed out.
 Error stream_error(const Error& e) {
   const std::string detail = std::string(e.code) + ": " + e.detail;
-  if (e.code == "http_client.timeout") return make_error("llm.timeout", detail);
-  if (e.code == "http_client.cancelled") return make_error("llm.cancelled", detail);
-  return make_error("llm.cut", detail);
+  if (e.is(errc::http_client::timeout)) return make_error(errc::llm::timeout, detail);
+  if (e.is(errc::http_client::cancelled)) return make_error(errc::llm::cancelled, detail);
+  return make_error(errc::llm::cut, detail);
 }
 
 bool is_2xx(int status) { return status >= 200 && status < 300; }
@@ -75,7 +77,7 @@ class AzureStream final : public ModelStream {
 
   awaitable<Result<std::vector<StreamItem>>> next() override {
     while (true) {
-      if (cancelled_) co_return make_error("llm.cancelled", "stream cancelled");
+      if (cancelled_) co_return make_error(errc::llm::cancelled, "stream cancelled");
       if (failed_) co_return *failed_;
       if (!pending_.empty()) {
         std::vector<StreamItem> out;
@@ -89,11 +91,11 @@ class AzureStream final : public ModelStream {
 
       timer_.expires_at(got_token_ ? SteadyClock::now() + idle_ : first_token_deadline_);
       auto raced = co_await (upstream_->read_some() || timer_.async_wait(use_tuple));
-      if (cancelled_) co_return make_error("llm.cancelled", "stream cancelled");
+      if (cancelled_) co_return make_error(errc::llm::cancelled, "stream cancelled");
       if (raced.index() == 1) {
         upstream_->cancel();
-        co_return fail(make_error("llm.timeout", got_token_ ? "no data within the idle timeout"
-                                                            : "no first token in time"));
+        co_return fail(make_error(errc::llm::timeout, got_token_ ? "no data within the idle timeout"
+                                                                 : "no first token in time"));
       }
       auto& piece = std::get<0>(raced);
       if (!piece) co_return fail(stream_error(piece.error()));
@@ -101,7 +103,8 @@ class AzureStream final : public ModelStream {
         std::vector<SseEvent> events;
         (void)parser_.finish(events);
         upstream_ended_ = true;
-        if (!decoder_.done()) co_return fail(make_error("llm.cut", "stream ended without [DONE]"));
+        if (!decoder_.done())
+          co_return fail(make_error(errc::llm::cut, "stream ended without [DONE]"));
         ended_ = true;
         continue;
       }
@@ -117,7 +120,7 @@ class AzureStream final : public ModelStream {
       }
       if (!fed && !failed_) {
         upstream_->cancel();
-        failed_ = make_error("llm.bad_chunk", std::string(fed.error().code));
+        failed_ = make_error(errc::llm::bad_chunk, std::string(fed.error().code));
       }
       for (const auto& item : pending_) {
         if (std::holds_alternative<TextDelta>(item)) got_token_ = true;
@@ -224,7 +227,7 @@ class AzureChatModel final : public ChatModel {
         failure = upstream_failure(stream.status(), stream.headers(), error_body);
       }
       if (reauthenticate(failure, req->auth, reauthenticated)) {
-        if (co_await cancelled_here()) co_return make_error("llm.cancelled", "cancelled");
+        if (co_await cancelled_here()) co_return make_error(errc::llm::cancelled, "cancelled");
         continue;
       }
       auto retry = co_await before_retry(failure, attempt++);
@@ -254,7 +257,7 @@ class AzureChatModel final : public ChatModel {
         failure = upstream_failure(response->status, response->headers, response->body);
       }
       if (reauthenticate(failure, req->auth, reauthenticated)) {
-        if (co_await cancelled_here()) co_return make_error("llm.cancelled", "cancelled");
+        if (co_await cancelled_here()) co_return make_error(errc::llm::cancelled, "cancelled");
         continue;
       }
       auto retry = co_await before_retry(failure, attempt++);
@@ -299,7 +302,7 @@ class AzureChatModel final : public ChatModel {
     (void)req.headers.set("Content-Type", "application/json");
     (void)req.headers.set("Accept", "application/json, text/event-stream");
     if (!req.headers.set(auth->name, auth->value)) {
-      co_return make_error("llm.credential", "credential header value is not a valid header");
+      co_return make_error(errc::llm::credential, "credential header value is not a valid header");
     }
     // W3C Trace Context; a malformed value is dropped rather than failing the call.
     if (!traceparent.empty()) (void)req.headers.set("traceparent", traceparent);
@@ -359,31 +362,32 @@ class AzureChatModel final : public ChatModel {
     } else {
       co_await timer_sleep(io_.get_executor(), delay);
     }
-    if (co_await cancelled_here()) co_return make_error("llm.cancelled", "cancelled while waiting");
+    if (co_await cancelled_here())
+      co_return make_error(errc::llm::cancelled, "cancelled while waiting");
     co_return std::nullopt;
   }
 
   static Result<std::string> completion_text(std::string_view body) {
     boost::system::error_code ec;
     auto v = json::parse(body, ec);
-    if (ec || !v.is_object()) return make_error("llm.bad_chunk", "completion is not JSON");
+    if (ec || !v.is_object()) return make_error(errc::llm::bad_chunk, "completion is not JSON");
     const auto* choices = v.get_object().if_contains("choices");
     if (choices == nullptr || !choices->is_array() || choices->get_array().empty() ||
         !choices->get_array().front().is_object()) {
-      return make_error("llm.upstream_error", "completion without choices");
+      return make_error(errc::llm::upstream_error, "completion without choices");
     }
     const auto& choice = choices->get_array().front().get_object();
     if (const auto* f = choice.if_contains("finish_reason");
         f && f->is_string() && f->get_string() == "content_filter") {
-      return make_error("llm.content_filter", "completion stopped by the content filter");
+      return make_error(errc::llm::content_filter, "completion stopped by the content filter");
     }
     const auto* message = choice.if_contains("message");
     if (message == nullptr || !message->is_object()) {
-      return make_error("llm.upstream_error", "completion without message");
+      return make_error(errc::llm::upstream_error, "completion without message");
     }
     const auto* content = message->get_object().if_contains("content");
     if (content == nullptr || !content->is_string()) {
-      return make_error("llm.upstream_error", "completion without content");
+      return make_error(errc::llm::upstream_error, "completion without content");
     }
     return std::string(content->get_string());
   }

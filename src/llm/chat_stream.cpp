@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "llm/errors.hpp"
+
 namespace parley::llm {
 
 namespace json = boost::json;
@@ -87,7 +89,7 @@ Status ChatStreamDecoder::decode(const SseEvent& event, std::vector<StreamItem>&
   boost::system::error_code ec;
   const auto root = json::parse(data, ec);
   if (ec || !root.is_object()) {
-    return make_error("llm.bad_chunk", ec ? "invalid JSON: " + ec.message() : "not an object");
+    return make_error(errc::llm::bad_chunk, ec ? "invalid JSON: " + ec.message() : "not an object");
   }
   const auto& chunk = root.get_object();
 
@@ -106,7 +108,7 @@ Status ChatStreamDecoder::decode(const SseEvent& event, std::vector<StreamItem>&
       out.emplace_back(Finish{"content_filter"});
       return {};
     }
-    return make_error("llm.upstream_error", code.empty() ? message : code + ": " + message);
+    return make_error(errc::llm::upstream_error, code.empty() ? message : code + ": " + message);
   }
 
   if (!model_seen_) {

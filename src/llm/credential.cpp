@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "http/message.hpp"
+#include "llm/errors.hpp"
 #include "observability/log.hpp"
 
 namespace parley::llm {
@@ -78,7 +79,7 @@ class ApiKeyCredential final : public Credential {
  public:
   explicit ApiKeyCredential(Secret key) : key_(std::move(key)) {}
   awaitable<Result<AuthHeader>> header() override {
-    if (key_.empty()) co_return make_error("llm.credential", "AZURE_OPENAI_API_KEY is empty");
+    if (key_.empty()) co_return make_error(errc::llm::credential, "AZURE_OPENAI_API_KEY is empty");
     co_return AuthHeader{"api-key", std::string(key_.expose())};
   }
   std::string_view name() const override { return "api-key"; }
@@ -106,7 +107,7 @@ class TokenCredential final : public Credential {
     if (flight_) {
       auto flight = flight_;  // keeps the timer alive while we wait
       co_await flight->done.async_wait(use_tuple);
-      if (!flight->result) co_return make_error("llm.credential", "token request abandoned");
+      if (!flight->result) co_return make_error(errc::llm::credential, "token request abandoned");
       if (!*flight->result) co_return flight->result->error();
       co_return bearer(**flight->result);
     }
@@ -199,7 +200,7 @@ class EntraSource : public TokenSource {
     req.body = std::move(body);
     auto response = co_await http_.send(std::move(req));
     if (!response) {
-      co_return make_error("llm.credential",
+      co_return make_error(errc::llm::credential,
                            "token endpoint unreachable: " + std::string(response.error().code));
     }
     co_return parse_token_response(*response, clock_.now_seconds());
@@ -240,7 +241,8 @@ class WorkloadIdentitySource final : public EntraSource {
     // Re-read on every request: Kubernetes rotates the projected token.
     auto assertion = read_secret_file(file_);
     if (!assertion) {
-      co_return make_error("llm.credential", "AZURE_FEDERATED_TOKEN_FILE: " + assertion.error().detail);
+      co_return make_error(errc::llm::credential,
+                           "AZURE_FEDERATED_TOKEN_FILE: " + assertion.error().detail);
     }
     co_return co_await post(common_fields() + "&" +
                             form_field("client_assertion_type",
@@ -261,8 +263,8 @@ class ManagedIdentitySource final : public TokenSource {
   awaitable<Result<AccessToken>> fetch() override {
     auto response = co_await http_.send(request_);
     if (!response) {
-      co_return make_error("llm.credential", "managed identity endpoint unreachable: " +
-                                                 std::string(response.error().code));
+      co_return make_error(errc::llm::credential, "managed identity endpoint unreachable: " +
+                                                      std::string(response.error().code));
     }
     co_return parse_token_response(*response, clock_.now_seconds());
   }
@@ -332,12 +334,12 @@ Result<AccessToken> parse_token_response(const http::ClientResponse& response,
       }
       if (auto code = aadsts_code(*o); !code.empty()) detail += " " + code;
     }
-    return make_error("llm.credential", std::move(detail));
+    return make_error(errc::llm::credential, std::move(detail));
   }
-  if (o == nullptr) return make_error("llm.credential", "token endpoint answer is not JSON");
+  if (o == nullptr) return make_error(errc::llm::credential, "token endpoint answer is not JSON");
   const auto* token = o->if_contains("access_token");
   if (token == nullptr || !token->is_string() || token->get_string().empty()) {
-    return make_error("llm.credential", "token endpoint answer without access_token");
+    return make_error(errc::llm::credential, "token endpoint answer without access_token");
   }
   AccessToken out;
   out.token = Secret(std::string(token->get_string()));
@@ -346,7 +348,7 @@ Result<AccessToken> parse_token_response(const http::ClientResponse& response,
   } else if (auto in = json_int(o->if_contains("expires_in")); in && *in > 0) {
     out.expires_on = now_epoch_seconds + *in;
   } else {
-    return make_error("llm.credential", "token endpoint answer without expires_in/expires_on");
+    return make_error(errc::llm::credential, "token endpoint answer without expires_in/expires_on");
   }
   return out;
 }

@@ -218,21 +218,21 @@ Error to_error(const UpstreamError& e) {
   if (!e.detail.empty()) detail += ": " + e.detail;
   switch (e.kind) {
     case UpstreamErrorKind::rate_limited:
-      return make_error("llm.rate_limited", std::move(detail));
+      return make_error(errc::llm::rate_limited, std::move(detail));
     case UpstreamErrorKind::content_filter:
-      return make_error("llm.content_filter", std::move(detail));
+      return make_error(errc::llm::content_filter, std::move(detail));
     case UpstreamErrorKind::auth:
-      return make_error("llm.auth", std::move(detail));
+      return make_error(errc::llm::auth, std::move(detail));
     case UpstreamErrorKind::not_found:
-      return make_error("llm.not_found", std::move(detail));
+      return make_error(errc::llm::not_found, std::move(detail));
     case UpstreamErrorKind::bad_request:
-      return make_error("llm.bad_request", std::move(detail));
+      return make_error(errc::llm::bad_request, std::move(detail));
     case UpstreamErrorKind::server:
-      return make_error("llm.unavailable", std::move(detail));
+      return make_error(errc::llm::unavailable, std::move(detail));
     case UpstreamErrorKind::other:
       break;
   }
-  return make_error("llm.upstream_error", std::move(detail));
+  return make_error(errc::llm::upstream_error, std::move(detail));
 }
 
 }  // namespace parley::llm

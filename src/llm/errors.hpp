@@ -67,11 +67,35 @@ const char* kind_name(UpstreamErrorKind kind);
 }  // namespace parley::llm
 
 namespace parley::errc::llm {
-// No token toward Azure OpenAI could be obtained. Kind internal, as the
-// string-literal code the older credentials still use, so every credential
-// mode fails alike (the answer's error event: upstream_unavailable).
+// Failures of the model. Kind internal: each one is translated before it
+// reaches a caller (chat::public_error for the chat stream, the /v1 handlers'
+// upstream_error for the API), which route on these constants, not on kinds.
+// `to_error` makes the first seven from an Azure answer (UpstreamErrorKind).
+inline constexpr ErrorCode rate_limited{Kind::internal, "llm.rate_limited"};
+inline constexpr ErrorCode content_filter{Kind::internal, "llm.content_filter"};
+inline constexpr ErrorCode auth{Kind::internal, "llm.auth"};
+inline constexpr ErrorCode not_found{Kind::internal, "llm.not_found"};
+inline constexpr ErrorCode bad_request{Kind::internal, "llm.bad_request"};
+inline constexpr ErrorCode unavailable{Kind::internal, "llm.unavailable"};
+inline constexpr ErrorCode upstream_error{Kind::internal, "llm.upstream_error"};
+// A stream chunk that is not a JSON object, or a completion that is not JSON.
+inline constexpr ErrorCode bad_chunk{Kind::internal, "llm.bad_chunk"};
+// No data within the first-token or idle timeout.
+inline constexpr ErrorCode timeout{Kind::internal, "llm.timeout"};
+// The caller (or the client going away) cancelled the call.
+inline constexpr ErrorCode cancelled{Kind::internal, "llm.cancelled"};
+// The stream ended, or broke, before [DONE].
+inline constexpr ErrorCode cut{Kind::internal, "llm.cut"};
+// No token toward Azure OpenAI could be obtained; every credential mode fails
+// alike (the answer's error event: upstream_unavailable).
 inline constexpr ErrorCode credential{Kind::internal, "llm.credential"};
 }  // namespace parley::errc::llm
+
+// The SSE parser (llm/sse_parser.hpp).
+namespace parley::errc::sse {
+inline constexpr ErrorCode too_large{Kind::internal, "sse.too_large"};
+inline constexpr ErrorCode truncated{Kind::internal, "sse.truncated"};
+}  // namespace parley::errc::sse
 
 // The OpenAI-compatible API (/v1; llm/openai_wire.hpp). Public codes are
 // OpenAI's where it has one for the case, so clients that branch on them work.

@@ -1,5 +1,7 @@
 #include "llm/sse_parser.hpp"
 
+#include "llm/errors.hpp"
+
 namespace parley::llm {
 
 namespace {
@@ -7,7 +9,7 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 }
 
 Status SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
-  if (failed_) return make_error("sse.too_large", "event exceeded the size limit earlier");
+  if (failed_) return make_error(errc::sse::too_large, "event exceeded the size limit earlier");
   if (!bom_done_) {
     // WHATWG: one leading U+FEFF is ignored; it may be split across feeds.
     while (!bytes.empty() && bom_probe_.size() < kBom.size()) {
@@ -43,7 +45,8 @@ Status SseParser::consume(std::string_view bytes, std::vector<SseEvent>& out) {
       failed_ = true;
       line_.clear();
       data_.clear();
-      return make_error("sse.too_large", "event larger than " + std::to_string(max_event_bytes_));
+      return make_error(errc::sse::too_large,
+                        "event larger than " + std::to_string(max_event_bytes_));
     }
     if (eol == std::string_view::npos) {
       line_.append(bytes);
@@ -105,14 +108,14 @@ void SseParser::dispatch(std::vector<SseEvent>& out) {
 }
 
 Status SseParser::finish(std::vector<SseEvent>& /*out*/) {
-  if (failed_) return make_error("sse.too_large", "event exceeded the size limit earlier");
+  if (failed_) return make_error(errc::sse::too_large, "event exceeded the size limit earlier");
   const bool partial =
       !line_.empty() || pending_fields_ || !data_.empty() || (!bom_done_ && !bom_probe_.empty());
   line_.clear();
   data_.clear();
   event_type_.clear();
   pending_fields_ = false;
-  if (partial) return make_error("sse.truncated", "stream ended inside an event");
+  if (partial) return make_error(errc::sse::truncated, "stream ended inside an event");
   return {};
 }
 

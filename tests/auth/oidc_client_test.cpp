@@ -6,6 +6,7 @@
 #include "auth/oidc_client.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -19,11 +20,10 @@
 #include <map>
 #include <vector>
 
-#include <unistd.h>
-
 #include "auth/bearer.hpp"
 #include "auth/errors.hpp"
 #include "auth/support/jws_signer.hpp"
+#include "http/errors.hpp"
 
 namespace parley::auth {
 namespace {
@@ -64,12 +64,12 @@ class ScriptedIdp final : public http::HttpClient {
     bodies.push_back(request.body);
     if (hold) co_await gate_.async_wait(asio::as_tuple(asio::use_awaitable));
     auto it = answers.find(request.url);
-    if (it == answers.end()) co_return make_error("http_client.connect", "nothing scripted");
+    if (it == answers.end()) co_return make_error(errc::http_client::connect, "nothing scripted");
     co_return it->second;
   }
   asio::awaitable<Result<std::unique_ptr<http::ClientStream>>> open(http::ClientRequest,
                                                                     http::StreamTimeouts) override {
-    co_return make_error("http_client.connect", "not used");
+    co_return make_error(errc::http_client::connect, "not used");
   }
 
  private:

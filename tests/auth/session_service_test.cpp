@@ -10,6 +10,8 @@
 #include <boost/asio/use_future.hpp>
 #include <map>
 
+#include "db/errors.hpp"
+
 namespace parley::auth {
 namespace {
 
@@ -37,14 +39,14 @@ class MemoryStore final : public SessionStore {
   bool down = false;
 
   boost::asio::awaitable<Status> insert(NewSessionRow row) override {
-    if (down) co_return make_error("db.unavailable");
+    if (down) co_return make_error(errc::db::unavailable);
     rows[row.session_id] = Row{row, false, false};
     co_return Status{};
   }
   boost::asio::awaitable<Result<std::optional<StoredSession>>> load(std::string sid,
                                                                     std::string uid) override {
     ++loads;
-    if (down) co_return make_error("db.unavailable");
+    if (down) co_return make_error(errc::db::unavailable);
     auto it = rows.find(sid);
     if (it == rows.end() || it->second.row.user_id != uid) co_return std::optional<StoredSession>{};
     StoredSession s;

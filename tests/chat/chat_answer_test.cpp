@@ -15,6 +15,7 @@
 #include "chat/fake_response_stream.hpp"
 #include "chat/fake_timers.hpp"
 #include "db/errors.hpp"
+#include "llm/errors.hpp"
 
 namespace parley::chat {
 namespace {
@@ -148,7 +149,7 @@ TEST_F(ChatAnswer, FirstAnswerNamesTheConversationBeforeDone) {
 
 TEST_F(ChatAnswer, WithoutAModelTitleTheUsersMessageNamesTheConversation) {
   model_.script = {test::text("Hello"), test::finish("stop")};
-  model_.completion = Error("llm.unavailable");
+  model_.completion = Error(errc::llm::unavailable);
   (void)run({}, "  how   do I bake bread? ");
   EXPECT_EQ(sink_->titles, std::vector<std::string>{"how do I bake bread?"});
   EXPECT_NE(out_.body.find(title_frame("how do I bake bread?")), std::string::npos);
@@ -163,7 +164,7 @@ TEST_F(ChatAnswer, ATitleNotStoredBecauseOfARenameIsNotSent) {
 }
 
 TEST_F(ChatAnswer, AnAnswerThatIsNotCompleteNamesNothing) {
-  model_.script = {test::text("Some"), Error("llm.cut", "closed")};
+  model_.script = {test::text("Some"), Error(errc::llm::cut, "closed")};
   (void)run({}, "hi");
   EXPECT_TRUE(sink_->titles.empty());
   EXPECT_TRUE(model_.stats->completions.empty());
@@ -182,7 +183,7 @@ TEST_F(ChatAnswer, FilteredMidStreamEndsDoneFiltered) {
 }
 
 TEST_F(ChatAnswer, PromptBlockedBeforeTheFirstTokenEndsDoneFiltered) {
-  model_.open_error = Error("llm.content_filter", "hate");
+  model_.open_error = Error(errc::llm::content_filter, "hate");
   const AnswerOutcome o = run();
   EXPECT_EQ(o.status, AnswerStatus::filtered);
   EXPECT_EQ(events(out_.body), (std::vector<std::string>{"start", "done"}));
@@ -190,7 +191,7 @@ TEST_F(ChatAnswer, PromptBlockedBeforeTheFirstTokenEndsDoneFiltered) {
 }
 
 TEST_F(ChatAnswer, RateLimitedBeforeTheFirstTokenIsAnErrorEvent) {
-  model_.open_error = Error("llm.rate_limited", "429 after retries");
+  model_.open_error = Error(errc::llm::rate_limited, "429 after retries");
   const AnswerOutcome o = run();
   EXPECT_EQ(o.status, AnswerStatus::failed);
   EXPECT_EQ(events(out_.body), (std::vector<std::string>{"start", "error"}));
@@ -236,7 +237,7 @@ TEST_F(ChatAnswer, AnUnexpectedDatabaseErrorIsNotRetried) {
 }
 
 TEST_F(ChatAnswer, FailureAfterTokensKeepsThePartialTextAndEndsWithError) {
-  model_.script = {test::text("Partial "), test::text("answer"), Error("llm.cut", "closed")};
+  model_.script = {test::text("Partial "), test::text("answer"), Error(errc::llm::cut, "closed")};
   const AnswerOutcome o = run();
   EXPECT_EQ(o.status, AnswerStatus::failed);
   EXPECT_EQ(o.error_code, "llm.cut");

@@ -5,6 +5,8 @@
 
 #include "chat/models.hpp"
 #include "chat/proto.hpp"
+#include "db/errors.hpp"
+#include "llm/errors.hpp"
 
 namespace parley::chat {
 namespace {
@@ -185,13 +187,13 @@ TEST(ChatAnswerState, FoldsItems) {
 }
 
 TEST(ChatErrors, ModelErrorsMapToStablePublicCodes) {
-  EXPECT_EQ(public_error(Error("llm.rate_limited")).code, "rate_limited");
-  EXPECT_EQ(public_error(Error("llm.cut")).code, "upstream_interrupted");
-  EXPECT_EQ(public_error(Error("llm.timeout")).code, "upstream_timeout");
-  EXPECT_EQ(public_error(Error("llm.auth", "secret detail")).code, "upstream_unavailable");
-  EXPECT_EQ(public_error(Error("llm.auth", "secret detail")).message.find("secret"),
+  EXPECT_EQ(public_error(Error(errc::llm::rate_limited)).code, "rate_limited");
+  EXPECT_EQ(public_error(Error(errc::llm::cut)).code, "upstream_interrupted");
+  EXPECT_EQ(public_error(Error(errc::llm::timeout)).code, "upstream_timeout");
+  EXPECT_EQ(public_error(Error(errc::llm::auth, "secret detail")).code, "upstream_unavailable");
+  EXPECT_EQ(public_error(Error(errc::llm::auth, "secret detail")).message.find("secret"),
             std::string::npos);
-  EXPECT_EQ(public_error(Error("db.unavailable")).code, "unavailable");
+  EXPECT_EQ(public_error(Error(errc::db::unavailable)).code, "unavailable");
 }
 
 TEST(ChatTitles, FallbackAndCleanup) {

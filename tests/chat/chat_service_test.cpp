@@ -17,6 +17,7 @@
 #include "chat/fake_timers.hpp"
 #include "chat/service.hpp"
 #include "db/errors.hpp"
+#include "llm/errors.hpp"
 #include "observability/metrics.hpp"
 
 namespace parley::chat {
@@ -282,7 +283,7 @@ TEST_F(ChatServiceTest, DeletingAConversationStopsItsAnswer) {
 TEST_F(ChatServiceTest, AModelFailureIsCountedAndStoredFailed) {
   const std::string c = store_.add_conversation(kAda);
   PreparedTurn turn = message(c, "hi");
-  model_.open_error = Error("llm.unavailable", "503");
+  model_.open_error = Error(errc::llm::unavailable, "503");
   FakeResponseStream out(io_);
   stream(std::move(turn), out);
   EXPECT_EQ(events(out.body), (std::vector<std::string>{"start", "error"}));

@@ -19,6 +19,7 @@
 
 #include "chat/timers.hpp"
 #include "llm/chat_model.hpp"
+#include "llm/errors.hpp"
 
 namespace parley::chat::test {
 
@@ -48,7 +49,7 @@ class FakeModelStream final : public llm::ModelStream {
   boost::asio::awaitable<Result<std::vector<llm::StreamItem>>> next() override {
     using namespace boost::asio::experimental::awaitable_operators;
     while (true) {
-      if (cancelled_) co_return Error("llm.cancelled");
+      if (cancelled_) co_return Error(errc::llm::cancelled);
       if (steps_.empty()) {
         ++stats_->completed;
         co_return std::vector<llm::StreamItem>{};
@@ -61,7 +62,7 @@ class FakeModelStream final : public llm::ModelStream {
       }
       if (std::holds_alternative<Stall>(step)) {
         co_await wait_cancelled();
-        co_return Error("llm.cancelled");
+        co_return Error(errc::llm::cancelled);
       }
       if (auto* e = std::get_if<Error>(&step)) co_return *e;
       co_return std::get<std::vector<llm::StreamItem>>(std::move(step));

@@ -36,10 +36,13 @@ std::shared_ptr<Pipeline> start_pipeline(asio::io_context& io, const std::string
   return *pipeline;
 }
 
+// The placeholder of a statement that has not finished.
+inline constexpr ErrorCode kPending{Kind::internal, "test.pending"};
+
 // The outcome of one statement started with co_spawn.
 struct Outcome {
   bool done = false;
-  Result<Rows> rows = Error("test.pending");
+  Result<Rows> rows = Error(kPending);
 };
 
 asio::awaitable<void> submit(Pipeline& p, Statement st, Params params, Outcome* out,

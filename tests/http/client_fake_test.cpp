@@ -1,12 +1,13 @@
 // FakeHttpClient: the scripted transport higher layers test against.
 
-#include "support/http/fake_http_client.hpp"
-
 #include <gtest/gtest.h>
 
 #include <boost/asio.hpp>
 #include <chrono>
 #include <string>
+
+#include "http/errors.hpp"
+#include "support/http/fake_http_client.hpp"
 
 namespace {
 
@@ -46,7 +47,7 @@ TEST(FakeHttpClient, AnswersQueuedResponsesAndRecordsRequests) {
   asio::io_context io;
   FakeHttpClient fake(io.get_executor());
   fake.push_response(ClientResponse{200, {}, "one"});
-  fake.push_response(parley::make_error("http_client.timeout"));
+  fake.push_response(parley::make_error(parley::errc::http_client::timeout));
   EXPECT_EQ(run(io, send_twice(&fake)), "one,http_client.timeout,http_client.connect");
   ASSERT_EQ(fake.requests().size(), 3u);
   EXPECT_EQ(fake.requests()[0].url, "https://login.example/token");
@@ -89,9 +90,9 @@ TEST(FakeHttpClient, ScriptedErrorAndOpenFailure) {
   ScriptedStream s;
   s.status = 200;
   s.pieces = {{"a"}};
-  s.end_error = parley::make_error("http_client.closed");
+  s.end_error = parley::make_error(parley::errc::http_client::closed);
   fake.push_stream(s);
-  fake.push_stream(parley::make_error("http_client.tls"));
+  fake.push_stream(parley::make_error(parley::errc::http_client::tls));
   EXPECT_EQ(run(io, read_stream(&fake, false)), "200:a|http_client.closed");
   io.restart();
   EXPECT_EQ(run(io, read_stream(&fake, false)), "http_client.tls");

@@ -15,7 +15,7 @@
 #include <fstream>
 
 #include "integration/chat_fixture.hpp"
-#include "support/temp_postgres.hpp"
+#include "integration/credential_suite.hpp"
 
 namespace parley::testing {
 namespace {
@@ -24,24 +24,12 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kAudience = "https://cognitiveservices.azure.com";
 constexpr int kParleyPorts = 4;
 
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// "done complete", "error upstream_unavailable", ... or what arrived instead.
-std::string outcome(const StreamResult& r) {
-  if (r.status != 200) return "HTTP " + std::to_string(r.status) + " " + r.body;
-  if (r.events.empty()) return "no events";
-  const SseEvent& last = r.events.back();
-  const json::value data = json::parse(last.data);
-  if (last.name == "done") return "done " + std::string(data.at("status").as_string());
-  if (last.name == "error") return "error " + std::string(data.at("code").as_string());
-  return "ended after " + last.name;
 }
 
 // The directory put first on parley's PATH, holding the stand-in `az`: it
@@ -88,31 +76,8 @@ class StandInAz {
   fs::path dir_;
 };
 
-class AzureCli : public ::testing::Test {
+class AzureCli : public CredentialSuite<AzureCli, kParleyPorts> {
  protected:
-  static void SetUpTestSuite() {
-    database_url_ = shared_temp_postgres().url();
-    std::vector<std::string> callbacks;
-    for (int i = 0; i < kParleyPorts; ++i) {
-      ports_.push_back(free_port());
-      callbacks.push_back(Parley::callback_uri(ports_.back()));
-    }
-    idp_ = std::make_unique<MockEntra>(callbacks);
-    MockAzureOptions o;
-    o.api_key.clear();
-    o.jwks_url = idp_->base() + "/" + kTenant + "/discovery/v2.0/keys";
-    o.audience = kAudience;
-    aoai_ = std::make_unique<MockAzure>(o);
-  }
-  static void TearDownTestSuite() {
-    aoai_.reset();
-    idp_.reset();
-  }
-  void SetUp() override {
-    ASSERT_EQ(aoai_->reset(), 200);
-    ASSERT_EQ(aoai_->reset_stats(), 200);
-  }
-
   // A token for Azure OpenAI from mock-entra-id, as `az` would get one from Entra.
   static std::string app_token() {
     httplib::Client entra("127.0.0.1", idp_->port());
@@ -127,33 +92,16 @@ class AzureCli : public ::testing::Test {
 
   std::map<std::string, std::string> env(std::map<std::string, std::string> extra = {}) const {
     extra["AZURE_OPENAI_AUTH"] = "azure-cli";
-    extra["AZURE_OPENAI_ENDPOINT"] = aoai_->base();
-    extra["AZURE_OPENAI_API_KEY"] = "";  // "": unset
+    extra["AZURE_OPENAI_ENDPOINT"] = aoai_->base();  // also for doctor
+    extra["AZURE_OPENAI_API_KEY"] = "";              // "": unset
     extra["PATH"] = az.path_variable();
     return extra;
   }
   std::unique_ptr<Parley> start_parley(std::map<std::string, std::string> extra = {}) {
-    if (next_port_ == ports_.size()) throw std::runtime_error("raise kParleyPorts");
-    ParleyOptions o;
-    o.port = ports_[next_port_++];
-    o.database_url = database_url_;
-    o.issuer = idp_->issuer();
-    o.env = env(std::move(extra));
-    return std::make_unique<Parley>(o);
+    return start_parley_with(env(std::move(extra)));
   }
-  static StreamResult ask(ChatClient& c, const std::string& content) {
-    const std::string id = chat::create_conversation(c);
-    return chat::stream(c, "/api/conversations/" + id + "/messages",
-                        json::serialize(json::object{{"content", content}}));
-  }
-  static json::object aoai_stats() { return json::parse(aoai_->stats()).as_object(); }
 
   StandInAz az;
-  static inline std::unique_ptr<MockEntra> idp_;
-  static inline std::unique_ptr<MockAzure> aoai_;
-  static inline std::string database_url_;
-  static inline std::vector<int> ports_;
-  static inline std::size_t next_port_ = 0;
 };
 
 TEST_F(AzureCli, TheTokenOfAzReachesTheModelAndIsCached) {

@@ -19,7 +19,7 @@
 #include <thread>
 
 #include "integration/chat_fixture.hpp"
-#include "support/temp_postgres.hpp"
+#include "integration/credential_suite.hpp"
 
 namespace parley::testing {
 namespace {
@@ -27,7 +27,6 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kAudience = "https://cognitiveservices.azure.com";
 constexpr const char* kIdentityHeader = "identity-header-value-9d2c";
 // Distinctive, so that finding it anywhere (stream, database, log) is a leak.
 constexpr const char* kWrongSecret = "wrong-secret-value-5e81f0a7";
@@ -37,17 +36,6 @@ constexpr int kParleyPorts = 8;
 
 std::string str(const json::value& v, const char* key) {
   return std::string(v.at(key).as_string());
-}
-
-// "done complete", "error upstream_unavailable", ... or what arrived instead.
-std::string outcome(const StreamResult& r) {
-  if (r.status != 200) return "HTTP " + std::to_string(r.status) + " " + r.body;
-  if (r.events.empty()) return "no events";
-  const SseEvent& last = r.events.back();
-  const json::value data = json::parse(last.data);
-  if (last.name == "done") return "done " + str(data, "status");
-  if (last.name == "error") return "error " + str(data, "code");
-  return "ended after " + last.name;
 }
 
 std::string assistant_id(const StreamResult& r) {
@@ -197,46 +185,20 @@ class TokenGate : public LoopbackServer {
   bool open_ = false;
 };
 
-class ChatCredentials : public ::testing::Test {
+class ChatCredentials : public CredentialSuite<ChatCredentials, kParleyPorts> {
  protected:
-  static void SetUpTestSuite() {
-    database_url_ = shared_temp_postgres().url();
-    std::vector<std::string> callbacks;
-    for (int i = 0; i < kParleyPorts; ++i) {
-      ports_.push_back(free_port());
-      callbacks.push_back(Parley::callback_uri(ports_.back()));
-    }
-    idp_ = std::make_unique<MockEntra>(callbacks);
-    MockAzureOptions o;
-    o.api_key.clear();
-    o.jwks_url = idp_->base() + "/" + kTenant + "/discovery/v2.0/keys";
-    o.audience = kAudience;
-    aoai_ = std::make_unique<MockAzure>(o);
-  }
-  static void TearDownTestSuite() {
-    aoai_.reset();
-    idp_.reset();
-  }
   void SetUp() override {
+    CredentialSuite::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_EQ(idp_->control("/_mock/reset"), 200);
     ASSERT_EQ(idp_->control("/_mock/stats/reset"), 200);
-    ASSERT_EQ(aoai_->reset(), 200);
-    ASSERT_EQ(aoai_->reset_stats(), 200);
     ASSERT_EQ(aoai_->behaviour(R"({"chunks":4,"chunk_delay_ms":5})"), 200);
   }
 
   // A parley whose Azure OpenAI credential comes from `credential` only
   // (the default AZURE_OPENAI_API_KEY removed), on a registered port.
   static std::unique_ptr<Parley> start_parley(std::map<std::string, std::string> credential) {
-    if (next_port_ == ports_.size()) throw std::runtime_error("raise kParleyPorts");
-    ParleyOptions o;
-    o.port = ports_[next_port_++];
-    o.database_url = database_url_;
-    o.issuer = idp_->issuer();
-    o.env = std::move(credential);
-    o.env["AZURE_OPENAI_ENDPOINT"] = aoai_->base();
-    o.env["AZURE_OPENAI_API_KEY"] = "";  // "": unset
-    return std::make_unique<Parley>(o);
+    return start_parley_with(std::move(credential));
   }
   // The variables of client-secret and workload identity: `extra` plus the
   // tenant, client and authority (mock-entra-id).
@@ -263,7 +225,6 @@ class ChatCredentials : public ::testing::Test {
     return log.substr(begin, log.find('"', begin) - begin);
   }
 
-  // Creates a conversation and streams one message into it.
   static std::vector<ChatClient> sign_in_three(Parley& parley) {
     std::vector<ChatClient> users;
     for (const char* u : {"ada@example.com", "grace@example.com", "heavy@example.com"}) {
@@ -282,18 +243,12 @@ class ChatCredentials : public ::testing::Test {
                       "/messages");
     }
   }
-  static StreamResult ask(ChatClient& c, const std::string& content) {
-    const std::string id = chat::create_conversation(c);
-    return chat::stream(c, "/api/conversations/" + id + "/messages",
-                        json::serialize(json::object{{"content", content}}));
-  }
   static std::string stored(const StreamResult& r, const char* column = "status") {
     return sql_scalar(database_url_, std::string("SELECT ") + column +
                                          " FROM messages WHERE id = '" + assistant_id(r) + "'");
   }
 
   static json::object entra_stats() { return json::parse(idp_->get("/_mock/stats")).as_object(); }
-  static json::object aoai_stats() { return json::parse(aoai_->stats()).as_object(); }
   // The headers of the last chat request mock-azure-openai received.
   static json::object last_upstream_headers() {
     return aoai_stats().at("last_request").at("headers").as_object();
@@ -302,12 +257,6 @@ class ChatCredentials : public ::testing::Test {
     const std::string body = post_json(idp_->port(), "/_mock/federated-token", request);
     return body.empty() ? body : str(json::parse(body), "token");
   }
-
-  static inline std::unique_ptr<MockEntra> idp_;
-  static inline std::unique_ptr<MockAzure> aoai_;
-  static inline std::string database_url_;
-  static inline std::vector<int> ports_;
-  static inline std::size_t next_port_ = 0;
 };
 
 TEST_F(ChatCredentials, ClientSecretTokenReachesTheModel) {

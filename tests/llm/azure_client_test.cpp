@@ -17,9 +17,11 @@
 
 #include "core/clock.hpp"
 #include "core/random.hpp"
-#include "support/http/fake_http_client.hpp"
-#include "llm/credential.hpp"
+#include "http/errors.hpp"
 #include "llm/azure_stream_fixture.hpp"
+#include "llm/credential.hpp"
+#include "llm/errors.hpp"
+#include "support/http/fake_http_client.hpp"
 #include "support/run_coroutine.hpp"
 
 namespace parley::llm {
@@ -257,7 +259,7 @@ TEST_F(AzureClient, ServerErrorThenSuccess) {
 }
 
 TEST_F(AzureClient, ConnectionFailureThenSuccess) {
-  fake.push_stream(make_error("http_client.connect", "refused"));
+  fake.push_stream(make_error(errc::http_client::connect, "refused"));
   fake.push_stream(ok_stream(azure_stream({"fine"})));
   auto m = model();
   auto got = run_on(io, open_and_drain(*m, hello()));
@@ -418,7 +420,7 @@ TEST_F(AzureClient, NotFoundAndBadRequest) {
 
 TEST_F(AzureClient, CutMidStreamIsCutAndNotRetried) {
   auto s = ok_stream(azure_stream({"partial", " answer"}, /*done=*/false));
-  s.end_error = make_error("http_client.closed", "peer closed");
+  s.end_error = make_error(errc::http_client::closed, "peer closed");
   fake.push_stream(std::move(s));
   fake.push_stream(ok_stream(azure_stream({"never"})));
   auto m = model();
@@ -543,7 +545,7 @@ TEST_F(AzureClient, CompleteFilteredIsContentFilter) {
 class FailingCredential final : public Credential {
  public:
   asio::awaitable<Result<AuthHeader>> header() override {
-    co_return make_error("llm.credential", "token endpoint 401 invalid_client AADSTS7000215");
+    co_return make_error(errc::llm::credential, "token endpoint 401 invalid_client AADSTS7000215");
   }
   std::string_view name() const override { return "client-secret"; }
 };

@@ -17,8 +17,9 @@
 #include <vector>
 
 #include "core/clock.hpp"
-#include "support/http/fake_http_client.hpp"
 #include "llm/azure_stream_fixture.hpp"
+#include "llm/errors.hpp"
+#include "support/http/fake_http_client.hpp"
 #include "support/run_coroutine.hpp"
 
 namespace parley::llm {
@@ -150,6 +151,9 @@ struct TokenScript {
   asio::steady_timer gate;
 };
 
+// A token request beyond the script.
+inline constexpr ErrorCode kUnexpected{Kind::internal, "test.unexpected"};
+
 class ScriptedSource final : public TokenSource {
  public:
   explicit ScriptedSource(TokenScript& script) : script_(script) {}
@@ -158,7 +162,7 @@ class ScriptedSource final : public TokenSource {
     while (script_.held) {
       (void)co_await script_.gate.async_wait(asio::as_tuple(asio::use_awaitable));
     }
-    if (n >= script_.answers.size()) co_return make_error("test.unexpected", "extra token request");
+    if (n >= script_.answers.size()) co_return make_error(kUnexpected, "extra token request");
     co_return script_.answers[n];
   }
   std::string_view name() const override { return "scripted"; }
@@ -221,7 +225,7 @@ TEST_F(TokenCache, TwentyConcurrentFirstCallersShareOneTokenRequest) {
 }
 
 TEST_F(TokenCache, ConcurrentCallersAllSeeAFailedFirstRequest) {
-  auto c = credential({make_error("llm.credential", "down")});
+  auto c = credential({make_error(errc::llm::credential, "down")});
   script.hold();
   std::vector<std::string> results;
   for (int i = 0; i < 5; ++i) asio::co_spawn(io, call_header(c.get(), &results), asio::detached);
@@ -244,8 +248,9 @@ TEST_F(TokenCache, CachedUntilFiveMinutesBeforeExpiryThenRefreshed) {
 }
 
 TEST_F(TokenCache, FailedRefreshKeepsServingTheValidOldToken) {
-  auto c = credential({token("t1", kNow + 3600), make_error("llm.credential", "token endpoint 503"),
-                       token("t3", kNow + 7200)});
+  auto c =
+      credential({token("t1", kNow + 3600), make_error(errc::llm::credential, "token endpoint 503"),
+                  token("t3", kNow + 7200)});
   EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t1");
   clock.advance(std::chrono::seconds(3600 - 200));
   EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t1");  // refresh failed
@@ -259,7 +264,7 @@ TEST_F(TokenCache, FailedRefreshKeepsServingTheValidOldToken) {
 }
 
 TEST_F(TokenCache, ExpiredTokenAndFailedRefreshIsAnError) {
-  auto c = credential({token("t1", kNow + 600), make_error("llm.credential", "down")});
+  auto c = credential({token("t1", kNow + 600), make_error(errc::llm::credential, "down")});
   EXPECT_EQ(bearer_of(run_on(io, c->header())), "Authorization: Bearer t1");
   clock.advance(601s);
   EXPECT_EQ(bearer_of(run_on(io, c->header())), "error:llm.credential");

@@ -2,6 +2,8 @@
 
 #include <boost/asio.hpp>
 
+#include "http/errors.hpp"
+
 namespace parley::http {
 namespace {
 
@@ -17,13 +19,14 @@ class FakeStream final : public ClientStream {
   const Headers& headers() const override { return script_.headers; }
 
   asio::awaitable<Result<std::optional<std::string>>> read_some() override {
-    if (cancelled_) co_return make_error("http_client.cancelled", "stream cancelled");
+    if (cancelled_) co_return make_error(errc::http_client::cancelled, "stream cancelled");
     if (next_ < script_.pieces.size()) {
       const auto& piece = script_.pieces[next_];
       if (piece.delay.count() > 0) {
         timer_.expires_after(piece.delay);
         auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-        if (cancelled_ || ec) co_return make_error("http_client.cancelled", "stream cancelled");
+        if (cancelled_ || ec)
+          co_return make_error(errc::http_client::cancelled, "stream cancelled");
       }
       ++next_;
       co_return std::optional<std::string>(script_.pieces[next_ - 1].data);
@@ -31,7 +34,7 @@ class FakeStream final : public ClientStream {
     if (script_.stall) {
       timer_.expires_at(asio::steady_timer::time_point::max());
       co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-      co_return make_error("http_client.cancelled", "stream cancelled");
+      co_return make_error(errc::http_client::cancelled, "stream cancelled");
     }
     if (script_.end_error) co_return *script_.end_error;
     co_return std::optional<std::string>{};
@@ -59,7 +62,7 @@ FakeHttpClient::~FakeHttpClient() = default;
 asio::awaitable<Result<ClientResponse>> FakeHttpClient::send(ClientRequest request) {
   requests_.push_back(request);
   if (send_handler_) co_return send_handler_(requests_.back());
-  if (responses_.empty()) co_return make_error("http_client.connect", "no scripted response");
+  if (responses_.empty()) co_return make_error(errc::http_client::connect, "no scripted response");
   auto r = std::move(responses_.front());
   responses_.pop_front();
   co_return r;
@@ -68,7 +71,7 @@ asio::awaitable<Result<ClientResponse>> FakeHttpClient::send(ClientRequest reque
 asio::awaitable<Result<std::unique_ptr<ClientStream>>> FakeHttpClient::open(ClientRequest request,
                                                                             StreamTimeouts) {
   requests_.push_back(request);
-  Result<ScriptedStream> script = make_error("http_client.connect", "no scripted stream");
+  Result<ScriptedStream> script = make_error(errc::http_client::connect, "no scripted stream");
   if (open_handler_) {
     script = open_handler_(requests_.back());
   } else if (!streams_.empty()) {
