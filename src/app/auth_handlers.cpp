@@ -1,6 +1,8 @@
+#include <algorithm>
+
+#include "app/errors.hpp"
 #include "app/handlers.hpp"
 #include "app/html.hpp"
-#include "app/errors.hpp"
 #include "app/responses.hpp"
 #include "http/cookies.hpp"
 #include "observability/log.hpp"
@@ -28,8 +30,10 @@ Response error_redirect(std::string_view reason) {
 awaitable<Response> sign_in(Services& s, Request& req, RequestContext&) {
   auto start = co_await s.sign_in->begin(req.query_param("callbackUrl").value_or("/"));
   if (!start) {
-    log::warn("auth.sign_in_unavailable").str("code", start.error().code)
-        .str("detail", start.error().detail).str("request_id", req.request_id);
+    log::warn("auth.sign_in_unavailable")
+        .str("code", start.error().code)
+        .str("detail", start.error().detail)
+        .str("request_id", req.request_id);
     co_return error_redirect("provider_unavailable");
   }
   Response r = redirect(start->authorize_url);
@@ -46,7 +50,8 @@ awaitable<Response> callback(Services& s, Request& req, RequestContext& ctx) {
   params.user_agent = std::string(req.header("User-Agent").value_or("")).substr(0, 256);
   params.ip = ctx.client_ip;
   params.request_id = req.request_id;
-  if (ctx.session) params.replaces = auth::SessionRef{ctx.session->session_id, ctx.session->user->id};
+  if (ctx.session)
+    params.replaces = auth::SessionRef{ctx.session->session_id, ctx.session->user->id};
 
   auto outcome = co_await s.sign_in->complete(std::move(params));
   Response r;
@@ -78,10 +83,12 @@ awaitable<Response> callback(Services& s, Request& req, RequestContext& ctx) {
 
 awaitable<Response> sign_out(Services& s, Request& req, RequestContext& ctx) {
   if (ctx.session) {
-    auto st = co_await s.sessions->revoke(ctx.session->session_id, ctx.session->user->id, "sign_out");
+    auto st =
+        co_await s.sessions->revoke(ctx.session->session_id, ctx.session->user->id, "sign_out");
     if (!st) {
       // The local revocation already holds; other replicas need the row.
-      log::error("auth.sign_out_store_failed").str("code", st.error().code)
+      log::error("auth.sign_out_store_failed")
+          .str("code", st.error().code)
           .str("request_id", req.request_id);
       co_return error_response(errc::app::sign_out_incomplete);
     }
@@ -132,6 +139,21 @@ awaitable<Response> session(Services&, Request&, RequestContext& ctx) {
   co_return json_response(200, std::move(body));
 }
 
+// What the web UI may show this user: whether they hold PARLEY_ADMIN_ROLE
+// (the UI cannot know the configured name) and that name, for its help
+// text. The admin API decides on its own; this only shapes the menu.
+awaitable<Response> me(Services& s, Request&, RequestContext& ctx) {
+  const auth::SessionUser& u = *ctx.session->user;
+  const std::string& role = s.config->admin_role;
+  const bool admin = std::find(u.roles.begin(), u.roles.end(), role) != u.roles.end();
+  std::string body = "{\"id\":";
+  append_quoted(body, u.id);
+  body += admin ? ",\"admin\":true,\"admin_role\":" : ",\"admin\":false,\"admin_role\":";
+  append_quoted(body, role);
+  body += '}';
+  co_return json_response(200, std::move(body));
+}
+
 awaitable<Response> csrf(Services& s, Request&, RequestContext& ctx) {
   // Bound to the session id; signed out, the token only allows signing out
   // of nothing.
@@ -152,11 +174,13 @@ awaitable<Response> frontchannel_logout(Services& s, Request& req, RequestContex
   } else {
     auto ended = co_await s.sessions->end_idp_session(iss.value_or(""), *sid);
     if (!ended) {
-      log::error("auth.frontchannel_logout_failed").str("code", ended.error().code)
+      log::error("auth.frontchannel_logout_failed")
+          .str("code", ended.error().code)
           .str("request_id", req.request_id);
       r = html_response(503, render_frontchannel_logout_page(false));
     } else {
-      log::info("auth.frontchannel_logout").num("sessions", static_cast<std::int64_t>(*ended))
+      log::info("auth.frontchannel_logout")
+          .num("sessions", static_cast<std::int64_t>(*ended))
           .str("request_id", req.request_id);
       r = html_response(200, render_frontchannel_logout_page(true));
     }
@@ -165,8 +189,8 @@ awaitable<Response> frontchannel_logout(Services& s, Request& req, RequestContex
   (void)r.headers.set("Cache-Control", "no-cache, no-store");
   (void)r.headers.set("Pragma", "no-cache");
   (void)r.headers.set("Content-Security-Policy", s.frontchannel_logout_csp);
-  if (ctx.session && s.sessions->revocations().is_revoked(ctx.session->session_id,
-                                                          ctx.session->user->id)) {
+  if (ctx.session &&
+      s.sessions->revocations().is_revoked(ctx.session->session_id, ctx.session->user->id)) {
     // The cookie came along (same-site framing): it is dead, so drop it.
     set_cookie(r, s.session_cookie_name, "", 0, s.https);
     ctx.session.reset();

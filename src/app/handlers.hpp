@@ -16,6 +16,7 @@ awaitable<Response> callback(Services&, Request&, RequestContext&);
 awaitable<Response> sign_out(Services&, Request&, RequestContext&);
 awaitable<Response> session(Services&, Request&, RequestContext&);
 awaitable<Response> csrf(Services&, Request&, RequestContext&);
+awaitable<Response> me(Services&, Request&, RequestContext&);
 awaitable<Response> sign_in_error(Services&, Request&, RequestContext&);
 awaitable<Response> frontchannel_logout(Services&, Request&, RequestContext&);
 

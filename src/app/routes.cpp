@@ -42,6 +42,7 @@ constexpr std::array kRoutes = {
     Route{Method::get, "/api/admin/audit", Policy::admin, &h::admin_audit},
     Route{Method::get, "/api/admin/audit/verify", Policy::admin, &h::admin_audit_verify},
     // Data rights (data_handlers.cpp).
+    Route{Method::get, "/api/me", Policy::session, &h::me},
     Route{Method::get, "/api/me/export", Policy::session, &h::export_my_data},
     Route{Method::delete_, "/api/admin/users/{id}/data", Policy::admin, &h::delete_user_data},
     // Administration: users, usage, quotas (admin_users_handlers.cpp).

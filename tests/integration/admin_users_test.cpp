@@ -97,6 +97,33 @@ std::string error_code(const HttpResult& r) {
   return std::string(json::parse(r.body).at("error").at("code").as_string());
 }
 
+// The UI learns from the server whether to offer the admin area: it cannot
+// know PARLEY_ADMIN_ROLE's value.
+TEST_F(AdminE2E, ApiMeSaysWhoIsAnAdministratorUnderTheConfiguredRole) {
+  const std::string ada = signed_in("ada@example.com");
+  const std::string grace = signed_in("grace@example.com");
+  Client admin(parley().port(), ada);
+  Client plain(parley().port(), grace);
+  const json::value a = json::parse(admin.get("/api/me").body);
+  EXPECT_TRUE(a.at("admin").as_bool());
+  EXPECT_EQ(a.at("admin_role").as_string(), "Parley.Admin");
+  EXPECT_FALSE(json::parse(plain.get("/api/me").body).at("admin").as_bool());
+  EXPECT_EQ(Browser(parley().port()).get("/api/me").status, 401);
+
+  // Under another role name, the same user is not an administrator.
+  ParleyOptions o;
+  o.port = second_port();
+  o.database_url = database_url();
+  o.issuer = idp().issuer();
+  o.env = {{"PARLEY_ADMIN_ROLE", "Parley.Operators"}};
+  Parley other(o);
+  Client elsewhere(other.port(), ada);
+  const json::value e = json::parse(elsewhere.get("/api/me").body);
+  EXPECT_FALSE(e.at("admin").as_bool());
+  EXPECT_EQ(e.at("admin_role").as_string(), "Parley.Operators");
+  EXPECT_EQ(elsewhere.get("/api/admin/users").status, 403);
+}
+
 TEST_F(AdminE2E, EveryAdminRouteRefusesAnonymousCallersAndNonAdmins) {
   const std::string ada = signed_in("ada@example.com");
   const std::string grace = signed_in("grace@example.com");
@@ -257,8 +284,7 @@ TEST_F(AdminE2E, TheDetailShowsSignInsSessionsUsageAndQuotaAndIsAudited) {
 
   // Quota overrides: audited; null goes back to the default.
   const int quota_audits = std::stoi(sql_scalar(
-      "SELECT count(*) FROM audit_events WHERE type = 'quota.changed' AND subject = '" + id +
-      "'"));
+      "SELECT count(*) FROM audit_events WHERE type = 'quota.changed' AND subject = '" + id + "'"));
   HttpResult q = admin.send("PUT", "/api/admin/users/" + id + "/quota",
                             R"({"daily_tokens":5000,"concurrent_streams":null})");
   ASSERT_EQ(q.status, 200) << q.body;

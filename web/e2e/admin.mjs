@@ -23,6 +23,8 @@ export class AdminArea {
 
   // The entry in the chat's user menu (shown to administrators only).
   async hasEntry() {
+    // The menu offers the entry once GET /api/me has answered.
+    await this.page.locator('.user-menu[data-admin-known="true"]').waitFor();
     await this.page.getByRole('button', { name: /^Account: / }).click();
     const n = await this.page.getByTestId('admin-link').count();
     await this.page.keyboard.press('Escape');

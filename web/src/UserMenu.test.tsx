@@ -24,19 +24,47 @@ const button = (name: RegExp) =>
 const links = () => [...view.container.querySelectorAll('.menu a')].map((a) => a.textContent);
 
 describe('UserMenu', () => {
-  it('an administrator (Parley.Admin) is offered the administration', () => {
-    view = mount(<UserMenu user={user(['Reader', 'Parley.Admin'])} />);
+  // GET /api/me answers `admin`: the server knows PARLEY_ADMIN_ROLE.
+  const me = (admin: boolean) =>
+    vi.stubGlobal(
+      'fetch',
+      vi.fn((url: string) =>
+        Promise.resolve(
+          url === '/api/me'
+            ? Response.json({ id: 'u1', admin, admin_role: 'Bank.Operators' })
+            : new Response('{}', { status: 500 }),
+        ),
+      ),
+    );
+
+  it('an administrator (the server says so) is offered the administration', async () => {
+    me(true);
+    view = mount(<UserMenu user={user(['Reader', 'Bank.Operators'])} />);
+    await settle();
     open();
     const admin = view.container.querySelector('[data-testid="admin-link"]')!;
     expect(admin.textContent).toBe('Administration');
     expect(admin.getAttribute('href')).toBe('/admin');
   });
 
-  it('a plain user is not (nor a role that merely looks like it)', () => {
-    view = mount(<UserMenu user={user(['admin', 'parley.admin', 'Parley.Admins'])} />);
+  it('a plain user is not, whatever their roles look like', async () => {
+    me(false);
+    view = mount(<UserMenu user={user(['Parley.Admin'])} />);
+    await settle();
     open();
     expect(view.container.querySelector('[data-testid="admin-link"]')).toBeNull();
     expect(links()).toEqual([]);
+  });
+
+  it('when /api/me fails, no entry is offered', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(() => Promise.reject(new TypeError('offline'))),
+    );
+    view = mount(<UserMenu user={user(['Parley.Admin'])} />);
+    await settle();
+    open();
+    expect(view.container.querySelector('[data-testid="admin-link"]')).toBeNull();
   });
 
   it('in the admin area it leads back to the chat', () => {
@@ -71,7 +99,7 @@ describe('UserMenu', () => {
       createObjectURL: (b: Blob) => (blobs.push(b), 'blob:parley/1'),
       revokeObjectURL: vi.fn(),
     });
-    view = mount(<UserMenu user={user([])} />);
+    view = mount(<UserMenu user={user([])} area="admin" />);
     open();
     click(button(/^Export my data$/));
     await settle();
@@ -98,7 +126,7 @@ describe('UserMenu', () => {
         ),
       ),
     );
-    view = mount(<UserMenu user={user([])} />);
+    view = mount(<UserMenu user={user([])} area="admin" />);
     open();
     click(button(/^Export my data$/));
     await settle();

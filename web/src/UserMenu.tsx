@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { exportMyData, isAdmin, signOut, type User } from './api';
+import { exportMyData, getMe, signOut, type User } from './api';
 import { saveFile } from './download';
 import { handleFailure } from './failure';
 
@@ -9,8 +9,22 @@ export function UserMenu({ user, area = 'chat' }: { user: User; area?: 'chat' | 
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [exporting, setExporting] = useState(false);
+  // Offered "Administration" only when the server says so (GET /api/me);
+  // a failed call leaves it hidden.
+  const [admin, setAdmin] = useState<boolean | null>(null);
   const id = useId();
   const root = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (area !== 'chat') return;
+    let live = true;
+    getMe()
+      .then((me) => live && setAdmin(me.admin === true))
+      .catch(() => live && setAdmin(false));
+    return () => {
+      live = false;
+    };
+  }, [area]);
 
   useEffect(() => {
     if (!open) return;
@@ -56,7 +70,8 @@ export function UserMenu({ user, area = 'chat' }: { user: User; area?: 'chat' | 
     .join('');
 
   return (
-    <div className="user-menu" ref={root}>
+    // data-admin-known: /api/me has answered (browser tests wait for it).
+    <div className="user-menu" ref={root} data-admin-known={admin !== null || area !== 'chat'}>
       <button
         type="button"
         className="avatar"
@@ -79,7 +94,7 @@ export function UserMenu({ user, area = 'chat' }: { user: User; area?: 'chat' | 
           <p className="menu-id muted" data-testid="user-id">
             User id <code>{user.id}</code>
           </p>
-          {area === 'chat' && isAdmin(user) && (
+          {area === 'chat' && admin === true && (
             <a className="menu-link" href="/admin" data-testid="admin-link">
               Administration
             </a>

@@ -9,11 +9,15 @@ export interface User {
   image?: string;
   roles: string[];
 }
-// Administrators carry this app role (PARLEY_ADMIN_ROLE's default). The UI
-// only uses it to offer the Administration entry; the server decides (its
-// admin API answers 403 to anyone else, whatever the UI shows).
+// PARLEY_ADMIN_ROLE's default, named in help text; whether this user is an
+// administrator comes from GET /api/me (the server knows the configured
+// role). The admin API decides on its own, whatever the UI shows.
 export const ADMIN_ROLE = 'Parley.Admin';
-export const isAdmin = (user: User) => user.roles.includes(ADMIN_ROLE);
+export interface Me {
+  id: string;
+  admin: boolean;
+  admin_role: string;
+}
 
 export interface Session {
   user: User;
@@ -202,6 +206,10 @@ export async function apiCall(method: string, path: string, body?: unknown): Pro
 
 export async function getSession(): Promise<Session | null> {
   return json(request('GET', '/api/auth/session'));
+}
+
+export async function getMe(): Promise<Me> {
+  return json(request('GET', '/api/me'));
 }
 
 export async function listConversations(cursor?: string | null): Promise<Page> {
