@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "admin/errors.hpp"
 #include "db/db_test_util.hpp"
@@ -118,8 +119,7 @@ TEST_F(UsersAdminDb, DisableRevokesSessionsAndIsAuditedOnce) {
   ASSERT_TRUE(run_sync(io_, admin_.set_disabled(actor(boss), worker.id, true)));
   EXPECT_EQ(
       scalar("SELECT count(*) FROM audit_events WHERE type = 'user.disabled' AND subject = '" +
-             worker.id.value + "' AND actor = '" + boss.id.value +
-             "' AND ip = '203.0.113.9'"),
+             worker.id.value + "' AND actor = '" + boss.id.value + "' AND ip = '203.0.113.9'"),
       "1");
   auto disabled = run_sync(io_, admin_.list([] {
     UserQuery q;
@@ -135,10 +135,9 @@ TEST_F(UsersAdminDb, DisableRevokesSessionsAndIsAuditedOnce) {
   auto on = run_sync(io_, admin_.set_disabled(actor(boss), worker.id, false));
   ASSERT_TRUE(on && *on);
   EXPECT_FALSE((*on)->disabled_at.has_value());
-  EXPECT_EQ(
-      scalar("SELECT count(*) FROM audit_events WHERE type = 'user.enabled' AND subject = '" +
-             worker.id.value + "'"),
-      "1");
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_events WHERE type = 'user.enabled' AND subject = '" +
+                   worker.id.value + "'"),
+            "1");
 
   auto self = run_sync(io_, admin_.set_disabled(actor(boss), boss.id, true));
   ASSERT_FALSE(self);
@@ -198,6 +197,37 @@ TEST_F(UsersAdminDb, UsageCountsAreAddedInTheCallersTransactionAndReported) {
   ASSERT_TRUE(rows);
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].key, day);
+}
+
+// By user: the heaviest first (prompt + completion), ties by id, exact sums.
+TEST_F(UsersAdminDb, UsageByUserIsOrderedByTokensWithExactSums) {
+  const auto light = user("Light");
+  const auto heavy = user("Heavy");
+  const std::int64_t big = 4'000'000'000'123;  // beyond int32, exact in float8
+  for (const auto& [who, prompt, completion] :
+       {std::tuple{light.id, std::int64_t{5}, std::int64_t{1}},
+        std::tuple{heavy.id, big, std::int64_t{7}}}) {
+    auto lease = run_sync(io_, pool_.acquire());
+    ASSERT_TRUE(lease);
+    ASSERT_TRUE(run_sync(io_, lease->execute("BEGIN")));
+    const db::Subject subject{"user", who.value};
+    ASSERT_TRUE(run_sync(io_, db::add_usage(*lease, subject, "m-a", prompt, completion)));
+    ASSERT_TRUE(run_sync(io_, db::add_usage(*lease, subject, "m-b", prompt, completion)));
+    ASSERT_TRUE(run_sync(io_, lease->execute("COMMIT")));
+  }
+  const std::string day = scalar("SELECT to_char((now() AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD')");
+  auto rows = run_sync(io_, admin_.usage(UsageQuery{day, day, UsageGroup::user, false}));
+  ASSERT_TRUE(rows);
+  std::vector<std::string> order;
+  for (const auto& r : *rows) {
+    if (r.key == light.id.value || r.key == heavy.id.value) order.push_back(r.key);
+    if (r.key == heavy.id.value) {
+      EXPECT_EQ(r.prompt_tokens, 2 * big);
+      EXPECT_EQ(r.completion_tokens, 14);
+      EXPECT_EQ(r.messages, 2);
+    }
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{heavy.id.value, light.id.value}));
 }
 
 TEST_F(UsersAdminDb, QuotaOverridesAreStoredAuditedAndCleared) {
