@@ -41,8 +41,7 @@ constexpr auto use_tuple = asio::as_tuple(use_awaitable);
 constexpr std::size_t kReadChunk = std::size_t{16} * 1024;
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
 
-// ---------------------------------------------------------------------------
-// Connections and the keep-alive pool
+// ---- Connections and the keep-alive pool
 
 struct Connection {
   std::string key;
@@ -121,8 +120,7 @@ struct Shared {
   Pool pool;
 };
 
-// ---------------------------------------------------------------------------
-// Error mapping
+// ---- Error mapping
 
 bool is_closed_error(const beast::error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
@@ -162,8 +160,7 @@ struct Deadlines {
 
 using Parser = bhttp::response_parser<bhttp::buffer_body>;
 
-// ---------------------------------------------------------------------------
-// The stream: a response whose headers have been read.
+// ---- The stream: a response whose headers have been read.
 
 class StreamImpl final : public ClientStream {
  public:
@@ -268,8 +265,7 @@ class StreamImpl final : public ClientStream {
   std::optional<Error> failed_;
 };
 
-// ---------------------------------------------------------------------------
-// The client
+// ---- The client
 
 class ClientImpl final : public HttpClient {
  public:
