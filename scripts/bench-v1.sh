@@ -67,18 +67,13 @@ token=$(curl -fs "http://127.0.0.1:$entra_port/$tenant/oauth2/v2.0/token" \
 [[ -n $token && $token != null ]] || fail "no access token"
 
 body='{"model":"'"$deployment"'","messages":[{"role":"user","content":"Say hello."}]}'
-cat >"$work/v1.lua" <<EOF
-wrk.method = "POST"
-wrk.body = '$body'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
-EOF
-cat >"$work/direct.lua" <<EOF
-wrk.method = "POST"
-wrk.body = '$body'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["api-key"] = "bench-key"
-EOF
+# A wrk script POSTing the body with one extra header.
+wrk_post() {
+  printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["%s"] = "%s"\n' \
+    "'$body'" "$1" "$2"
+}
+wrk_post Authorization "Bearer $token" >"$work/v1.lua"
+wrk_post api-key bench-key >"$work/direct.lua"
 direct_url="$aoai/openai/deployments/$deployment/chat/completions?api-version=2024-10-21"
 # Sanity: both answer 200 with a completion.
 curl -fs -XPOST "$base/v1/chat/completions" -H "Authorization: Bearer $token" \

@@ -139,7 +139,7 @@ asio::awaitable<Result<std::vector<NextAuthAccount>>> nextauth_accounts(
     Pool& source, const NextAuthTables& tables, const std::string& user_id) {
   const std::string sql = "SELECT provider, \"providerAccountId\" FROM " +
                           quote_relation(tables.accounts) +
-                          " WHERE \"userId\"::text = $1 ORDER BY provider, \"providerAccountId\"";
+                          " WHERE \"userId\" = $1 ORDER BY provider, \"providerAccountId\"";
   Params params{user_id};
   auto rows = co_await source.query(sql, std::move(params));
   if (!rows) co_return rows.error();
@@ -154,13 +154,14 @@ asio::awaitable<Result<std::vector<SourceMessage>>> nextauth_messages(Pool& sour
                                                                       const NextAuthTables& tables,
                                                                       const std::string& user_id) {
   // A timestamp without time zone is read as UTC: the command sets the
-  // source session's TimeZone to UTC (PGTZ).
+  // source session's TimeZone to UTC (PGTZ). `user_id = $1` (the parameter
+  // takes the column's type, text or uuid) lets the view use an index.
   const std::string sql =
       "SELECT conversation_key::text, role::text, content::text,"
       " to_char(created_at::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
       " FROM " +
       quote_relation(tables.messages) +
-      " WHERE user_id::text = $1 ORDER BY conversation_key::text, created_at";
+      " WHERE user_id = $1 ORDER BY conversation_key::text, created_at";
   Params params{user_id};
   auto rows = co_await source.query(sql, std::move(params));
   if (!rows) co_return rows.error();

@@ -1,6 +1,8 @@
 #include "nextauth/importer.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <vector>
 
 #include "db/audit_repo.hpp"
 #include "db/pool.hpp"
@@ -67,10 +69,16 @@ asio::awaitable<Status> import_conversations(db::Lease& tx, const db::UserId& ow
   co_return Status{};
 }
 
-asio::awaitable<Result<UserCounts>> import_user_in(db::Lease& tx, db::Pool& source,
-                                                   const ImportOptions& options,
+// What the source holds for one user, read before the destination's
+// transaction opens (it stays short).
+struct SourceRows {
+  std::vector<db::NextAuthAccount> accounts;
+  std::optional<MessagePlan> plan;  // nullopt: no messages view
+};
+
+asio::awaitable<Result<UserCounts>> import_user_in(db::Lease& tx, const ImportOptions& options,
                                                    const db::NextAuthUser& user,
-                                                   bool with_messages) {
+                                                   const SourceRows& rows) {
   UserCounts counts;
   auto existing = co_await db::imported_user(tx, user.id);
   if (!existing) co_return existing.error();
@@ -84,16 +92,11 @@ asio::awaitable<Result<UserCounts>> import_user_in(db::Lease& tx, db::Pool& sour
     owner = *inserted;
     counts.imported = true;
   }
-  auto accounts = co_await db::nextauth_accounts(source, options.tables, user.id);
-  if (!accounts) co_return accounts.error();
-  auto added = co_await db::add_imported_accounts(tx, owner, *accounts);
+  auto added = co_await db::add_imported_accounts(tx, owner, rows.accounts);
   if (!added) co_return added.error();
   counts.accounts = *added;
-  if (with_messages) {
-    auto rows = co_await db::nextauth_messages(source, options.tables, user.id);
-    if (!rows) co_return rows.error();
-    const MessagePlan plan = plan_conversations(*rows);
-    if (auto done = co_await import_conversations(tx, owner, user.id, plan, counts); !done) {
+  if (rows.plan) {
+    if (auto done = co_await import_conversations(tx, owner, user.id, *rows.plan, counts); !done) {
       co_return done.error();
     }
   }
@@ -115,10 +118,19 @@ asio::awaitable<Result<UserCounts>> import_user_in(db::Lease& tx, db::Pool& sour
 asio::awaitable<Result<UserCounts>> import_user(db::Pool& source, db::Pool& dest,
                                                 const ImportOptions& options,
                                                 const db::NextAuthUser& user, bool with_messages) {
+  SourceRows rows;
+  auto accounts = co_await db::nextauth_accounts(source, options.tables, user.id);
+  if (!accounts) co_return accounts.error();
+  rows.accounts = std::move(*accounts);
+  if (with_messages) {
+    auto messages = co_await db::nextauth_messages(source, options.tables, user.id);
+    if (!messages) co_return messages.error();
+    rows.plan = plan_conversations(*messages);
+  }
   auto lease = co_await dest.acquire();
   if (!lease) co_return lease.error();
   if (auto begun = co_await db::begin_transaction(*lease); !begun) co_return begun.error();
-  auto counts = co_await import_user_in(*lease, source, options, user, with_messages);
+  auto counts = co_await import_user_in(*lease, options, user, rows);
   if (!counts || options.dry_run) {
     co_await db::rollback_transaction(*lease);
     co_return counts;
