@@ -6,7 +6,13 @@
 # process it starts is stopped at exit.
 #   scripts/bench-chat.sh [runs=3] [seconds=10]
 # Environment: BENCH_TTFT_STREAMS (200), BENCH_STREAMS (1000), BENCH_PHASES
-# ("ttft streams list": which of the three parts below to run).
+# ("ttft streams list": which of the three parts below to run), BENCH_PARLEY
+# (the parley executable; another build's, to compare two versions in one
+# sitting).
+#
+# Quotas are on: a daily token budget far above what the runs spend and
+# 1,000 concurrent streams per user, so every post pays the quota checks
+# without being refused (the default of 3 streams would refuse part 2).
 #
 #   1. time to first token: chat-load direct (mock alone) and chat-load
 #      parley, one stream at a time, mock at 20 chunks x 20 ms;
@@ -34,7 +40,8 @@ sql() { psql "$DATABASE_URL" -XqtA -v ON_ERROR_STOP=1 -c "$1"; }
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000} printf "%.2f\n", v}'; }
 fail() { echo "bench-chat: $*" >&2; exit 1; }
 
-bench_require bench-chat "$bin/src/app/parley" "$bin/tools/mock_entra_id/mock-entra-id" \
+parley=${BENCH_PARLEY:-$bin/src/app/parley}
+bench_require bench-chat "$parley" "$bin/tools/mock_entra_id/mock-entra-id" \
   "$bin/tools/mock_azure_openai/mock-azure-openai" "$load"
 
 echo "load average at start: $(load_avg)"
@@ -68,7 +75,9 @@ export AUTH_SECRET=bench-secret-0123456789abcdefghijklmnopqrstuvwxyz
 export AUTH_MICROSOFT_ENTRA_ID_ID=bench AUTH_MICROSOFT_ENTRA_ID_SECRET=bench-secret
 export AUTH_MICROSOFT_ENTRA_ID_ISSUER="http://127.0.0.1:$entra_port/11111111-2222-3333-4444-555555555555/v2.0"
 export AZURE_OPENAI_ENDPOINT=$aoai AZURE_OPENAI_DEPLOYMENT=$deployment AZURE_OPENAI_API_KEY=bench-key
-"$bin/src/app/parley" serve >"$work/parley.log" 2>&1 &
+export PARLEY_QUOTA_DAILY_TOKENS=1000000000000 PARLEY_QUOTA_CONCURRENT_STREAMS=1000
+echo "parley: $parley ($(git -C "$(dirname "$parley")" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+"$parley" serve >"$work/parley.log" 2>&1 &
 parley_pid=$!
 pids+=("$parley_pid")
 wait_http "$base/readyz" || { tail -5 "$work/parley.log" >&2; fail "parley did not start"; }
@@ -211,7 +220,7 @@ got=$(jq -r '[.items[] | [.id, .title, .created_at, .updated_at] | join(" ")] | 
 [[ $got == "$want" ]] || fail "list check: the page differs from the database"
 echo "check: HTTP 200 with $items items equal to the database's, next_cursor $(jq -c .next_cursor <<<"${list%$'\n'*}")"
 # The statement of db/conversations_repo.cpp (kListFirst) for one page.
-echo "query plan: $(sql "EXPLAIN (ANALYZE, COSTS OFF) SELECT id, title, created_at, updated_at
+echo "query plan: $(sql "EXPLAIN (ANALYZE, COSTS OFF) SELECT id, title, created_at, updated_at, model
   FROM conversations WHERE user_id = '$lister_id' ORDER BY updated_at DESC, id DESC LIMIT 21" |
   tr '\n' ' ' | sed 's/  */ /g')"
 echo "load average: $(load_avg)"

@@ -4,7 +4,10 @@
 # non-streaming chat completion over calling mock-azure-openai directly
 # (wrk, one connection: p50 latency of each, the difference is the
 # overhead), and non-streaming /v1 requests per second with the mock
-# answering at once. Loopback only; every process started is stopped at exit.
+# answering at once. Two direct baselines: the caller's own non-streamed
+# request, and the streamed request Parley sends upstream for it (Parley
+# always streams from the model: one path for both kinds of call, usage
+# included); the overhead is given over each. Loopback only; every process started is stopped at exit.
 #   scripts/bench-v1.sh [runs=3] [seconds=10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,13 +70,16 @@ token=$(curl -fs "http://127.0.0.1:$entra_port/$tenant/oauth2/v2.0/token" \
 [[ -n $token && $token != null ]] || fail "no access token"
 
 body='{"model":"'"$deployment"'","messages":[{"role":"user","content":"Say hello."}]}'
-# A wrk script POSTing the body with one extra header.
+# What Parley sends upstream for that call (llm/request.cpp).
+upstream_body='{"messages":[{"role":"user","content":"Say hello."}],"stream":true,"stream_options":{"include_usage":true},"max_tokens":4096}'
+# A wrk script POSTing a body with one extra header: wrk_post <body> <header> <value>.
 wrk_post() {
   printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["%s"] = "%s"\n' \
-    "'$body'" "$1" "$2"
+    "'$1'" "$2" "$3"
 }
-wrk_post Authorization "Bearer $token" >"$work/v1.lua"
-wrk_post api-key bench-key >"$work/direct.lua"
+wrk_post "$body" Authorization "Bearer $token" >"$work/v1.lua"
+wrk_post "$body" api-key bench-key >"$work/direct.lua"
+wrk_post "$upstream_body" api-key bench-key >"$work/direct-streamed.lua"
 direct_url="$aoai/openai/deployments/$deployment/chat/completions?api-version=2024-10-21"
 # Sanity: both answer 200 with a completion.
 curl -fs -XPOST "$base/v1/chat/completions" -H "Authorization: Bearer $token" \
@@ -82,17 +88,21 @@ curl -fs -XPOST "$base/v1/chat/completions" -H "Authorization: Bearer $token" \
 # Warm-up.
 wrk -t1 -c1 -d2s -s "$work/v1.lua" "$base/v1/chat/completions" >/dev/null
 wrk -t1 -c1 -d2s -s "$work/direct.lua" "$direct_url" >/dev/null
+wrk -t1 -c1 -d2s -s "$work/direct-streamed.lua" "$direct_url" >/dev/null
 
 echo
 echo "== overhead: one connection, non-streaming, ${secs}s per run"
-overheads=() direct_p50s=() v1_p50s=()
+overheads=() streamed_overheads=() direct_p50s=() streamed_p50s=() v1_p50s=()
 for i in $(seq 1 "$runs"); do
   d=$(wrk -t1 -c1 -d"${secs}s" --latency -s "$work/direct.lua" "$direct_url")
+  ds=$(wrk -t1 -c1 -d"${secs}s" --latency -s "$work/direct-streamed.lua" "$direct_url")
   p=$(wrk -t1 -c1 -d"${secs}s" --latency -s "$work/v1.lua" "$base/v1/chat/completions")
-  dp=$(p50_ms <<<"$d") pp=$(p50_ms <<<"$p")
+  dp=$(p50_ms <<<"$d") dsp=$(p50_ms <<<"$ds") pp=$(p50_ms <<<"$p")
   o=$(awk -v a="$pp" -v b="$dp" 'BEGIN {printf "%.3f", a - b}')
-  direct_p50s+=("$dp") v1_p50s+=("$pp") overheads+=("$o")
-  echo "run $i: direct p50 $dp ms | /v1 p50 $pp ms | added $o ms | non-2xx $(non2xx <<<"$p")"
+  os=$(awk -v a="$pp" -v b="$dsp" 'BEGIN {printf "%.3f", a - b}')
+  direct_p50s+=("$dp") streamed_p50s+=("$dsp") v1_p50s+=("$pp") overheads+=("$o")
+  streamed_overheads+=("$os")
+  echo "run $i: direct p50 $dp ms, streamed $dsp ms | /v1 p50 $pp ms | added $o ms (over streamed $os ms) | non-2xx $(non2xx <<<"$p")"
 done
 
 echo
@@ -107,6 +117,6 @@ done
 calls=$(psql "$DATABASE_URL" -XqtA -c "SELECT count(*) FROM audit_events WHERE type = 'api.call'")
 
 echo
-echo "median: direct p50 $(printf '%s\n' "${direct_p50s[@]}" | median) ms, /v1 p50 $(printf '%s\n' "${v1_p50s[@]}" | median) ms, overhead p50 $(printf '%s\n' "${overheads[@]}" | median) ms; /v1 $(printf '%s\n' "${rates[@]}" | median) req/s"
+echo "median: direct p50 $(printf '%s\n' "${direct_p50s[@]}" | median) ms (streamed $(printf '%s\n' "${streamed_p50s[@]}" | median) ms), /v1 p50 $(printf '%s\n' "${v1_p50s[@]}" | median) ms, overhead p50 $(printf '%s\n' "${overheads[@]}" | median) ms (over the streamed request $(printf '%s\n' "${streamed_overheads[@]}" | median) ms); /v1 $(printf '%s\n' "${rates[@]}" | median) req/s"
 echo "api.call audit rows written: $calls"
 echo "load average at end: $(load_avg)"

@@ -3,7 +3,6 @@
 #include "admin/errors.hpp"
 #include "db/audit_repo.hpp"
 #include "db/pool.hpp"
-#include "db/transaction.hpp"
 
 namespace parley::admin {
 
@@ -13,59 +12,48 @@ asio::awaitable<Result<ApiSlot>> ApiGate::admit(const ApiCaller& caller, const s
   auto lease = co_await pool_.acquire();
   if (!lease) co_return lease.error();
   db::Lease& tx = *lease;
-  if (auto begun = co_await db::begin_transaction(tx); !begun) co_return begun.error();
-  // Any error below leaves the transaction open: the lease then closes the
-  // connection, which rolls it back (db/pool.hpp).
+  // Two round trips: the registration, lock and quota state, then the slot
+  // (or the refusal's audit row) with COMMIT. Any error leaves the
+  // transaction open: the lease then closes the connection, which rolls it
+  // back (db/pool.hpp).
+  db::ApiCallerKey key{caller.application, caller.client_id, caller.tenant_id,
+                       caller.object_id,   caller.name,      caller.email};
+  auto admission = co_await db::open_api_admission(tx, key, lease_);
+  if (!admission) co_return admission.error();
   ApiSlot slot;
-  bool disabled = false;
-  if (caller.application) {
-    auto app = co_await db::upsert_app(tx, caller.client_id, caller.tenant_id, caller.object_id);
-    if (!app) co_return app.error();
-    disabled = *app;
-    slot.subject = db::Subject{"app", caller.client_id};
-  } else {
-    auto user = co_await db::upsert_api_user(tx, caller.tenant_id, caller.object_id, caller.name,
-                                             caller.email);
-    if (!user) co_return user.error();
-    disabled = user->disabled;
-    slot.subject = db::Subject{"user", user->id.value};
-  }
+  slot.subject = admission->subject;
   std::optional<Error> refusal;
-  if (disabled) {
+  std::optional<std::string> slot_model;
+  std::optional<db::AuditEntry> audit;
+  if (admission->disabled) {
     refusal =
         make_error(caller.application ? errc::admin::app_disabled : errc::admin::api_user_disabled);
     if (should_audit_refusal(slot.subject)) {
-      db::AuditEntry audit;
-      audit.type = "api.refused";
-      if (!caller.application) audit.subject = db::UserId{slot.subject.id};
-      audit.detail["caller_kind"] = slot.subject.kind;
-      audit.detail["caller"] = slot.subject.id;
-      audit.detail["client_id"] = caller.client_id;
-      audit.detail["model"] = model;
-      audit.detail["reason"] = refusal->code;
-      if (auto a = co_await db::append_audit(tx, audit); !a) co_return a.error();
+      audit.emplace();
+      audit->type = "api.refused";
+      if (!caller.application) audit->subject = db::UserId{slot.subject.id};
+      audit->detail["caller_kind"] = slot.subject.kind;
+      audit->detail["caller"] = slot.subject.id;
+      audit->detail["client_id"] = caller.client_id;
+      audit->detail["model"] = model;
+      audit->detail["reason"] = refusal->code;
     }
   } else {
-    auto state = co_await db::lock_api_quota_state(tx, slot.subject, lease_);
-    if (!state) co_return state.error();
+    const db::ApiQuotaState& state = admission->state;
     const EffectiveQuota quota = effective_quota(
         defaults_,
-        QuotaSettings{state->overrides.daily_tokens, state->overrides.concurrent_streams});
-    if (auto denied =
-            check_quota(quota, state->used_today, state->open_streams, clock_.now_seconds())) {
+        QuotaSettings{state.overrides.daily_tokens, state.overrides.concurrent_streams});
+    if (auto denied = check_quota(quota, state.used_today, state.open_streams,
+                                  clock_.now_seconds())) {
       refusal = quota_error(*denied);
     } else {
-      auto id = co_await db::insert_api_stream(tx, slot.subject, model);
-      if (!id) co_return id.error();
-      slot.stream_id = std::move(*id);
+      slot_model = model;
     }
   }
-  // A refused first call still registers its application: an administrator
-  // sees who tried.
-  if (auto committed = co_await db::commit_transaction(tx); !committed) {
-    co_return committed.error();
-  }
+  auto closed = co_await db::close_api_admission(tx, slot.subject, slot_model, audit);
+  if (!closed) co_return closed.error();
   if (refusal) co_return *refusal;
+  slot.stream_id = std::move(*closed);
   co_return slot;
 }
 

@@ -84,7 +84,7 @@ class ExportWriter {
                                                          options_.conversations_per_page);
       if (!page) co_return failed(page.error());
       for (auto& c : *page) {
-        ExportConversation e{c.id.value, c.title, iso(c.created_at), iso(c.updated_at)};
+        ExportConversation e{c.id.value, c.title, iso(c.created_at), iso(c.updated_at), c.model};
         append_conversation_open(buffer_, e, conversations_ == 0);
         ++conversations_;
         const bool written = co_await messages(c.id);

@@ -14,6 +14,14 @@ void append_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
+void append_optional_string(std::string& out, const std::optional<std::string>& s) {
+  if (s) {
+    append_string(out, *s);
+  } else {
+    out += "null";
+  }
+}
+
 void append_field(std::string& out, std::string_view key, std::string_view value) {
   out += '"';
   out += key;
@@ -57,6 +65,8 @@ void append_conversation_open(std::string& out, const ExportConversation& c, boo
                {"title", c.title},
                {"created_at", c.created_at},
                {"updated_at", c.updated_at}});
+  out += ",\"model\":";
+  append_optional_string(out, c.model);
   out += ",\"messages\":[";
 }
 
@@ -64,11 +74,7 @@ void append_message(std::string& out, const ExportMessage& m, bool first) {
   open_object(out, first,
               {{"id", m.id}, {"role", m.role}, {"content", m.content}, {"status", m.status}});
   out += ",\"model\":";
-  if (m.model) {
-    append_string(out, *m.model);
-  } else {
-    out += "null";
-  }
+  append_optional_string(out, m.model);
   // As in GET /api/conversations/{id}: usage is null until the model reported some.
   out += ",\"usage\":";
   if (m.prompt_tokens || m.completion_tokens) {

@@ -29,6 +29,7 @@ struct ExportConversation {
   std::string title;
   std::string created_at;
   std::string updated_at;
+  std::optional<std::string> model;  // the PARLEY_MODELS name; null: the default model
 };
 
 struct ExportMessage {

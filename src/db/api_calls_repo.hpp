@@ -22,38 +22,50 @@ namespace parley::db {
 class Lease;
 class Pool;
 
-// Registers the application on first use (or notes last_seen_at); true when
-// an administrator disabled it.
-boost::asio::awaitable<Result<bool>> upsert_app(Lease& tx, const std::string& client_id,
-                                                const std::string& tenant_id,
-                                                const std::string& object_id);
-
-struct ApiUser {
-  UserId id;
-  bool disabled = false;
+// Who calls /v1: a verified access token's caller.
+struct ApiCallerKey {
+  bool application = true;
+  std::string client_id;  // the calling application (also for delegated tokens)
+  std::string tenant_id;
+  std::string object_id;  // the application's service principal, or the user
+  std::string name;       // delegated only
+  std::string email;      // delegated only
 };
-// The users row of a delegated caller (tid+oid), created on first use as at
-// sign-in; name and email refreshed when the token carries them.
-boost::asio::awaitable<Result<ApiUser>> upsert_api_user(Lease& tx, const std::string& tenant_id,
-                                                        const std::string& object_id,
-                                                        const std::string& name,
-                                                        const std::string& email);
 
 struct ApiQuotaState {
   std::int64_t open_streams = 0;  // live api_streams (+ streaming chat answers of a user)
   std::int64_t used_today = 0;
   QuotaRow overrides;
 };
-// Takes the subject's quota lock (the chat gate's advisory lock for a user,
-// its own key for an app; held to the transaction's end), then reads the
-// live streams, today's tokens and the overrides.
-boost::asio::awaitable<Result<ApiQuotaState>> lock_api_quota_state(Lease& tx,
-                                                                   const Subject& subject,
-                                                                   std::chrono::seconds lease);
 
-// The slot of an admitted call; its id.
-boost::asio::awaitable<Result<std::string>> insert_api_stream(Lease& tx, const Subject& subject,
-                                                              const std::string& model);
+struct ApiAdmission {
+  Subject subject;  // ("app", client id) or ("user", users.id)
+  bool disabled = false;
+  ApiQuotaState state;  // read under the subject's lock
+};
+
+// Opens the admission's transaction in one round trip (db/batch.hpp):
+// BEGIN; the caller registered on first use (an application in `apps`, with
+// last_seen_at; a delegated user in `users`, keyed by tid+oid as at sign-in,
+// name and email kept when the token carries none); the subject's quota
+// lock (the chat gate's advisory lock for a user, so a user's /v1 calls and
+// chat turns are admitted one at a time; its own key for an application),
+// held to the transaction's end; then, with a snapshot taken after the
+// lock, the live streams, today's tokens and the overrides. The transaction
+// stays open for close_api_admission (on an error the lease closes the
+// connection, which rolls it back).
+boost::asio::awaitable<Result<ApiAdmission>> open_api_admission(Lease& tx,
+                                                                 const ApiCallerKey& caller,
+                                                                 std::chrono::seconds lease);
+
+// Commits the admission in one round trip: the call's stream slot when
+// `slot_model` is given (its id is returned; "" when none was taken), the
+// `refusal` audit row when given. A refused call still commits its
+// registration: an administrator sees who tried.
+boost::asio::awaitable<Result<std::string>> close_api_admission(
+    Lease& tx, const Subject& subject, const std::optional<std::string>& slot_model,
+    const std::optional<AuditEntry>& refusal);
+
 // Keeps the slot counted while the answer streams.
 boost::asio::awaitable<Status> renew_api_stream(Pool& pool, const std::string& stream_id);
 
@@ -66,7 +78,7 @@ struct ApiCallEnd {
   AuditEntry audit;  // api.call
 };
 // Releases the slot, counts the usage (when the upstream reported any) and
-// appends the audit row, in one transaction.
+// appends the audit row, in one transaction sent as one batch.
 boost::asio::awaitable<Status> finish_api_call(Pool& pool, const ApiCallEnd& end);
 
 // Deletes the slots not renewed for `older_than` (their process died; the

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "db/errors.hpp"
+#include "db/batch.hpp"
 #include "db/pool.hpp"
 
 namespace parley::db {
@@ -52,6 +53,11 @@ asio::awaitable<Result<std::int64_t>> append_audit(Lease& tx, const AuditEntry& 
   auto rows = co_await tx.prepared(kAppend, append_params(entry));
   if (!rows) co_return rows.error();
   co_return rows->int64(0, 0);
+}
+
+std::size_t append_audit(Batch& batch, const AuditEntry& entry) {
+  batch.require_transaction();
+  return batch.add(kAppend, append_params(entry));
 }
 
 asio::awaitable<Result<std::int64_t>> append_audit(Pool& pool, const AuditEntry& entry) {

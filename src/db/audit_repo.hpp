@@ -13,6 +13,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +25,7 @@
 
 namespace parley::db {
 
+class Batch;
 class Lease;
 class Pool;
 
@@ -42,6 +44,9 @@ struct AuditEntry {
 // append last, right before COMMIT. Returns the event's seq.
 // db.audit_outside_transaction when the lease is not in a transaction.
 boost::asio::awaitable<Result<std::int64_t>> append_audit(Lease& tx, const AuditEntry& entry);
+// The same as a step of a batch (db/batch.hpp) that opens the transaction
+// or runs in one; returns the step's index (its row holds the seq).
+std::size_t append_audit(Batch& batch, const AuditEntry& entry);
 
 // Appends in a transaction of its own (one statement), for events that go
 // with no database change of ours: a sign-in attempt, a sign-out, start-up.

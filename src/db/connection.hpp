@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 #include "db/params.hpp"
@@ -33,6 +34,8 @@ struct Notification {
   std::string channel;
   std::string payload;
 };
+
+class Batch;
 
 class Connection {
  public:
@@ -54,6 +57,12 @@ class Connection {
   // returns the last result. Used for migrations and transaction control.
   boost::asio::awaitable<Result<Rows>> execute(std::string_view sql,
                                                std::chrono::milliseconds timeout);
+
+  // The batch's steps in one round trip (db/batch.hpp), one result per step
+  // in order (BEGIN and COMMIT give empty ones). The first failing step's
+  // error (its codes as for prepared()); the steps after it were skipped.
+  boost::asio::awaitable<Result<std::vector<Rows>>> batch(const Batch& batch,
+                                                          std::chrono::milliseconds timeout);
 
   // Waits until a notification arrives (after LISTEN). Returns std::nullopt
   // when `idle` passes without one (the caller may then ping), an error when

@@ -133,6 +133,9 @@ asio::awaitable<Result<Conversation>> create_conversation(Pool& pool, const User
   co_return read_conversation(*rows, 0);
 }
 
+std::string_view list_first_page_sql() { return kListFirst.sql; }
+std::string_view list_next_page_sql() { return kListAfter.sql; }
+
 asio::awaitable<Result<ConversationList>> list_conversations(Pool& pool, const UserId& user,
                                                              const std::optional<PageKey>& after,
                                                              int limit) {

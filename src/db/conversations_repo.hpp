@@ -89,6 +89,12 @@ boost::asio::awaitable<Result<Conversation>> create_conversation(
     Pool& pool, const UserId& user, std::string_view title,
     const std::optional<std::string>& model = std::nullopt);
 
+// The SQL of the list's pages ($1 user, $2 limit; the next pages add
+// $3 updated_at, $4 id), for the test that pins their plan to an index-only
+// scan of conversations_user_updated_list (migration 012).
+std::string_view list_first_page_sql();
+std::string_view list_next_page_sql();
+
 // Up to `limit` conversations ordered by updated_at DESC, id DESC, strictly
 // after `after` when given.
 boost::asio::awaitable<Result<ConversationList>> list_conversations(

@@ -88,7 +88,8 @@ constexpr auto kDeleteTimeout = 120s;
 
 // ---- Export
 
-#define PARLEY_EXPORT_CONVERSATION "SELECT id, title, created_at, updated_at FROM conversations"
+#define PARLEY_EXPORT_CONVERSATION \
+  "SELECT id, title, created_at, updated_at, model FROM conversations"
 
 constexpr Statement kExportConversationsFirst{
     "export_conversations_first",
@@ -202,6 +203,7 @@ asio::awaitable<Result<std::vector<Conversation>>> export_conversations_page(
     c.title = std::string(rows->text(r, 1));
     c.created_at = std::string(rows->text(r, 2));
     c.updated_at = std::string(rows->text(r, 3));
+    c.model = rows->optional_text(r, 4);
     out.push_back(std::move(c));
   }
   co_return out;

@@ -164,6 +164,10 @@ asio::awaitable<Result<Rows>> Lease::prepared(const Statement& statement, Params
   co_return co_await connection_->prepared(statement, params, query_timeout_);
 }
 
+asio::awaitable<Result<std::vector<Rows>>> Lease::batch(const Batch& batch) {
+  co_return co_await connection_->batch(batch, query_timeout_);
+}
+
 asio::awaitable<Result<Rows>> Lease::execute(std::string_view sql) {
   co_return co_await connection_->execute(sql, query_timeout_);
 }

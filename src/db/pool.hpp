@@ -73,6 +73,8 @@ class Lease {
   boost::asio::awaitable<Result<Rows>> query(std::string_view sql, Params params = {});
   boost::asio::awaitable<Result<Rows>> prepared(const Statement& statement, Params params = {});
   boost::asio::awaitable<Result<Rows>> execute(std::string_view sql);
+  // Several statements in one round trip (db/batch.hpp).
+  boost::asio::awaitable<Result<std::vector<Rows>>> batch(const Batch& batch);
   // The same with an explicit deadline.
   boost::asio::awaitable<Result<Rows>> execute(std::string_view sql,
                                                std::chrono::milliseconds timeout);

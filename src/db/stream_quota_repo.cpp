@@ -1,5 +1,6 @@
 #include "db/stream_quota_repo.hpp"
 
+#include "db/batch.hpp"
 #include "db/pool.hpp"
 
 namespace parley::db {
@@ -27,13 +28,18 @@ constexpr Statement kState{
 
 boost::asio::awaitable<Result<QuotaState>> lock_quota_state(Lease& tx, const UserId& user,
                                                             std::chrono::seconds stream_lease) {
+  // One round trip: the lock, then the state read with a snapshot taken
+  // after it was granted (two steps of one batch, decision 0017). The lock
+  // is held to COMMIT, so every round trip saved here is time other posts
+  // of the same user do not wait.
+  Batch batch;
   Params lock_params{user.value};
-  if (auto locked = co_await tx.prepared(kLock, std::move(lock_params)); !locked) {
-    co_return locked.error();
-  }
-  Params params{user.value, static_cast<std::int64_t>(stream_lease.count())};
-  auto rows = co_await tx.prepared(kState, std::move(params));
-  if (!rows) co_return rows.error();
+  Params state_params{user.value, static_cast<std::int64_t>(stream_lease.count())};
+  batch.add(kLock, std::move(lock_params));
+  const std::size_t state = batch.add(kState, std::move(state_params));
+  auto results = co_await tx.batch(batch);
+  if (!results) co_return results.error();
+  const Rows* rows = &(*results)[state];
   QuotaState s;
   s.open_streams = rows->int64(0, 0);
   s.used_today = rows->int64(0, 1);

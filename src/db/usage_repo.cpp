@@ -1,5 +1,6 @@
 #include "db/usage_repo.hpp"
 
+#include "db/batch.hpp"
 #include "db/pool.hpp"
 
 namespace parley::db {
@@ -59,6 +60,11 @@ asio::awaitable<Status> add_usage(Lease& tx, const Subject& subject, std::string
   auto rows = co_await tx.prepared(kAdd, std::move(params));
   if (!rows) co_return rows.error();
   co_return Status{};
+}
+
+void add_usage(Batch& batch, const Subject& subject, std::string_view model,
+               std::int64_t prompt_tokens, std::int64_t completion_tokens) {
+  batch.add(kAdd, Params{subject.kind, subject.id, model, prompt_tokens, completion_tokens});
 }
 
 asio::awaitable<Result<UsageSummary>> usage_summary(Pool& pool, const Subject& subject) {

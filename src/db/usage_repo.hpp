@@ -14,6 +14,7 @@
 
 namespace parley::db {
 
+class Batch;
 class Pool;
 class Lease;
 
@@ -28,6 +29,9 @@ struct Subject {
 boost::asio::awaitable<Status> add_usage(Lease& tx, const Subject& subject, std::string_view model,
                                          std::int64_t prompt_tokens,
                                          std::int64_t completion_tokens);
+// The same as a step of the caller's batch (db/batch.hpp).
+void add_usage(Batch& batch, const Subject& subject, std::string_view model,
+               std::int64_t prompt_tokens, std::int64_t completion_tokens);
 
 struct UsageTotals {
   std::int64_t prompt_tokens = 0;

@@ -413,6 +413,7 @@ class ClientImpl final : public HttpClient {
     if (!endpoints) co_return endpoints.error();
 
     auto conn = std::make_unique<Connection>();
+    conn->buffer.reserve(4096);  // Beast reads the free capacity: 512 bytes when empty
     conn->key = t.origin_key();
     conn->plain = std::make_unique<beast::tcp_stream>(io_);
     conn->plain->expires_at(deadline);

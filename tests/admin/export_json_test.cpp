@@ -24,7 +24,7 @@ TEST(ExportJson, PiecesMakeOneValidDocument) {
   append_export_head(out, {"u-1", "Ada \"Countess\" Lovelace", "ada@example.com"},
                      "2026-02-02T08:00:00.000Z");
   append_conversation_open(out, {"c-1", "Line\nbreak", "2026-02-01T09:00:00.000Z",
-                                 "2026-02-01T10:00:00.000Z"},
+                                 "2026-02-01T10:00:00.000Z", std::nullopt},
                            true);
   append_message(out, message("m-1", "tab\there </script> \\ \x01"), true);
   ExportMessage answer = message("m-2", "");
@@ -34,7 +34,7 @@ TEST(ExportJson, PiecesMakeOneValidDocument) {
   answer.completion_tokens = 7;
   append_message(out, answer, false);
   append_conversation_close(out);
-  append_conversation_open(out, {"c-2", "Empty", "t", "t"}, false);
+  append_conversation_open(out, {"c-2", "Empty", "t", "t", "gpt-4o"}, false);
   append_conversation_close(out);
   append_export_tail(out);
 
@@ -44,6 +44,8 @@ TEST(ExportJson, PiecesMakeOneValidDocument) {
   const auto& conversations = doc.at("conversations").as_array();
   ASSERT_EQ(conversations.size(), 2u);
   EXPECT_EQ(conversations[0].at("title").as_string(), "Line\nbreak");
+  EXPECT_TRUE(conversations[0].at("model").is_null()) << "the default model";
+  EXPECT_EQ(conversations[1].at("model").as_string(), "gpt-4o") << "the conversation's own model";
   const auto& messages = conversations[0].at("messages").as_array();
   ASSERT_EQ(messages.size(), 2u);
   EXPECT_EQ(messages[0].at("content").as_string(), "tab\there </script> \\ \x01");
@@ -67,7 +69,7 @@ TEST(ExportJson, TruncatedDocumentDoesNotParse) {
   // complete export.
   std::string out;
   append_export_head(out, {"u", "n", "e"}, "2026-02-02T08:00:00.000Z");
-  append_conversation_open(out, {"c", "t", "a", "b"}, true);
+  append_conversation_open(out, {"c", "t", "a", "b", std::nullopt}, true);
   append_message(out, message("m", "x"), true);
   boost::system::error_code ec;
   (void)json::parse(out, ec);

@@ -265,6 +265,34 @@ TEST_F(ChatRepos, AnAnswerWhoseLeaseExpiredByTheDatabasesClockNoLongerBlocks) {
   EXPECT_EQ(next->plan.history.size(), 1u) << "the dead answer is not history";
 }
 
+// Both list statements read only the covering index (migration 012 added
+// the model to it): no heap fetch per row, no sort.
+TEST_F(ChatRepos, TheListIsAnIndexOnlyScanOfItsCoveringIndex) {
+  const UserId u = user("plan");
+  for (int i = 0; i < 30; ++i) create(u);
+  auto lease = run_sync(io_, pool_.acquire());
+  ASSERT_TRUE(lease);
+  // The choice among index paths, not the table's size, is under test.
+  ASSERT_TRUE(run_sync(io_, lease->execute("SET enable_seqscan = off; SET enable_bitmapscan = off")));
+  const std::string first = "PREPARE plan_first AS " + std::string(list_first_page_sql());
+  const std::string next = "PREPARE plan_next AS " + std::string(list_next_page_sql());
+  ASSERT_TRUE(run_sync(io_, lease->execute(first)));
+  ASSERT_TRUE(run_sync(io_, lease->execute(next)));
+  for (const std::string& explain :
+       {"EXPLAIN (COSTS OFF) EXECUTE plan_first('" + u.value + "', 21)",
+        "EXPLAIN (COSTS OFF) EXECUTE plan_next('" + u.value +
+            "', 21, now(), 'ffffffff-ffff-ffff-ffff-ffffffffffff')"}) {
+    auto plan = run_sync(io_, lease->query(explain));
+    ASSERT_TRUE(plan) << plan.error().detail;
+    std::string text;
+    for (int r = 0; r < plan->rows(); ++r) text += std::string(plan->text(r, 0)) + "\n";
+    EXPECT_NE(text.find("Index Only Scan using conversations_user_updated_list"), std::string::npos)
+        << text;
+    EXPECT_EQ(text.find("Sort"), std::string::npos) << text;
+  }
+  ASSERT_TRUE(run_sync(io_, lease->execute("DEALLOCATE ALL; RESET ALL")));
+}
+
 TEST_F(ChatRepos, AConversationRemembersItsModel) {
   const UserId u = user("models");
   auto created = run_sync(io_, create_conversation(pool_, u, "Picked", std::string("small")));

@@ -99,6 +99,8 @@ TEST_F(DataRightsE2E, ExportStreamsTheCallersOwnDataAsADownload) {
   ChatClient carol = sign_in(kCarol);
   const std::string big = conversation_with(carol, 3000, 1000);  // about 3 MB
   const std::string small = conversation_with(carol, 3);
+  sql("WITH c AS (UPDATE conversations SET model = 'gpt-4o' WHERE id = '" + small +
+      "' RETURNING 1) SELECT count(*) FROM c");
   ChatClient bob = sign_in(kBob);
   conversation_with(bob, 2);
 
@@ -120,6 +122,9 @@ TEST_F(DataRightsE2E, ExportStreamsTheCallersOwnDataAsADownload) {
   EXPECT_EQ(conversations[0].at("messages").as_array().size(), 3000u);
   EXPECT_EQ(conversations[1].at("id").as_string(), small);
   EXPECT_EQ(conversations[1].at("messages").as_array().size(), 3u);
+  // The model picked for the conversation; null for the default model.
+  EXPECT_TRUE(conversations[0].at("model").is_null());
+  EXPECT_EQ(conversations[1].at("model").as_string(), "gpt-4o");
   // The message shape of GET /api/conversations/{id}.
   const auto& first = conversations[0].at("messages").as_array()[0].as_object();
   for (const char* key : {"id", "role", "content", "status", "model", "usage", "created_at"}) {

@@ -1,0 +1,66 @@
+#pragma once
+// Several statements sent together in libpq pipeline mode, followed by one
+// Sync: one round trip instead of one per statement. The steps of a
+// transaction that do not need each other's results go in one batch:
+//   Batch b;
+//   b.begin();
+//   const std::size_t slot = b.add(kInsertSlot, std::move(params));
+//   b.commit();
+//   auto results = co_await lease.batch(b);  // results->at(slot)
+// The server runs them one after another, each with its own snapshot (READ
+// COMMITTED), exactly as if they were sent one at a time: a lock taken by
+// one step is held when the next one reads.
+//
+// When a step fails the server skips the rest of the batch and the result is
+// that step's error. Inside an explicit transaction (begin() here, or an
+// earlier BEGIN) the transaction is then aborted, as after any failed
+// statement: roll back, or let the lease close the connection.
+// See docs/decisions/0017-transaction-batches.md.
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include "db/params.hpp"
+
+namespace parley::db {
+
+class Batch {
+ public:
+  struct Step {
+    // A named statement (prepared on first use on the connection), or, when
+    // its name is empty, `statement.sql` sent unnamed (BEGIN, COMMIT:
+    // pipeline mode has no simple-query protocol).
+    Statement statement;
+    Params params;
+  };
+
+  // BEGIN and COMMIT as steps.
+  void begin() {
+    if (steps_.empty()) opens_transaction_ = true;
+    steps_.push_back({Statement{{}, "BEGIN"}, {}});
+  }
+  void commit() { steps_.push_back({Statement{{}, "COMMIT"}, {}}); }
+  // Returns the step's index in the results.
+  std::size_t add(const Statement& statement, Params params) {
+    steps_.push_back({statement, std::move(params)});
+    return steps_.size() - 1;
+  }
+
+  // A step that must share a transaction with the change it records (an
+  // audit append): the batch is refused (db.audit_outside_transaction)
+  // unless it starts with begin() or runs inside an open transaction.
+  void require_transaction() { requires_transaction_ = true; }
+
+  const std::vector<Step>& steps() const { return steps_; }
+  bool empty() const { return steps_.empty(); }
+  bool opens_transaction() const { return opens_transaction_; }
+  bool requires_transaction() const { return requires_transaction_; }
+
+ private:
+  std::vector<Step> steps_;
+  bool opens_transaction_ = false;
+  bool requires_transaction_ = false;
+};
+
+}  // namespace parley::db
