@@ -41,6 +41,17 @@ class Batch {
     steps_.push_back({Statement{{}, "BEGIN"}, {}});
   }
   void commit() { steps_.push_back({Statement{{}, "COMMIT"}, {}}); }
+  // SET LOCAL plan_cache_mode = force_generic_plan: the prepared statements
+  // after it, to the end of the transaction, run their generic plan instead
+  // of being planned again at every call. For statements on the partitioned
+  // messages table with the partition key as a parameter, PostgreSQL keeps
+  // choosing a custom plan (its generic cost sums every partition), and
+  // planning costs more than running: an answer's finish took 0.35 ms with
+  // planning and 0.12 ms with its generic plan, which prunes partitions at
+  // execution. Only inside a transaction (after begin() or an open BEGIN).
+  void prefer_generic_plans() {
+    steps_.push_back({Statement{{}, "SET LOCAL plan_cache_mode = force_generic_plan"}, {}});
+  }
   // Returns the step's index in the results.
   std::size_t add(const Statement& statement, Params params) {
     steps_.push_back({statement, std::move(params)});

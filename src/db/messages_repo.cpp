@@ -1,7 +1,9 @@
 #include "db/messages_repo.hpp"
 
 #include "db/errors.hpp"
+#include "db/batch.hpp"
 #include "db/pool.hpp"
+#include "db/transaction.hpp"
 
 namespace parley::db {
 
@@ -227,9 +229,20 @@ asio::awaitable<Result<bool>> finish_answer(Pool& pool, const AnswerRow& row,
                 num(a.completion_tokens),
                 a.finish_reason,
                 a.error_code};
-  auto rows = co_await pool.prepared(kFinish, std::move(params));
-  if (!rows) co_return rows.error();
-  co_return rows->int64(0, 0) == 1;
+  // One round trip, with the statement's generic plan (db/batch.hpp).
+  auto lease = co_await pool.acquire();
+  if (!lease) co_return lease.error();
+  Batch batch;
+  batch.begin();
+  batch.prefer_generic_plans();
+  const std::size_t finished = batch.add(kFinish, std::move(params));
+  batch.commit();
+  auto results = co_await lease->batch(batch);
+  if (!results) {
+    co_await rollback_transaction(*lease);
+    co_return results.error();
+  }
+  co_return (*results)[finished].int64(0, 0) == 1;
 }
 
 asio::awaitable<Result<std::vector<MessageId>>> request_stop(Pool& pool, const UserId& user,

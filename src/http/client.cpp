@@ -56,9 +56,8 @@ struct Connection {
     lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
     lowest().close();
   }
-  // An idle keep-alive connection must have nothing to read: EOF means the
-  // server closed it, stray bytes (a TLS alert, a late response) make it
-  // unusable either way.
+  // An idle keep-alive connection has nothing to read: EOF (server closed it)
+  // or stray bytes (a TLS alert, a late response) make it unusable.
   bool looks_alive() {
     auto& sock = lowest().socket();
     if (!sock.is_open()) return false;
@@ -111,8 +110,7 @@ class Pool {
   std::unordered_map<std::string, std::deque<std::unique_ptr<Connection>>> idle_;
 };
 
-// State shared by the client and the streams it hands out, so that a stream
-// outliving the client still has its TLS context and a pool to return to.
+// Shared by the client and its streams: a stream outliving it keeps TLS and pool.
 struct Shared {
   explicit Shared(const ClientOptions& o)
       : ctx(ssl::context::tls_client), pool(o.max_idle_per_origin, o.idle_keep_alive) {}
@@ -130,15 +128,13 @@ bool is_closed_error(const beast::error_code& ec) {
 }
 
 Error map_error(const beast::error_code& ec, bool cancelled) {
-  if (cancelled || ec == asio::error::operation_aborted) {
+  if (cancelled || ec == asio::error::operation_aborted)
     return make_error(errc::http_client::cancelled, ec.message());
-  }
   if (ec == beast::error::timeout) return make_error(errc::http_client::timeout, ec.message());
   if (ec == bhttp::error::body_limit) return make_error(errc::http_client::too_large, ec.message());
   if (is_closed_error(ec)) return make_error(errc::http_client::closed, ec.message());
-  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category()) {
+  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category())
     return make_error(errc::http_client::protocol, ec.message());
-  }
   if (ec.category() == asio::error::get_ssl_category() ||
       ec.category() == ssl::error::get_stream_category()) {
     return make_error(errc::http_client::tls, ec.message());
@@ -190,6 +186,23 @@ class StreamImpl final : public ClientStream {
   }
 
   awaitable<Result<std::optional<std::string>>> read_some() override {
+    co_return co_await read_until(deadlines_.until(deadlines_.idle));
+  }
+  awaitable<Result<std::optional<std::string>>> read_some(SteadyClock::time_point limit) override {
+    co_return co_await read_until(std::min(limit, deadlines_.until(deadlines_.idle)));
+  }
+
+  void cancel() override {
+    cancelled_ = true;
+    if (conn_) {
+      conn_->close();
+      // A pending read still uses the connection: kept, never pooled again.
+      reusable_ = false;
+    }
+  }
+
+ private:
+  awaitable<Result<std::optional<std::string>>> read_until(SteadyClock::time_point deadline) {
     if (cancelled_) co_return make_error(errc::http_client::cancelled, "stream cancelled");
     if (failed_) co_return *failed_;
     if (!conn_) co_return std::optional<std::string>{};
@@ -203,7 +216,7 @@ class StreamImpl final : public ClientStream {
       scratch_.resize(kReadChunk);
       parser_->get().body().data = scratch_.data();
       parser_->get().body().size = scratch_.size();
-      conn_->lowest().expires_at(deadlines_.until(deadlines_.idle));
+      conn_->lowest().expires_at(deadline);
       beast::error_code ec;
       if (conn_->tls) {
         auto [e, n] =
@@ -216,8 +229,7 @@ class StreamImpl final : public ClientStream {
       }
       if (cancelled_) co_return make_error(errc::http_client::cancelled, "stream cancelled");
       if (ec == bhttp::error::need_buffer) ec = {};
-      // Many TLS servers close without close_notify; for a close-delimited
-      // body that is how the body ends (as in curl).
+      // TLS close without close_notify ends a close-delimited body (as curl).
       if (ec == ssl::error::stream_truncated && parser_->need_eof()) parser_->put_eof(ec);
       std::size_t produced = scratch_.size() - parser_->get().body().size;
       piece.append(scratch_.data(), produced);
@@ -231,17 +243,6 @@ class StreamImpl final : public ClientStream {
     }
   }
 
-  void cancel() override {
-    cancelled_ = true;
-    if (conn_) {
-      conn_->close();
-      // The pending read (if any) still references the connection: keep it
-      // until this object dies; it is never pooled after a cancel.
-      reusable_ = false;
-    }
-  }
-
- private:
   void finish() {
     if (!conn_) return;
     if (reusable_ && parser_->keep_alive() && conn_->buffer.size() == 0) {
@@ -341,8 +342,7 @@ class ClientImpl final : public HttpClient {
     co_return out;
   }
 
-  // Method, host, path without query, status, duration: never bodies,
-  // queries (codes, tokens) or headers.
+  // Method, host, path, status, duration: never bodies, queries or headers.
   void log_done(const ClientRequest& request, int status, SteadyClock::time_point started,
                 std::string_view error_code) {
     if (!log::enabled(log::Level::debug)) return;
@@ -366,8 +366,8 @@ class ClientImpl final : public HttpClient {
     return !no_proxy_matches(options_.no_proxy, t.host);
   }
 
-  // Resolves host:port within the deadline. The resolver cannot be cancelled
-  // per operation, so a timer cancels it through a weak reference.
+  // Resolves host:port within the deadline (a timer cancels the resolver,
+  // which has no per-operation cancel, through a weak reference).
   awaitable<Result<std::vector<tcp::endpoint>>> resolve(const std::string& host, std::uint16_t port,
                                                         SteadyClock::time_point deadline,
                                                         bool loopback_only) {

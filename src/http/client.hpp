@@ -83,6 +83,11 @@ class ClientStream {
   // http_client.timeout (idle), http_client.closed (peer closed or reset
   // early), http_client.protocol, http_client.cancelled.
   virtual boost::asio::awaitable<Result<std::optional<std::string>>> read_some() = 0;
+  // The same, ending the exchange at `deadline` (http_client.timeout) when
+  // no piece came by then: one operation, cheaper than racing a timer
+  // against read_some() with an awaitable operator at every piece.
+  virtual boost::asio::awaitable<Result<std::optional<std::string>>> read_some(
+      std::chrono::steady_clock::time_point deadline) = 0;
   // Aborts the exchange now: closes the socket so the upstream sees the
   // cancel. A pending read_some completes with http_client.cancelled, and so
   // does every later one. Per-operation cancellation (awaitable operators)

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <boost/asio.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/json.hpp>
 #include <variant>
 
@@ -19,7 +18,6 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 using asio::awaitable;
-using namespace asio::experimental::awaitable_operators;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
@@ -68,10 +66,9 @@ bool is_2xx(int status) { return status >= 200 && status < 300; }
 
 class AzureStream final : public ModelStream {
  public:
-  AzureStream(const asio::any_io_executor& ex, std::unique_ptr<http::ClientStream> upstream,
+  AzureStream(std::unique_ptr<http::ClientStream> upstream,
               SteadyClock::time_point first_token_deadline, std::chrono::milliseconds idle)
-      : timer_(ex),
-        upstream_(std::move(upstream)),
+      : upstream_(std::move(upstream)),
         first_token_deadline_(first_token_deadline),
         idle_(idle) {}
 
@@ -89,15 +86,17 @@ class AzureStream final : public ModelStream {
         co_return std::vector<StreamItem>{};
       }
 
-      timer_.expires_at(got_token_ ? SteadyClock::now() + idle_ : first_token_deadline_);
-      auto raced = co_await (upstream_->read_some() || timer_.async_wait(use_tuple));
+      // The deadline goes with the read (no timer raced against it: that
+      // cost a parallel group and several event-loop turns per piece).
+      const SteadyClock::time_point deadline =
+          got_token_ ? SteadyClock::now() + idle_ : first_token_deadline_;
+      auto piece = co_await upstream_->read_some(deadline);
       if (cancelled_) co_return make_error(errc::llm::cancelled, "stream cancelled");
-      if (raced.index() == 1) {
+      if (!piece && piece.error().is(errc::http_client::timeout)) {
         upstream_->cancel();
         co_return fail(make_error(errc::llm::timeout, got_token_ ? "no data within the idle timeout"
                                                                  : "no first token in time"));
       }
-      auto& piece = std::get<0>(raced);
       if (!piece) co_return fail(stream_error(piece.error()));
       if (!*piece) {
         std::vector<SseEvent> events;
@@ -134,7 +133,6 @@ class AzureStream final : public ModelStream {
     if (cancelled_) return;
     cancelled_ = true;
     upstream_->cancel();
-    timer_.cancel();
   }
 
  private:
@@ -145,14 +143,14 @@ class AzureStream final : public ModelStream {
   awaitable<void> drain_after_done() {
     if (upstream_ended_ || drained_) co_return;
     drained_ = true;
-    timer_.expires_after(std::min<std::chrono::milliseconds>(idle_, std::chrono::seconds(1)));
+    const SteadyClock::time_point deadline =
+        SteadyClock::now() + std::min<std::chrono::milliseconds>(idle_, std::chrono::seconds(1));
     for (int i = 0; i < 4; ++i) {
-      auto raced = co_await (upstream_->read_some() || timer_.async_wait(use_tuple));
-      if (raced.index() == 1) {
+      auto piece = co_await upstream_->read_some(deadline);
+      if (!piece && piece.error().is(errc::http_client::timeout)) {
         upstream_->cancel();
         co_return;
       }
-      auto& piece = std::get<0>(raced);
       if (!piece || !*piece) {
         upstream_ended_ = true;
         co_return;
@@ -165,7 +163,6 @@ class AzureStream final : public ModelStream {
     return e;
   }
 
-  asio::steady_timer timer_;
   std::unique_ptr<http::ClientStream> upstream_;
   SteadyClock::time_point first_token_deadline_;
   std::chrono::milliseconds idle_;
@@ -219,8 +216,7 @@ class AzureChatModel final : public ChatModel {
         failure = transport_failure(opened.error());
       } else if (is_2xx((*opened)->status())) {
         co_return std::unique_ptr<ModelStream>(std::make_unique<AzureStream>(
-            io_.get_executor(), std::move(*opened), started + options_.first_token_timeout,
-            options_.idle_timeout));
+            std::move(*opened), started + options_.first_token_timeout, options_.idle_timeout));
       } else {
         auto& stream = **opened;
         const std::string error_body = co_await read_bounded(stream);

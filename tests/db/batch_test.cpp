@@ -142,6 +142,21 @@ TEST_F(DbBatch, AStepAfterALockSeesWhatThePreviousHolderCommitted) {
   EXPECT_EQ((**outcome)[counted].int64(0, 0), 1);
 }
 
+TEST_F(DbBatch, GenericPlansArePreferredToTheEndOfTheTransactionOnly) {
+  const Statement show{{}, "SHOW plan_cache_mode"};
+  Batch b;
+  b.begin();
+  b.prefer_generic_plans();
+  const std::size_t inside = b.add(show, {});
+  b.commit();
+  auto results = run_sync(io_, conn_->batch(b, 5s));
+  ASSERT_TRUE(results) << results.error().detail;
+  EXPECT_EQ((*results)[inside].text(0, 0), "force_generic_plan");
+  auto after = run_sync(io_, conn_->query("SHOW plan_cache_mode", {}, 5s));
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->text(0, 0), "auto") << "the pooled connection keeps its defaults";
+}
+
 TEST_F(DbBatch, AnAuditAppendOutsideATransactionIsRefusedBeforeAnythingIsSent) {
   AuditEntry entry;
   entry.type = "test.batch";

@@ -560,6 +560,32 @@ TEST_F(HttpClientTest, AwaitableOperatorCancelsPendingRead) {
   EXPECT_EQ(run(io, read_with_operator_cancel(c.get(), server.url("/"))), "http_client.cancelled");
 }
 
+awaitable<std::string> read_with_deadline(HttpClient* c, std::string url) {
+  auto opened = co_await c->open(get(url), StreamTimeouts{});
+  if (!opened) co_return "open:" + std::string(opened.error().code);
+  auto first = co_await (*opened)->read_some(std::chrono::steady_clock::now() + 5s);
+  if (!first || !*first) co_return "no first piece";
+  const auto started = std::chrono::steady_clock::now();
+  auto stalled = co_await (*opened)->read_some(started + 100ms);
+  if (stalled) co_return "the stalled read returned a piece";
+  if (std::chrono::steady_clock::now() - started > 10s) co_return "not at its deadline";
+  auto after = co_await (*opened)->read_some();
+  co_return **first + " " + std::string(stalled.error().code) + " then " +
+      (after ? std::string("a piece") : std::string(after.error().code));
+}
+
+// A read's own deadline ends a stalled stream well before the idle timeout
+// (60 s here), and the exchange is over after it.
+TEST_F(HttpClientTest, ADeadlineOnAReadEndsAStalledStream) {
+  Server server(io, &seen, [this](tcp::socket s) {
+    return serve_stall(std::move(s), &seen,
+                       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\ndata\r\n");
+  });
+  auto c = client();
+  EXPECT_EQ(run(io, read_with_deadline(c.get(), server.url("/"))),
+            "data http_client.timeout then http_client.timeout");
+}
+
 TEST_F(HttpClientTest, DebugLogCarriesNoQueryBodyOrAuthorization) {
   Server server(io, &seen, [this](tcp::socket s) {
     return serve_script(std::move(s), &seen, {ok_json(R"({"access_token":"tok-SECRET-3"})")},

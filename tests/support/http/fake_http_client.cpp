@@ -19,25 +19,13 @@ class FakeStream final : public ClientStream {
   const Headers& headers() const override { return script_.headers; }
 
   asio::awaitable<Result<std::optional<std::string>>> read_some() override {
-    if (cancelled_) co_return make_error(errc::http_client::cancelled, "stream cancelled");
-    if (next_ < script_.pieces.size()) {
-      const auto& piece = script_.pieces[next_];
-      if (piece.delay.count() > 0) {
-        timer_.expires_after(piece.delay);
-        auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-        if (cancelled_ || ec)
-          co_return make_error(errc::http_client::cancelled, "stream cancelled");
-      }
-      ++next_;
-      co_return std::optional<std::string>(script_.pieces[next_ - 1].data);
-    }
-    if (script_.stall) {
-      timer_.expires_at(asio::steady_timer::time_point::max());
-      co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-      co_return make_error(errc::http_client::cancelled, "stream cancelled");
-    }
-    if (script_.end_error) co_return *script_.end_error;
-    co_return std::optional<std::string>{};
+    co_return co_await read_until(std::nullopt);
+  }
+  // As the real stream: nothing by `deadline` ends the exchange with
+  // http_client.timeout.
+  asio::awaitable<Result<std::optional<std::string>>> read_some(
+      std::chrono::steady_clock::time_point deadline) override {
+    co_return co_await read_until(deadline);
   }
 
   void cancel() override {
@@ -47,6 +35,41 @@ class FakeStream final : public ClientStream {
   }
 
  private:
+  asio::awaitable<Result<std::optional<std::string>>> read_until(
+      std::optional<std::chrono::steady_clock::time_point> deadline) {
+    if (cancelled_) co_return make_error(errc::http_client::cancelled, "stream cancelled");
+    if (next_ < script_.pieces.size()) {
+      const auto& piece = script_.pieces[next_];
+      if (piece.delay.count() > 0) {
+        const auto due = std::chrono::steady_clock::now() + piece.delay;
+        if (deadline && *deadline < due) co_return co_await time_out(*deadline);
+        timer_.expires_at(due);
+        auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (cancelled_ || ec)
+          co_return make_error(errc::http_client::cancelled, "stream cancelled");
+      }
+      ++next_;
+      co_return std::optional<std::string>(script_.pieces[next_ - 1].data);
+    }
+    if (script_.stall) {
+      if (deadline) co_return co_await time_out(*deadline);
+      timer_.expires_at(asio::steady_timer::time_point::max());
+      co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+      co_return make_error(errc::http_client::cancelled, "stream cancelled");
+    }
+    if (script_.end_error) co_return *script_.end_error;
+    co_return std::optional<std::string>{};
+  }
+
+  // Waits for `deadline`, then fails as the real stream's idle timeout does.
+  asio::awaitable<Result<std::optional<std::string>>> time_out(
+      std::chrono::steady_clock::time_point deadline) {
+    timer_.expires_at(deadline);
+    auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (cancelled_ || ec) co_return make_error(errc::http_client::cancelled, "stream cancelled");
+    co_return make_error(errc::http_client::timeout, "no data before the deadline");
+  }
+
   asio::steady_timer timer_;
   ScriptedStream script_;
   std::shared_ptr<int> cancel_count_;
