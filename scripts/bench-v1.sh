@@ -9,6 +9,8 @@
 # always streams from the model: one path for both kinds of call, usage
 # included); the overhead is given over each. Loopback only; every process started is stopped at exit.
 #   scripts/bench-v1.sh [runs=3] [seconds=10]
+# BENCH_PARLEY: the parley executable (another build's, to compare two
+# versions in one sitting).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -26,7 +28,8 @@ p50_ms() { awk '$1=="50%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else 
 rps() { awk '/^Requests\/sec/ {print $2}'; }
 non2xx() { awk '/Non-2xx/ {n=$5} END {print n+0}'; }
 
-bench_require bench-v1 "$bin/src/app/parley" "$bin/tools/mock_entra_id/mock-entra-id" \
+parley=${BENCH_PARLEY:-$bin/src/app/parley}
+bench_require bench-v1 "$parley" "$bin/tools/mock_entra_id/mock-entra-id" \
   "$bin/tools/mock_azure_openai/mock-azure-openai"
 command -v wrk >/dev/null || fail "wrk is missing (./scripts/install-deps.sh installs it)"
 
@@ -60,7 +63,8 @@ export AUTH_MICROSOFT_ENTRA_ID_ISSUER="http://127.0.0.1:$entra_port/$tenant/v2.0
 export AZURE_OPENAI_ENDPOINT=$aoai AZURE_OPENAI_DEPLOYMENT=$deployment AZURE_OPENAI_API_KEY=bench-key
 # The load generator is one application: let it have every connection at once.
 export PARLEY_QUOTA_CONCURRENT_STREAMS=1000
-"$bin/src/app/parley" serve >"$work/parley.log" 2>&1 &
+echo "parley: $parley ($(git -C "$(dirname "$parley")" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+"$parley" serve >"$work/parley.log" 2>&1 &
 pids+=($!)
 wait_http "$base/readyz" || { tail -5 "$work/parley.log" >&2; fail "parley did not start"; }
 
