@@ -13,14 +13,18 @@ constexpr Statement kLock{
     "quota_lock_user",
     "SELECT pg_advisory_xact_lock(hashtextextended('parley.quota:' || $1::text, 0))"};
 
+// A user's streams on both surfaces count against one limit: answers
+// streaming in the chat and live /v1 slots of their delegated calls (the
+// /v1 gate counts both as well, db/api_calls_repo.cpp).
 constexpr Statement kState{
     "quota_state",
-    "SELECT (SELECT count(*) FROM messages WHERE user_id = ($1::text)::uuid AND status = "
-    "'streaming'"
-    "          AND updated_at > now() - make_interval(secs => $2::bigint)),"
+    "SELECT (SELECT count(*) FROM messages WHERE user_id = ($1::text)::uuid"
+    "          AND status = 'streaming' AND updated_at > now() - make_interval(secs => $2::bigint))"
+    "  + (SELECT count(*) FROM api_streams WHERE subject_kind = 'user' AND subject = $1::text"
+    "       AND renewed_at > now() - make_interval(secs => $2::bigint)),"
     " (SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) FROM usage_daily"
-    "   WHERE subject_kind = 'user' AND subject = $1::text AND day = (now() AT TIME ZONE "
-    "'UTC')::date),"
+    "   WHERE subject_kind = 'user' AND subject = $1::text"
+    "     AND day = (now() AT TIME ZONE 'UTC')::date),"
     " q.daily_tokens, q.concurrent_streams"
     " FROM (SELECT 1) one LEFT JOIN quotas q ON q.subject_kind = 'user' AND q.subject = $1::text"};
 

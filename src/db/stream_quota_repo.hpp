@@ -16,7 +16,8 @@ namespace parley::db {
 class Lease;
 
 struct QuotaState {
-  std::int64_t open_streams = 0;  // the user's answers streaming now (live lease)
+  // The user's answers streaming now and live /v1 slots (both within the lease).
+  std::int64_t open_streams = 0;
   std::int64_t used_today = 0;    // tokens counted today (UTC)
   QuotaRow overrides;
 };

@@ -10,6 +10,7 @@
 
 #include "db/audit_repo.hpp"
 #include "db/pool.hpp"
+#include "db/stream_quota_repo.hpp"
 #include "db/users_repo.hpp"
 #include "db_test_util.hpp"
 
@@ -115,6 +116,30 @@ TEST_F(ApiAdmissionDb, ADelegatedUserIsItsUsersRowAndItsChatStreamsCount) {
   ApiAdmission created;
   admit(fresh, false, &created);
   EXPECT_EQ(scalar("SELECT id FROM users WHERE object_id = 'oid-new'"), created.subject.id);
+}
+
+// One limit per user across both surfaces: the chat gate counts the user's
+// live /v1 slots as the /v1 gate counts the user's streaming answers.
+TEST_F(ApiAdmissionDb, AUsersLiveV1SlotCountsInTheChatGate) {
+  SigninIdentity id{"tenant", "oid-both", std::string("both@example.com"), std::string("Both"),
+                    {}};
+  auto user = run_sync(io_, upsert_user_on_signin(pool_, id));
+  ASSERT_TRUE(user);
+  auto chat_state = [&]() -> std::int64_t {
+    auto lease = run_sync(io_, pool_.acquire());
+    if (!lease || !run_sync(io_, lease->execute("BEGIN"))) throw std::runtime_error("no lease");
+    auto state = run_sync(io_, lock_quota_state(*lease, user->id, 60s));
+    if (!state) throw std::runtime_error(state.error().detail);
+    (void)run_sync(io_, lease->execute("ROLLBACK"));
+    return state->open_streams;
+  };
+  EXPECT_EQ(chat_state(), 0);
+  const ApiCallerKey caller{false, "some-client", "tenant", "oid-both", "", ""};
+  ASSERT_FALSE(admit(caller, true).empty());
+  EXPECT_EQ(chat_state(), 1) << "the delegated call's live slot";
+  scalar("UPDATE api_streams SET renewed_at = now() - interval '2 minutes' WHERE subject = '" +
+         user->id.value + "' RETURNING 1");
+  EXPECT_EQ(chat_state(), 0) << "a slot not renewed within the lease no longer counts";
 }
 
 // Two replicas admitting the same caller at once: the second reads its
