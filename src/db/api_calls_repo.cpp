@@ -250,8 +250,6 @@ boost::asio::awaitable<Status> renew_api_stream(Pool& pool, const std::string& s
 }
 
 boost::asio::awaitable<Status> finish_api_call(Pool& pool, const ApiCallEnd& end) {
-  auto lease = co_await pool.acquire();
-  if (!lease) co_return lease.error();
   Batch batch;
   batch.begin();
   Params slot{end.stream_id};
@@ -262,12 +260,8 @@ boost::asio::awaitable<Status> finish_api_call(Pool& pool, const ApiCallEnd& end
   }
   append_audit(batch, end.audit);
   batch.commit();
-  auto results = co_await lease->batch(batch);
-  if (!results) {
-    // The transaction is aborted: roll it back so the connection is reused.
-    co_await rollback_transaction(*lease);
-    co_return results.error();
-  }
+  auto results = co_await run_batch(pool, batch);
+  if (!results) co_return results.error();
   co_return Status{};
 }
 

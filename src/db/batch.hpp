@@ -36,10 +36,7 @@ class Batch {
   };
 
   // BEGIN and COMMIT as steps.
-  void begin() {
-    if (steps_.empty()) opens_transaction_ = true;
-    steps_.push_back({Statement{{}, "BEGIN"}, {}});
-  }
+  void begin() { steps_.push_back({Statement{{}, kBegin}, {}}); }
   void commit() { steps_.push_back({Statement{{}, "COMMIT"}, {}}); }
   // SET LOCAL plan_cache_mode = force_generic_plan: the prepared statements
   // after it, to the end of the transaction, run their generic plan instead
@@ -65,12 +62,15 @@ class Batch {
 
   const std::vector<Step>& steps() const { return steps_; }
   bool empty() const { return steps_.empty(); }
-  bool opens_transaction() const { return opens_transaction_; }
+  bool opens_transaction() const {
+    return !steps_.empty() && steps_.front().statement.name.empty() &&
+           steps_.front().statement.sql == kBegin;
+  }
   bool requires_transaction() const { return requires_transaction_; }
 
  private:
+  static constexpr std::string_view kBegin = "BEGIN";
   std::vector<Step> steps_;
-  bool opens_transaction_ = false;
   bool requires_transaction_ = false;
 };
 

@@ -230,18 +230,13 @@ asio::awaitable<Result<bool>> finish_answer(Pool& pool, const AnswerRow& row,
                 a.finish_reason,
                 a.error_code};
   // One round trip, with the statement's generic plan (db/batch.hpp).
-  auto lease = co_await pool.acquire();
-  if (!lease) co_return lease.error();
   Batch batch;
   batch.begin();
   batch.prefer_generic_plans();
   const std::size_t finished = batch.add(kFinish, std::move(params));
   batch.commit();
-  auto results = co_await lease->batch(batch);
-  if (!results) {
-    co_await rollback_transaction(*lease);
-    co_return results.error();
-  }
+  auto results = co_await run_batch(pool, batch);
+  if (!results) co_return results.error();
   co_return (*results)[finished].int64(0, 0) == 1;
 }
 

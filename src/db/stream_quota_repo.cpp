@@ -43,12 +43,12 @@ boost::asio::awaitable<Result<QuotaState>> lock_quota_state(Lease& tx, const Use
   const std::size_t state = batch.add(kState, std::move(state_params));
   auto results = co_await tx.batch(batch);
   if (!results) co_return results.error();
-  const Rows* rows = &(*results)[state];
+  const Rows& row = (*results)[state];
   QuotaState s;
-  s.open_streams = rows->int64(0, 0);
-  s.used_today = rows->int64(0, 1);
-  s.overrides.daily_tokens = rows->optional_int64(0, 2);
-  s.overrides.concurrent_streams = rows->optional_int64(0, 3);
+  s.open_streams = row.int64(0, 0);
+  s.used_today = row.int64(0, 1);
+  s.overrides.daily_tokens = row.optional_int64(0, 2);
+  s.overrides.concurrent_streams = row.optional_int64(0, 3);
   co_return s;
 }
 

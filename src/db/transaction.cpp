@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "db/batch.hpp"
 #include "db/pool.hpp"
 
 namespace parley::db {
@@ -32,6 +33,14 @@ asio::awaitable<Status> commit_transaction(Lease& lease) {
 asio::awaitable<void> rollback_transaction(Lease& lease) {
   if (!lease || lease.connection().broken()) co_return;
   if (auto r = co_await lease.execute("ROLLBACK"); !r) lease.mark_broken();
+}
+
+asio::awaitable<Result<std::vector<Rows>>> run_batch(Pool& pool, const Batch& batch) {
+  auto lease = co_await pool.acquire();
+  if (!lease) co_return lease.error();
+  auto results = co_await lease->batch(batch);
+  if (!results) co_await rollback_transaction(*lease);
+  co_return results;
 }
 
 }  // namespace parley::db

@@ -9,12 +9,16 @@
 
 #include <chrono>
 #include <optional>
+#include <vector>
 
 #include "core/result.hpp"
+#include "db/rows.hpp"
 
 namespace parley::db {
 
+class Batch;
 class Lease;
+class Pool;
 
 struct TransactionLimits {
   // SET LOCAL lock_timeout: how long a statement waits for a lock before
@@ -28,5 +32,10 @@ boost::asio::awaitable<Status> begin_transaction(Lease& lease, TransactionLimits
 boost::asio::awaitable<Status> commit_transaction(Lease& lease);
 // ROLLBACK; when that fails the connection is marked broken (not reused).
 boost::asio::awaitable<void> rollback_transaction(Lease& lease);
+
+// A whole transaction (a batch from begin() to commit(), db/batch.hpp) on a
+// pooled connection in one round trip; when a step fails, the transaction
+// is rolled back so the connection goes back to the pool.
+boost::asio::awaitable<Result<std::vector<Rows>>> run_batch(Pool& pool, const Batch& batch);
 
 }  // namespace parley::db

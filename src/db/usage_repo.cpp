@@ -54,14 +54,6 @@ std::optional<std::string> num(const std::optional<std::int64_t>& v) {
 
 }  // namespace
 
-asio::awaitable<Status> add_usage(Lease& tx, const Subject& subject, std::string_view model,
-                                  std::int64_t prompt_tokens, std::int64_t completion_tokens) {
-  Params params{subject.kind, subject.id, model, prompt_tokens, completion_tokens};
-  auto rows = co_await tx.prepared(kAdd, std::move(params));
-  if (!rows) co_return rows.error();
-  co_return Status{};
-}
-
 void add_usage(Batch& batch, const Subject& subject, std::string_view model,
                std::int64_t prompt_tokens, std::int64_t completion_tokens) {
   batch.add(kAdd, Params{subject.kind, subject.id, model, prompt_tokens, completion_tokens});

@@ -24,12 +24,8 @@ struct Subject {
 };
 
 // Adds one answer's tokens to today's (UTC, the database's clock) row of
-// that subject and model, inside the caller's transaction (the one that
-// stores the answer's token counts).
-boost::asio::awaitable<Status> add_usage(Lease& tx, const Subject& subject, std::string_view model,
-                                         std::int64_t prompt_tokens,
-                                         std::int64_t completion_tokens);
-// The same as a step of the caller's batch (db/batch.hpp).
+// that subject and model, as a step of the caller's transaction batch
+// (db/batch.hpp; chat answers count theirs in messages_finish).
 void add_usage(Batch& batch, const Subject& subject, std::string_view model,
                std::int64_t prompt_tokens, std::int64_t completion_tokens);
 

@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "admin/errors.hpp"
+#include "db/batch.hpp"
 #include "db/db_test_util.hpp"
 #include "db/pool.hpp"
 #include "db/sessions_repo.hpp"
@@ -174,7 +175,9 @@ TEST_F(UsersAdminDb, UsageCountsAreAddedInTheCallersTransactionAndReported) {
     auto lease = run_sync(io_, pool_.acquire());
     ASSERT_TRUE(lease);
     ASSERT_TRUE(run_sync(io_, lease->execute("BEGIN")));
-    ASSERT_TRUE(run_sync(io_, db::add_usage(*lease, subject, "gpt-x", 100, 10)));
+    db::Batch batch;
+    db::add_usage(batch, subject, "gpt-x", 100, 10);
+    ASSERT_TRUE(run_sync(io_, lease->batch(batch)));
     ASSERT_TRUE(run_sync(io_, lease->execute(i == 0 ? "COMMIT" : "ROLLBACK")));
   }
   auto today = run_sync(io_, db::tokens_used_today(pool_, subject));
@@ -209,11 +212,13 @@ TEST_F(UsersAdminDb, UsageByUserIsOrderedByTokensWithExactSums) {
         std::tuple{heavy.id, big, std::int64_t{7}}}) {
     auto lease = run_sync(io_, pool_.acquire());
     ASSERT_TRUE(lease);
-    ASSERT_TRUE(run_sync(io_, lease->execute("BEGIN")));
     const db::Subject subject{"user", who.value};
-    ASSERT_TRUE(run_sync(io_, db::add_usage(*lease, subject, "m-a", prompt, completion)));
-    ASSERT_TRUE(run_sync(io_, db::add_usage(*lease, subject, "m-b", prompt, completion)));
-    ASSERT_TRUE(run_sync(io_, lease->execute("COMMIT")));
+    db::Batch batch;
+    batch.begin();
+    db::add_usage(batch, subject, "m-a", prompt, completion);
+    db::add_usage(batch, subject, "m-b", prompt, completion);
+    batch.commit();
+    ASSERT_TRUE(run_sync(io_, lease->batch(batch)));
   }
   const std::string day = scalar("SELECT to_char((now() AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD')");
   auto rows = run_sync(io_, admin_.usage(UsageQuery{day, day, UsageGroup::user, false}));
