@@ -10,7 +10,10 @@
 # included); the overhead is given over each. Loopback only; every process started is stopped at exit.
 #   scripts/bench-v1.sh [runs=3] [seconds=10]
 # BENCH_PARLEY: the parley executable (another build's, to compare two
-# versions in one sitting).
+# versions in one sitting). BENCH_PARLEY_B: a second build, started beside
+# the first on the same database and mocks and timed right after it in
+# every run (an A/B comparison that the machine's drift between runs does
+# not blur).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -67,6 +70,14 @@ echo "parley: $parley ($(git -C "$(dirname "$parley")" rev-parse --short HEAD 2>
 "$parley" serve >"$work/parley.log" 2>&1 &
 pids+=($!)
 wait_http "$base/readyz" || { tail -5 "$work/parley.log" >&2; fail "parley did not start"; }
+parley_b=${BENCH_PARLEY_B:-}
+if [[ -n $parley_b ]]; then
+  base_b="http://127.0.0.1:$(free_port)"
+  echo "parley B: $parley_b"
+  PORT=${base_b##*:} "$parley_b" serve >"$work/parley-b.log" 2>&1 &
+  pids+=($!)
+  wait_http "$base_b/readyz" || { tail -5 "$work/parley-b.log" >&2; fail "parley B did not start"; }
+fi
 
 token=$(curl -fs "http://127.0.0.1:$entra_port/$tenant/oauth2/v2.0/token" \
   -d grant_type=client_credentials -d client_id=bench-svc -d client_secret=bench-svc-secret \
@@ -93,10 +104,12 @@ curl -fs -XPOST "$base/v1/chat/completions" -H "Authorization: Bearer $token" \
 wrk -t1 -c1 -d2s -s "$work/v1.lua" "$base/v1/chat/completions" >/dev/null
 wrk -t1 -c1 -d2s -s "$work/direct.lua" "$direct_url" >/dev/null
 wrk -t1 -c1 -d2s -s "$work/direct-streamed.lua" "$direct_url" >/dev/null
+[[ -z $parley_b ]] || wrk -t1 -c1 -d2s -s "$work/v1.lua" "$base_b/v1/chat/completions" >/dev/null
 
 echo
 echo "== overhead: one connection, non-streaming, ${secs}s per run"
 overheads=() streamed_overheads=() direct_p50s=() streamed_p50s=() v1_p50s=()
+b_p50s=() b_overheads=()
 for i in $(seq 1 "$runs"); do
   d=$(wrk -t1 -c1 -d"${secs}s" --latency -s "$work/direct.lua" "$direct_url")
   ds=$(wrk -t1 -c1 -d"${secs}s" --latency -s "$work/direct-streamed.lua" "$direct_url")
@@ -107,6 +120,13 @@ for i in $(seq 1 "$runs"); do
   direct_p50s+=("$dp") streamed_p50s+=("$dsp") v1_p50s+=("$pp") overheads+=("$o")
   streamed_overheads+=("$os")
   echo "run $i: direct p50 $dp ms, streamed $dsp ms | /v1 p50 $pp ms | added $o ms (over streamed $os ms) | non-2xx $(non2xx <<<"$p")"
+  if [[ -n $parley_b ]]; then
+    pb=$(wrk -t1 -c1 -d"${secs}s" --latency -s "$work/v1.lua" "$base_b/v1/chat/completions")
+    pbp=$(p50_ms <<<"$pb")
+    b_p50s+=("$pbp")
+    b_overheads+=("$(awk -v a="$pbp" -v b="$dp" 'BEGIN {printf "%.3f", a - b}')")
+    echo "       B /v1 p50 $pbp ms | added ${b_overheads[-1]} ms | non-2xx $(non2xx <<<"$pb")"
+  fi
 done
 
 echo
@@ -122,5 +142,7 @@ calls=$(psql "$DATABASE_URL" -XqtA -c "SELECT count(*) FROM audit_events WHERE t
 
 echo
 echo "median: direct p50 $(printf '%s\n' "${direct_p50s[@]}" | median) ms (streamed $(printf '%s\n' "${streamed_p50s[@]}" | median) ms), /v1 p50 $(printf '%s\n' "${v1_p50s[@]}" | median) ms, overhead p50 $(printf '%s\n' "${overheads[@]}" | median) ms (over the streamed request $(printf '%s\n' "${streamed_overheads[@]}" | median) ms); /v1 $(printf '%s\n' "${rates[@]}" | median) req/s"
+[[ -z $parley_b ]] ||
+  echo "median B: /v1 p50 $(printf '%s\n' "${b_p50s[@]}" | median) ms, overhead p50 $(printf '%s\n' "${b_overheads[@]}" | median) ms"
 echo "api.call audit rows written: $calls"
 echo "load average at end: $(load_avg)"

@@ -5,12 +5,15 @@
 // (daily tokens, concurrent streams) under the same per-subject lock as the
 // chat gate, and given a stream slot (api_streams) held across replicas
 // until end() releases it, counting the usage and the api.call audit row
-// in one transaction. Everything before the upstream is called.
+// in one transaction. The decision comes before the upstream is called;
+// the slot's COMMIT goes out alongside the upstream request (decision
+// 0018).
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -18,10 +21,7 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "db/api_calls_repo.hpp"
-
-namespace parley::db {
-class Pool;
-}
+#include "db/pool.hpp"
 
 namespace parley::admin {
 
@@ -46,14 +46,30 @@ class ApiGate {
   ApiGate(db::Pool& pool, QuotaDefaults defaults, const Clock& clock, std::chrono::seconds lease)
       : pool_(pool), defaults_(defaults), clock_(clock), lease_(lease) {}
 
-  // Errors: errc::admin::app_disabled / api_user_disabled (403),
-  // errc::admin::quota_* (429, quota_retry_after()), db.*. A disabled
-  // caller's refusal is audited (api.refused) in the same transaction, at
-  // most once a minute per caller and process: a job retrying in a loop
-  // must not flood the trail. Quota refusals are not security events: the
-  // caller gets 429 with Retry-After, the usage report shows the budget.
-  boost::asio::awaitable<Result<ApiSlot>> admit(const ApiCaller& caller, const std::string& model);
+  // An admitted call whose slot is taken but not yet committed: the
+  // admission's transaction, still holding the caller's lock.
+  struct Admitted {
+    ApiSlot slot;
+    db::Lease tx;
+  };
+
+  // The decision, in one round trip. Errors: errc::admin::app_disabled /
+  // api_user_disabled (403), errc::admin::quota_* (429,
+  // quota_retry_after()), db.*; a refusal is committed before it is
+  // returned. A disabled caller's refusal is audited (api.refused) in the
+  // same transaction, at most once a minute per caller and process: a job
+  // retrying in a loop must not flood the trail. Quota refusals are not
+  // security events: the caller gets 429 with Retry-After, the usage report
+  // shows the budget.
+  boost::asio::awaitable<Result<Admitted>> admit(const ApiCaller& caller, const std::string& model);
+  // Commits an admitted call's slot. The upstream request may go out while
+  // this runs (decision 0018): the call is decided, and nothing reaches the
+  // caller before both are done. On an error the slot is rolled back and
+  // the call must not go on.
+  boost::asio::awaitable<Status> commit(Admitted& admitted);
   boost::asio::awaitable<Status> renew(const ApiSlot& slot);
+  // Releases the slot, counts the usage and writes the api.call row, in
+  // one transaction committed before the answer goes out.
   boost::asio::awaitable<Status> end(const db::ApiCallEnd& end);
 
   std::chrono::seconds lease() const { return lease_; }
@@ -78,6 +94,8 @@ class ApiGate {
   static constexpr std::size_t kRefusalAuditMemory = 10000;
   std::unordered_map<std::string, std::int64_t> last_refusal_audit_;
   bool should_audit_refusal(const db::Subject& subject);
+  static db::AuditEntry refusal_audit(const ApiCaller& caller, const db::Subject& subject,
+                                      const std::string& model, std::string_view reason);
 };
 
 }  // namespace parley::admin

@@ -296,13 +296,14 @@ awaitable<Response> v1_chat_completions(Services& s, Request& req, RequestContex
   upstream.traceparent = traceparent_of(req);
 
   // Governance before anything goes upstream: registration, disabled
-  // callers, quotas, the stream slot.
+  // callers, quotas, the stream slot. The slot's COMMIT and the upstream
+  // request then go out together (decision 0018).
   const admin::ApiCaller caller = api_caller(*ctx.caller);
-  auto slot = co_await s.api_gate->admit(caller, parsed->model);
-  if (!slot) co_return gate_refusal(s, slot.error(), req);
+  auto admitted = co_await s.api_gate->admit(caller, parsed->model);
+  if (!admitted) co_return gate_refusal(s, admitted.error(), req);
   Governed g;
   g.gate = s.api_gate;
-  g.slot = std::move(*slot);
+  g.slot = admitted->slot;
   g.model = parsed->model;
   g.deployment = route->deployment;
   if (g.slot.subject.kind == "user") g.actor = db::UserId{g.slot.subject.id};
@@ -313,7 +314,17 @@ awaitable<Response> v1_chat_completions(Services& s, Request& req, RequestContex
   if (s.config->api.audit_content) g.content = upstream.messages;
 
   // Opened before the response starts: a refusal here is a plain HTTP error.
-  auto opened = co_await s.model->open(std::move(upstream));
+  auto committing = s.api_gate->commit(*admitted);
+  auto opening = s.model->open(std::move(upstream));
+  auto both = co_await (std::move(committing) && std::move(opening));
+  Status& committed = std::get<0>(both);
+  auto& opened = std::get<1>(both);
+  if (!committed) {
+    // The slot was rolled back: the call is not governed, so it goes no
+    // further (the upstream connection is closed unread).
+    if (opened) opened->reset();
+    co_return gate_refusal(s, committed.error(), req);
+  }
   if (!opened) {
     log_upstream_failure(opened.error(), req);
     co_await end_call(g, "failed", nullptr, {}, std::nullopt);

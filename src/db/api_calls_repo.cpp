@@ -70,11 +70,21 @@ constexpr Statement kStateUser{
     " FROM users u LEFT JOIN quotas q ON q.subject_kind = 'user' AND q.subject = u.id::text"
     " WHERE u.tenant_id = $1 AND u.object_id = $2"};
 
+// An admission without an audit row holds soft state only; a refusal's
+// audit row puts the database's own setting back before its COMMIT.
 constexpr Statement kSoftCommit{{}, "SET LOCAL synchronous_commit = off"};
+constexpr Statement kDurableCommit{{}, "SET LOCAL synchronous_commit TO DEFAULT"};
 
-constexpr Statement kInsertStream{"api_insert_stream",
-                                  "INSERT INTO api_streams (subject_kind, subject, model) VALUES "
-                                  "($1, $2, $3) RETURNING id::text"};
+constexpr Statement kInsertStreamApp{
+    "api_insert_stream_app",
+    "INSERT INTO api_streams (subject_kind, subject, model) VALUES ('app', $1, $2)"
+    " RETURNING id::text"};
+
+constexpr Statement kInsertStreamUser{
+    "api_insert_stream_user",
+    "INSERT INTO api_streams (subject_kind, subject, model)"
+    " SELECT 'user', id::text, $3 FROM users WHERE tenant_id = $1 AND object_id = $2"
+    " RETURNING id::text"};
 
 constexpr Statement kRenewStream{"api_renew_stream",
                                  "UPDATE api_streams SET renewed_at = now() WHERE id = $1::uuid"};
@@ -175,34 +185,42 @@ boost::asio::awaitable<Result<std::optional<AppRow>>> set_app_disabled(Pool& poo
 }
 
 boost::asio::awaitable<Result<ApiAdmission>> open_api_admission(Lease& tx,
-                                                                 const ApiCallerKey& caller,
-                                                                 std::chrono::seconds lease) {
+                                                                const ApiCallerKey& caller,
+                                                                std::chrono::seconds lease,
+                                                                const std::string& model) {
   const auto lease_seconds = static_cast<std::int64_t>(lease.count());
   // Named Params, no temporaries in a conditional: g++ 12 destroys those
   // twice inside a coroutine.
   Params registration;
   Params lock;
   Params state;
+  Params slot;
   if (caller.application) {
     registration = Params{caller.client_id, caller.tenant_id, caller.object_id};
     lock = Params{caller.client_id};
     state = Params{caller.client_id, lease_seconds};
+    slot = Params{caller.client_id, model};
   } else {
     registration = Params{caller.tenant_id, caller.object_id, caller.name, caller.email};
     lock = Params{caller.tenant_id, caller.object_id};
     state = Params{caller.tenant_id, caller.object_id, lease_seconds};
+    slot = Params{caller.tenant_id, caller.object_id, model};
   }
   Batch batch;
   batch.begin();
+  batch.add(kSoftCommit, {});
   const std::size_t upsert =
       batch.add(caller.application ? kUpsertApp : kUpsertUser, std::move(registration));
   batch.add(caller.application ? kLockApp : kLockUser, std::move(lock));
   const std::size_t read = batch.add(caller.application ? kStateApp : kStateUser, std::move(state));
+  const std::size_t taken =
+      batch.add(caller.application ? kInsertStreamApp : kInsertStreamUser, std::move(slot));
   auto results = co_await tx.batch(batch);
   if (!results) co_return results.error();
   const Rows& registered = (*results)[upsert];
   const Rows& row = (*results)[read];
-  if (registered.empty() || row.empty()) {
+  const Rows& stream = (*results)[taken];
+  if (registered.empty() || row.empty() || stream.empty()) {
     co_return Error(errc::db::query, "the caller's registration returned no row");
   }
   ApiAdmission a;
@@ -213,33 +231,31 @@ boost::asio::awaitable<Result<ApiAdmission>> open_api_admission(Lease& tx,
   a.state.used_today = row.int64(0, 2);
   a.state.overrides.daily_tokens = row.optional_int64(0, 3);
   a.state.overrides.concurrent_streams = row.optional_int64(0, 4);
+  a.stream_id = std::string(stream.text(0, 0));
   co_return a;
 }
 
-boost::asio::awaitable<Result<std::string>> close_api_admission(
-    Lease& tx, const Subject& subject, const std::optional<std::string>& slot_model,
-    const std::optional<AuditEntry>& refusal) {
+boost::asio::awaitable<Status> commit_api_admission(Lease& tx) {
   Batch batch;
-  std::optional<std::size_t> slot;
-  if (slot_model) {
-    Params params{subject.kind, subject.id, *slot_model};
-    slot = batch.add(kInsertStream, std::move(params));
-  }
+  batch.commit();
+  auto results = co_await tx.batch(batch);
+  if (!results) co_return results.error();
+  co_return Status{};
+}
+
+boost::asio::awaitable<Status> refuse_api_admission(Lease& tx, const std::string& stream_id,
+                                                    const std::optional<AuditEntry>& refusal) {
+  Batch batch;
+  Params slot{stream_id};
+  batch.add(kDeleteStream, std::move(slot));
   if (refusal) {
+    batch.add(kDurableCommit, {});
     append_audit(batch, *refusal);
-  } else {
-    // Without an audit row this transaction holds soft state only (a slot
-    // that stops counting after its lease, the caller's registration and
-    // last_seen_at): its COMMIT need not wait for the WAL flush (0.3 ms).
-    // A database crash may lose it; the end of the call and every audit
-    // row are committed durably.
-    batch.add(kSoftCommit, {});
   }
   batch.commit();
   auto results = co_await tx.batch(batch);
   if (!results) co_return results.error();
-  if (!slot) co_return std::string();
-  co_return std::string((*results)[*slot].text(0, 0));
+  co_return Status{};
 }
 
 boost::asio::awaitable<Status> renew_api_stream(Pool& pool, const std::string& stream_id) {

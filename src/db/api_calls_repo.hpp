@@ -41,7 +41,8 @@ struct ApiQuotaState {
 struct ApiAdmission {
   Subject subject;  // ("app", client id) or ("user", users.id)
   bool disabled = false;
-  ApiQuotaState state;  // read under the subject's lock
+  ApiQuotaState state;    // read under the subject's lock
+  std::string stream_id;  // the call's slot, taken before the decision
 };
 
 // Opens the admission's transaction in one round trip (db/batch.hpp):
@@ -51,20 +52,26 @@ struct ApiAdmission {
 // lock (the chat gate's advisory lock for a user, so a user's /v1 calls and
 // chat turns are admitted one at a time; its own key for an application),
 // held to the transaction's end; then, with a snapshot taken after the
-// lock, the live streams, today's tokens and the overrides. The transaction
-// stays open for close_api_admission (on an error the lease closes the
-// connection, which rolls it back).
+// lock, the live streams, today's tokens and the overrides; last, the
+// call's stream slot for `model` (not counted in that state), so that an
+// admitted call needs only its COMMIT. The transaction stays open for
+// commit_api_admission or refuse_api_admission (on an error the lease
+// closes the connection, which rolls it back).
 boost::asio::awaitable<Result<ApiAdmission>> open_api_admission(Lease& tx,
-                                                                 const ApiCallerKey& caller,
-                                                                 std::chrono::seconds lease);
+                                                                const ApiCallerKey& caller,
+                                                                std::chrono::seconds lease,
+                                                                const std::string& model);
 
-// Commits the admission in one round trip: the call's stream slot when
-// `slot_model` is given (its id is returned; "" when none was taken), the
-// `refusal` audit row when given. A refused call still commits its
-// registration: an administrator sees who tried.
-boost::asio::awaitable<Result<std::string>> close_api_admission(
-    Lease& tx, const Subject& subject, const std::optional<std::string>& slot_model,
-    const std::optional<AuditEntry>& refusal);
+// Commits an admitted call: its slot and registration. Soft state only (a
+// slot stops counting after its lease), so the COMMIT does not wait for
+// the WAL flush: a database crash may lose it, never an audit row.
+boost::asio::awaitable<Status> commit_api_admission(Lease& tx);
+
+// Commits a refused call: its slot deleted, the `refusal` audit row when
+// given (then durably). A refused caller stays registered: an
+// administrator sees who tried.
+boost::asio::awaitable<Status> refuse_api_admission(Lease& tx, const std::string& stream_id,
+                                                    const std::optional<AuditEntry>& refusal);
 
 // Keeps the slot counted while the answer streams.
 boost::asio::awaitable<Status> renew_api_stream(Pool& pool, const std::string& stream_id);

@@ -1,6 +1,6 @@
 // The service API's admission on PostgreSQL (db/api_calls_repo.hpp): the
 // caller registered, its quota state read under its lock, the slot or the
-// refusal's audit row committed; two batches (decision 0017).
+// refusal's audit row committed; two batches (decisions 0017, 0018).
 #include "db/api_calls_repo.hpp"
 
 #include <gtest/gtest.h>
@@ -43,16 +43,20 @@ class ApiAdmissionDb : public ::testing::Test {
   std::string admit(const ApiCallerKey& caller, bool take_slot, ApiAdmission* seen = nullptr) {
     auto lease = run_sync(io_, pool_.acquire());
     if (!lease) throw std::runtime_error(lease.error().detail);
-    auto opened = run_sync(io_, open_api_admission(*lease, caller, 60s));
+    auto opened = run_sync(io_, open_api_admission(*lease, caller, 60s, "m"));
     if (!opened) throw std::runtime_error(opened.error().detail);
     if (seen) *seen = *opened;
-    const std::optional<std::string> model =
-        take_slot ? std::optional<std::string>("m") : std::nullopt;
+    EXPECT_FALSE(opened->stream_id.empty()) << "the slot is taken before the decision";
     auto closed =
-        run_sync(io_, close_api_admission(*lease, opened->subject, model, std::nullopt));
+        take_slot ? run_sync(io_, commit_api_admission(*lease))
+                  : run_sync(io_, refuse_api_admission(*lease, opened->stream_id, std::nullopt));
     if (!closed) throw std::runtime_error(closed.error().detail);
     EXPECT_FALSE(lease->connection().in_transaction());
-    return *closed;
+    return take_slot ? opened->stream_id : std::string();
+  }
+
+  bool finish(const ApiCallEnd& end) {
+    return static_cast<bool>(run_sync(io_, finish_api_call(pool_, end)));
   }
 
   asio::io_context io_;
@@ -71,14 +75,16 @@ TEST_F(ApiAdmissionDb, AnApplicationIsRegisteredAndItsSlotsCounted) {
   ASSERT_FALSE(slot.empty());
   EXPECT_EQ(scalar("SELECT object_id FROM apps WHERE client_id = 'svc-count'"), "sp-svc-count");
 
-  scalar("INSERT INTO quotas (subject_kind, subject, daily_tokens, concurrent_streams)"
-         " VALUES ('app', 'svc-count', 500, 2) RETURNING 1");
-  scalar("INSERT INTO usage_daily (subject_kind, subject, day, model, prompt_tokens,"
-         " completion_tokens, messages) VALUES ('app', 'svc-count',"
-         " (now() AT TIME ZONE 'UTC')::date, 'm', 30, 12, 1) RETURNING 1");
+  scalar(
+      "INSERT INTO quotas (subject_kind, subject, daily_tokens, concurrent_streams)"
+      " VALUES ('app', 'svc-count', 500, 2) RETURNING 1");
+  scalar(
+      "INSERT INTO usage_daily (subject_kind, subject, day, model, prompt_tokens,"
+      " completion_tokens, messages) VALUES ('app', 'svc-count',"
+      " (now() AT TIME ZONE 'UTC')::date, 'm', 30, 12, 1) RETURNING 1");
   ApiAdmission second;
-  EXPECT_EQ(admit(app("svc-count"), false, &second), "") << "no slot asked, none taken";
-  EXPECT_EQ(second.state.open_streams, 1) << "the first call's slot";
+  EXPECT_EQ(admit(app("svc-count"), false, &second), "") << "refused: its slot deleted";
+  EXPECT_EQ(second.state.open_streams, 1) << "the first call's slot, not its own";
   EXPECT_EQ(second.state.used_today, 42);
   EXPECT_EQ(second.state.overrides.daily_tokens, 500);
   EXPECT_EQ(second.state.overrides.concurrent_streams, 2);
@@ -93,8 +99,8 @@ TEST_F(ApiAdmissionDb, AnApplicationIsRegisteredAndItsSlotsCounted) {
 // A delegated caller is its users row (as at sign-in), and its streaming
 // chat answers count with its /v1 slots.
 TEST_F(ApiAdmissionDb, ADelegatedUserIsItsUsersRowAndItsChatStreamsCount) {
-  SigninIdentity id{"tenant", "oid-delegated", std::string("dee@example.com"), std::string("Dee"),
-                    {}};
+  SigninIdentity id{
+      "tenant", "oid-delegated", std::string("dee@example.com"), std::string("Dee"), {}};
   auto user = run_sync(io_, upsert_user_on_signin(pool_, id));
   ASSERT_TRUE(user);
   scalar("WITH c AS (INSERT INTO conversations (user_id, title) VALUES ('" + user->id.value +
@@ -107,9 +113,10 @@ TEST_F(ApiAdmissionDb, ADelegatedUserIsItsUsersRowAndItsChatStreamsCount) {
   EXPECT_EQ(seen.subject.kind, "user");
   EXPECT_EQ(seen.subject.id, user->id.value);
   EXPECT_EQ(seen.state.open_streams, 1) << "the streaming chat answer";
-  EXPECT_EQ(scalar("SELECT coalesce(name, '') || '/' || coalesce(email, '') FROM users WHERE id = '" +
-                   user->id.value + "'"),
-            "Dee/dee@example.com")
+  EXPECT_EQ(
+      scalar("SELECT coalesce(name, '') || '/' || coalesce(email, '') FROM users WHERE id = '" +
+             user->id.value + "'"),
+      "Dee/dee@example.com")
       << "a token without name or email keeps them";
 
   const ApiCallerKey fresh{false, "some-client", "tenant", "oid-new", "New Person", "new@x.test"};
@@ -121,8 +128,7 @@ TEST_F(ApiAdmissionDb, ADelegatedUserIsItsUsersRowAndItsChatStreamsCount) {
 // One limit per user across both surfaces: the chat gate counts the user's
 // live /v1 slots as the /v1 gate counts the user's streaming answers.
 TEST_F(ApiAdmissionDb, AUsersLiveV1SlotCountsInTheChatGate) {
-  SigninIdentity id{"tenant", "oid-both", std::string("both@example.com"), std::string("Both"),
-                    {}};
+  SigninIdentity id{"tenant", "oid-both", std::string("both@example.com"), std::string("Both"), {}};
   auto user = run_sync(io_, upsert_user_on_signin(pool_, id));
   ASSERT_TRUE(user);
   auto chat_state = [&]() -> std::int64_t {
@@ -149,22 +155,24 @@ TEST_F(ApiAdmissionDb, ConcurrentAdmissionsOfOneCallerSeeEachOthersSlots) {
   admit(app("svc-race"), false);  // registered
   auto first = run_sync(io_, pool_.acquire());
   ASSERT_TRUE(first);
-  auto opened = run_sync(io_, open_api_admission(*first, app("svc-race"), 60s));
+  auto opened = run_sync(io_, open_api_admission(*first, app("svc-race"), 60s, "m"));
   ASSERT_TRUE(opened);
   EXPECT_EQ(opened->state.open_streams, 0);
 
   std::optional<Result<ApiAdmission>> second;
   auto other = run_sync(io_, pool_.acquire());
   ASSERT_TRUE(other);
-  const ApiCallerKey racer = app("svc-race");  // outlives the spawned coroutine
-  asio::co_spawn(io_, open_api_admission(*other, racer, 60s),
+  const ApiCallerKey racer = app("svc-race");  // both outlive the spawned coroutine
+  const std::string model = "m";
+  asio::co_spawn(io_, open_api_admission(*other, racer, 60s, model),
                  [&](std::exception_ptr, Result<ApiAdmission> r) { second.emplace(std::move(r)); });
-  EXPECT_FALSE(test::run_until(io_, [&] { return second.has_value(); }, 300ms))
+  EXPECT_FALSE(test::run_until(
+      io_, [&] { return second.has_value(); }, 300ms))
       << "the second admission waits for the caller's lock";
-  const std::optional<std::string> model("m");
-  auto closed = run_sync(io_, close_api_admission(*first, opened->subject, model, std::nullopt));
+  auto closed = run_sync(io_, commit_api_admission(*first));
   ASSERT_TRUE(closed);
-  ASSERT_TRUE(test::run_until(io_, [&] { return second.has_value(); }, 10s));
+  ASSERT_TRUE(test::run_until(
+      io_, [&] { return second.has_value(); }, 10s));
   ASSERT_TRUE(*second) << (*second).error().detail;
   EXPECT_EQ((*second)->state.open_streams, 1);
   auto rolled = run_sync(io_, other->execute("ROLLBACK"));
@@ -174,21 +182,38 @@ TEST_F(ApiAdmissionDb, ConcurrentAdmissionsOfOneCallerSeeEachOthersSlots) {
 TEST_F(ApiAdmissionDb, ARefusalCommitsItsAuditRowAndNoSlot) {
   auto lease = run_sync(io_, pool_.acquire());
   ASSERT_TRUE(lease);
-  auto opened = run_sync(io_, open_api_admission(*lease, app("svc-refused"), 60s));
+  auto opened = run_sync(io_, open_api_admission(*lease, app("svc-refused"), 60s, "m"));
   ASSERT_TRUE(opened);
   AuditEntry refusal;
   refusal.type = "api.refused";
   refusal.detail["caller"] = "svc-refused";
   const std::optional<AuditEntry> audit(refusal);
-  auto closed = run_sync(io_, close_api_admission(*lease, opened->subject, std::nullopt, audit));
+  auto closed = run_sync(io_, refuse_api_admission(*lease, opened->stream_id, audit));
   ASSERT_TRUE(closed) << closed.error().detail;
-  EXPECT_EQ(*closed, "");
   EXPECT_EQ(scalar("SELECT count(*) FROM audit_events WHERE type = 'api.refused'"
                    " AND detail->>'caller' = 'svc-refused'"),
             "1");
   EXPECT_EQ(scalar("SELECT count(*) FROM api_streams WHERE subject = 'svc-refused'"), "0");
   EXPECT_EQ(scalar("SELECT count(*) FROM apps WHERE client_id = 'svc-refused'"), "1")
       << "the refused caller is registered";
+}
+
+// The COMMIT goes out with the upstream request (decision 0018): when it
+// fails, the slot taken in advance is gone with the transaction.
+TEST_F(ApiAdmissionDb, AnAdmissionWhoseCommitFailsLeavesNoSlot) {
+  auto lease = run_sync(io_, pool_.acquire());
+  ASSERT_TRUE(lease);
+  auto opened = run_sync(io_, open_api_admission(*lease, app("svc-lost"), 60s, "m"));
+  ASSERT_TRUE(opened) << opened.error().detail;
+  auto pid = run_sync(io_, lease->query("SELECT pg_backend_pid()"));
+  ASSERT_TRUE(pid);
+  Params victim{pid->int64(0, 0)};
+  auto killed = run_sync(io_, pool_.query("SELECT pg_terminate_backend($1::int)", victim));
+  ASSERT_TRUE(killed);
+  ASSERT_TRUE(killed->boolean(0, 0));
+  auto committed = run_sync(io_, commit_api_admission(*lease));
+  EXPECT_FALSE(committed) << "the COMMIT of a lost connection cannot succeed";
+  EXPECT_EQ(scalar("SELECT count(*) FROM api_streams WHERE subject = 'svc-lost'"), "0");
 }
 
 // The end of a call in one batch: slot gone, usage counted, audit row.
@@ -202,8 +227,7 @@ TEST_F(ApiAdmissionDb, FinishingACallReleasesCountsAndAudits) {
   end.completion_tokens = 8;
   end.audit.type = "api.call";
   end.audit.detail["caller"] = "svc-end";
-  auto st = run_sync(io_, finish_api_call(pool_, end));
-  ASSERT_TRUE(st) << st.error().detail;
+  EXPECT_TRUE(finish(end));
   EXPECT_EQ(scalar("SELECT count(*) FROM api_streams WHERE subject = 'svc-end'"), "0");
   EXPECT_EQ(scalar("SELECT prompt_tokens || '/' || completion_tokens || '/' || messages"
                    " FROM usage_daily WHERE subject = 'svc-end' AND model = 'm-2024'"),
@@ -216,8 +240,7 @@ TEST_F(ApiAdmissionDb, FinishingACallReleasesCountsAndAudits) {
   const std::string other = admit(app("svc-end"), true);
   end.stream_id = other;
   end.audit.type = "";
-  auto failed = run_sync(io_, finish_api_call(pool_, end));
-  EXPECT_FALSE(failed);
+  EXPECT_FALSE(finish(end));
   EXPECT_EQ(scalar("SELECT count(*) FROM api_streams WHERE subject = 'svc-end'"), "1")
       << "the slot delete rolled back with the rest";
   EXPECT_EQ(scalar("SELECT messages FROM usage_daily WHERE subject = 'svc-end'"

@@ -411,6 +411,9 @@ TEST_F(ServiceApiE2E, ApplicationsAreRegisteredCountedAndGoverned) {
       " WHERE subject_kind = 'app' RETURNING 1");
   r = with_token("POST", "/v1/chat/completions", t, kHello);
   ASSERT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(sql("SELECT count(*) FROM api_streams"), "0")
+      << "a refused call's slot, taken before the decision, is gone";
+  EXPECT_EQ(json::parse(aoai_->stats()).at("requests").as_int64(), 0);
   sql("DELETE FROM quotas WHERE subject_kind = 'app' RETURNING 1");
 
   // An administrator sees the application with today's usage, and the
