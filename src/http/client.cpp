@@ -216,16 +216,27 @@ class StreamImpl final : public ClientStream {
       scratch_.resize(kReadChunk);
       parser_->get().body().data = scratch_.data();
       parser_->get().body().size = scratch_.size();
-      conn_->lowest().expires_at(deadline);
       beast::error_code ec;
-      if (conn_->tls) {
-        auto [e, n] =
-            co_await bhttp::async_read_some(*conn_->tls, conn_->buffer, *parser_, use_tuple);
-        ec = e;
-      } else {
-        auto [e, n] =
-            co_await bhttp::async_read_some(*conn_->plain, conn_->buffer, *parser_, use_tuple);
-        ec = e;
+      std::size_t used = 0;
+      if (conn_->buffer.size() > 0) {
+        // What an earlier read left in the buffer (a burst of chunks) is
+        // parsed here: Beast's read would take a turn of the event loop for
+        // each chunk without touching the socket.
+        used = parser_->put(conn_->buffer.data(), ec);
+        conn_->buffer.consume(used);
+        if (ec == bhttp::error::need_more) ec = {};
+      }
+      if (!ec && used == 0) {
+        conn_->lowest().expires_at(deadline);
+        if (conn_->tls) {
+          auto [e, n] =
+              co_await bhttp::async_read_some(*conn_->tls, conn_->buffer, *parser_, use_tuple);
+          ec = e;
+        } else {
+          auto [e, n] =
+              co_await bhttp::async_read_some(*conn_->plain, conn_->buffer, *parser_, use_tuple);
+          ec = e;
+        }
       }
       if (cancelled_) co_return make_error(errc::http_client::cancelled, "stream cancelled");
       if (ec == bhttp::error::need_buffer) ec = {};

@@ -458,6 +458,33 @@ awaitable<std::string> open_and_read_all(HttpClient* c, std::string url, StreamT
   }
 }
 
+// A burst: headers and every chunk in one write, so all but the headers
+// wait in the connection's buffer and are parsed from there, chunk by
+// chunk, without reading the socket again.
+TEST_F(HttpClientTest, ABurstOfChunksIsReadChunkByChunkFromTheBuffer) {
+  Server server(io, &seen, [this](tcp::socket s) {
+    return serve_script(std::move(s), &seen,
+                        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         "6\r\nfirst\n\r\n7\r\nsecond\n\r\n6\r\nthird\n\r\n0\r\n\r\n"},
+                        false);
+  });
+  auto c = client();
+  EXPECT_EQ(run(io, open_and_read_all(c.get(), server.url("/"), StreamTimeouts{})),
+            "first\n|second\n|third\n|end");
+}
+
+TEST_F(HttpClientTest, AMalformedChunkInABurstIsAProtocolError) {
+  Server server(io, &seen, [this](tcp::socket s) {
+    return serve_script(std::move(s), &seen,
+                        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         "6\r\nfirst\n\r\nzz\r\nnot a chunk\r\n0\r\n\r\n"},
+                        false);
+  });
+  auto c = client();
+  EXPECT_EQ(run(io, open_and_read_all(c.get(), server.url("/"), StreamTimeouts{})),
+            "first\n|error:http_client.protocol");
+}
+
 TEST_F(HttpClientTest, StreamFirstByteTimeout) {
   Server server(io, &seen, [this](tcp::socket s) { return serve_stall(std::move(s), &seen, ""); });
   auto c = client();
