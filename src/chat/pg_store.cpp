@@ -140,25 +140,21 @@ asio::awaitable<Result<std::optional<OpenTurn>>> PgChatStore::open_turn(
     const db::UserId& user, const db::ConversationId& id) {
   auto lease = co_await pool_.acquire();
   if (!lease) co_return lease.error();
-  if (auto begun = co_await lease->execute("BEGIN"); !begun) co_return begun.error();
-  auto locked = co_await db::lock_conversation(*lease, user, id);
-  if (!locked || !*locked) {
+  // On an error the lease closes the connection, rolling the turn back.
+  auto started = co_await db::begin_turn(*lease, user, id);
+  if (!started) co_return started.error();
+  if (!*started) {
     co_await roll_back(*lease);
-    if (!locked) co_return locked.error();
     co_return std::optional<OpenTurn>();  // not the user's
   }
-  auto rows = co_await db::read_turn(*lease, user, id);
-  if (!rows) {
-    co_await roll_back(*lease);
-    co_return rows.error();
-  }
-  auto conversation = snapshot_of(std::move(**locked), std::move(*rows));
+  auto conversation = snapshot_of(std::move((*started)->conversation), std::move((*started)->rows));
   if (!conversation) {
     co_await roll_back(*lease);
     co_return conversation.error();
   }
-  co_return std::optional<OpenTurn>(OpenTurn{
-      std::move(*conversation), std::make_unique<PgTurnTransaction>(std::move(*lease), user, id, admit_)});
+  co_return std::optional<OpenTurn>(
+      OpenTurn{std::move(*conversation),
+               std::make_unique<PgTurnTransaction>(std::move(*lease), user, id, admit_)});
 }
 
 asio::awaitable<Result<bool>> PgChatStore::save_progress(const db::AnswerRow& row,

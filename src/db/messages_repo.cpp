@@ -111,29 +111,31 @@ constexpr Statement kSweep{
 
 }  // namespace
 
-asio::awaitable<Result<std::optional<LockedConversation>>> lock_conversation(
-    Lease& lease, const UserId& user, const ConversationId& conversation) {
-  Params params{user.value, conversation.value};
-  auto rows = co_await lease.prepared(kLockConversation, std::move(params));
-  if (!rows) co_return rows.error();
-  if (rows->empty()) co_return std::optional<LockedConversation>();
-  co_return std::optional<LockedConversation>(
-      LockedConversation{std::string(rows->text(0, 0)), rows->optional_text(0, 1)});
-}
-
-asio::awaitable<Result<std::vector<TurnRow>>> read_turn(Lease& lease, const UserId& user,
-                                                        const ConversationId& conversation) {
-  Params params{user.value, conversation.value, kTurnMessagesMax};
-  auto rows = co_await lease.prepared(kReadTurn, std::move(params));
-  if (!rows) co_return rows.error();
-  std::vector<TurnRow> out;
-  out.reserve(static_cast<std::size_t>(rows->rows()));
-  for (int r = 0; r < rows->rows(); ++r) {
-    out.push_back(TurnRow{MessageId{std::string(rows->text(r, 0))}, std::string(rows->text(r, 1)),
-                          std::string(rows->text(r, 2)), std::string(rows->text(r, 3)),
-                          std::string(rows->text(r, 4)), rows->int64(r, 5)});
+asio::awaitable<Result<std::optional<TurnStart>>> begin_turn(Lease& lease, const UserId& user,
+                                                             const ConversationId& conversation) {
+  Batch batch;
+  batch.begin();
+  Params lock{user.value, conversation.value};
+  const std::size_t locked = batch.add(kLockConversation, std::move(lock));
+  // A statement of its own after the lock: it reads what the lock's
+  // previous holder (the turn before) committed.
+  Params read{user.value, conversation.value, kTurnMessagesMax};
+  const std::size_t turn = batch.add(kReadTurn, std::move(read));
+  auto results = co_await lease.batch(batch);
+  if (!results) co_return results.error();
+  const Rows& conv = (*results)[locked];
+  if (conv.empty()) co_return std::optional<TurnStart>();
+  TurnStart start;
+  start.conversation = LockedConversation{std::string(conv.text(0, 0)), conv.optional_text(0, 1)};
+  const Rows& rows = (*results)[turn];
+  start.rows.reserve(static_cast<std::size_t>(rows.rows()));
+  for (int r = 0; r < rows.rows(); ++r) {
+    start.rows.push_back(TurnRow{MessageId{std::string(rows.text(r, 0))},
+                                 std::string(rows.text(r, 1)), std::string(rows.text(r, 2)),
+                                 std::string(rows.text(r, 3)), std::string(rows.text(r, 4)),
+                                 rows.int64(r, 5)});
   }
-  co_return out;
+  co_return std::optional<TurnStart>(std::move(start));
 }
 
 asio::awaitable<Result<InsertedTurn>> insert_turn(Lease& lease, const UserId& user,

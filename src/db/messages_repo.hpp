@@ -86,7 +86,7 @@ struct FinalAnswer {
   std::optional<std::string> error_code;
 };
 
-// ---- Steps of a turn, inside a transaction the caller began on `lease`.
+// ---- Steps of a turn, in a transaction on `lease`.
 
 // A conversation as its turn locked it.
 struct LockedConversation {
@@ -94,14 +94,18 @@ struct LockedConversation {
   std::optional<std::string> model;  // nullopt: the default model
 };
 
-// Locks the conversation row (FOR UPDATE) until the transaction ends and
-// returns its title and model; nullopt when it is not the user's.
-boost::asio::awaitable<Result<std::optional<LockedConversation>>> lock_conversation(
-    Lease& lease, const UserId& user, const ConversationId& conversation);
+struct TurnStart {
+  LockedConversation conversation;
+  std::vector<TurnRow> rows;  // the newest kTurnMessagesMax messages, oldest first
+};
 
-// The conversation's newest kTurnMessagesMax messages, oldest first.
-boost::asio::awaitable<Result<std::vector<TurnRow>>> read_turn(Lease& lease, const UserId& user,
-                                                               const ConversationId& conversation);
+// Begins the turn's transaction in one round trip (db/batch.hpp): BEGIN,
+// the conversation row locked (FOR UPDATE) until the transaction ends,
+// then, with a snapshot taken after the lock, its newest messages. nullopt
+// when the conversation is not the user's. The transaction stays open
+// either way: the caller commits or rolls back (or the lease closes).
+boost::asio::awaitable<Result<std::optional<TurnStart>>> begin_turn(
+    Lease& lease, const UserId& user, const ConversationId& conversation);
 
 // Inserts the user's message ('complete') and, after it, the assistant row
 // ('streaming', owned by `owner`), and moves the conversation's updated_at.

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "chat/errors.hpp"
@@ -22,6 +23,7 @@
 namespace parley::db {
 namespace {
 
+using namespace std::chrono_literals;
 using test::run_sync;
 namespace asio = boost::asio;
 
@@ -323,10 +325,9 @@ TEST_F(ChatRepos, AConversationRemembersItsModel) {
   EXPECT_EQ((*switched)->model, "gpt-4o");
   auto lease = run_sync(io_, pool_.acquire());
   ASSERT_TRUE(lease);
-  ASSERT_TRUE(run_sync(io_, lease->execute("BEGIN")));
-  auto locked = run_sync(io_, lock_conversation(*lease, u, created->id));
-  ASSERT_TRUE(locked && *locked);
-  EXPECT_EQ((*locked)->model, "gpt-4o");
+  auto started = run_sync(io_, begin_turn(*lease, u, created->id));
+  ASSERT_TRUE(started && *started);
+  EXPECT_EQ((*started)->conversation.model, "gpt-4o");
   ASSERT_TRUE(run_sync(io_, lease->execute("ROLLBACK")));
   auto cleared = run_sync(io_, update_conversation(pool_, u, created->id, {{}, true, {}}));
   ASSERT_TRUE(cleared && *cleared);
@@ -343,24 +344,57 @@ TEST_F(ChatRepos, ATurnReadsItsConversationInsideTheLock) {
   finish(u, c, t, "answer");
   auto lease = run_sync(io_, pool_.acquire());
   ASSERT_TRUE(lease);
-  ASSERT_TRUE(run_sync(io_, lease->execute("BEGIN")));
-  auto locked = run_sync(io_, lock_conversation(*lease, u, c.id));
-  ASSERT_TRUE(locked && *locked);
-  EXPECT_EQ((*locked)->title, "Named");
-  EXPECT_EQ((*locked)->model, std::nullopt);
-  auto rows = run_sync(io_, read_turn(*lease, u, c.id));
-  ASSERT_TRUE(rows);
-  ASSERT_EQ(rows->size(), 2u);
-  EXPECT_EQ((*rows)[0].role, "user");
-  EXPECT_EQ((*rows)[0].status, "complete");
-  EXPECT_EQ((*rows)[1].id, t.ids.assistant_message_id);
-  EXPECT_EQ((*rows)[1].content, "answer");
-  EXPECT_GE((*rows)[1].idle_ms, 0);
-  EXPECT_LT((*rows)[1].idle_ms, 60'000);
-  auto foreign = run_sync(io_, lock_conversation(*lease, user("steps-other"), c.id));
-  ASSERT_TRUE(foreign);
-  EXPECT_FALSE(foreign->has_value());
+  auto started = run_sync(io_, begin_turn(*lease, u, c.id));
+  ASSERT_TRUE(started && *started);
+  EXPECT_TRUE(lease->connection().in_transaction()) << "the turn's transaction stays open";
+  EXPECT_EQ((*started)->conversation.title, "Named");
+  EXPECT_EQ((*started)->conversation.model, std::nullopt);
+  const auto& rows = (*started)->rows;
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].role, "user");
+  EXPECT_EQ(rows[0].status, "complete");
+  EXPECT_EQ(rows[1].id, t.ids.assistant_message_id);
+  EXPECT_EQ(rows[1].content, "answer");
+  EXPECT_GE(rows[1].idle_ms, 0);
+  EXPECT_LT(rows[1].idle_ms, 60'000);
   ASSERT_TRUE(run_sync(io_, lease->execute("ROLLBACK")));
+
+  auto other = run_sync(io_, pool_.acquire());
+  ASSERT_TRUE(other);
+  auto foreign = run_sync(io_, begin_turn(*other, user("steps-other"), c.id));
+  ASSERT_TRUE(foreign);
+  EXPECT_FALSE(foreign->has_value()) << "another user's conversation";
+  ASSERT_TRUE(run_sync(io_, other->execute("ROLLBACK")));
+}
+
+// Two turns of one conversation: the second's read starts after the first
+// released the row lock, so it sees the first's messages (the read is a
+// statement of its own after the lock, in the same round trip).
+TEST_F(ChatRepos, ATurnWaitsForThePreviousTurnAndReadsWhatItCommitted) {
+  const UserId u = user("serial");
+  const Conversation c = create(u, "Serial");
+  auto first = run_sync(io_, pool_.acquire());
+  ASSERT_TRUE(first);
+  auto opened = run_sync(io_, begin_turn(*first, u, c.id));
+  ASSERT_TRUE(opened && *opened);
+  EXPECT_TRUE((*opened)->rows.empty());
+
+  auto second = run_sync(io_, pool_.acquire());
+  ASSERT_TRUE(second);
+  std::optional<Result<std::optional<TurnStart>>> next;
+  asio::co_spawn(io_, begin_turn(*second, u, c.id),
+                 [&](std::exception_ptr, Result<std::optional<TurnStart>> r) {
+                   next.emplace(std::move(r));
+                 });
+  EXPECT_FALSE(test::run_until(io_, [&] { return next.has_value(); }, 300ms))
+      << "the second turn waits for the conversation's lock";
+  auto inserted = run_sync(io_, insert_turn(*first, u, c.id, "first question", "owner-1"));
+  ASSERT_TRUE(inserted) << inserted.error().detail;
+  ASSERT_TRUE(run_sync(io_, first->execute("COMMIT")));
+  ASSERT_TRUE(test::run_until(io_, [&] { return next.has_value(); }, 10s));
+  ASSERT_TRUE(*next && **next);
+  EXPECT_EQ((**next)->rows.size(), 2u) << "the first turn's question and answer row";
+  ASSERT_TRUE(run_sync(io_, second->execute("ROLLBACK")));
 }
 
 TEST_F(ChatRepos, ProgressReportsStopRequestsAndSweepFailsExpiredLeases) {

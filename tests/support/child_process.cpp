@@ -4,13 +4,17 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 
@@ -113,7 +117,55 @@ bool ChildProcess::wait_for_output(const std::string& needle, std::chrono::milli
          output().find(needle) != std::string::npos;
 }
 
+namespace {
+
+// True when nothing is bound to 127.0.0.1:`port` right now.
+bool bindable(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// The first port of the kernel's ephemeral range (bind(0) and outgoing
+// connections take theirs from it).
+int ephemeral_low() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  if (!(in >> low)) low = 32768;
+  return low;
+}
+
+}  // namespace
+
+// Below the ephemeral range, so that no bind(0) and no outgoing connection
+// (another test's, PostgreSQL's, a mock's) can take the port between its
+// choice and the server's bind; claimed for this process's lifetime by a
+// lock file, so that two test processes never get the same one.
 int free_port() {
+  static std::mt19937 random(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
+  constexpr int kLow = 10000;
+  const int high = std::min(ephemeral_low(), 32768);
+  const char* dir = "/tmp/parley-test-ports";
+  ::mkdir(dir, 01777);
+  for (int attempt = 0; high - kLow > 1000 && attempt < 1000; ++attempt) {
+    const int port = kLow + static_cast<int>(random() % static_cast<unsigned>(high - kLow));
+    const std::string lock = std::string(dir) + "/" + std::to_string(port);
+    const int fd = ::open(lock.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0666);
+    if (fd < 0) continue;
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      continue;
+    }
+    if (bindable(port)) return port;  // fd stays open: the claim lasts until exit
+    ::close(fd);
+  }
+  // No room below the ephemeral range: whatever the kernel offers.
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;

@@ -44,8 +44,10 @@ class ChildProcess {
   bool owns_log_file_ = false;  // a temp file we made: removed in the destructor
 };
 
-// A free TCP port on 127.0.0.1 (bound and released; good enough for tests
-// that start a server right after).
+// A free TCP port on 127.0.0.1 for a test server, below the kernel's
+// ephemeral range and claimed by this process until it exits (a lock file
+// in /tmp/parley-test-ports), so that neither another test process nor an
+// outgoing connection takes it before the server binds it.
 int free_port();
 
 // Polls `GET http://127.0.0.1:port/path` until it answers `status`.
