@@ -1,7 +1,7 @@
 #include "db/messages_repo.hpp"
 
-#include "db/errors.hpp"
 #include "db/batch.hpp"
+#include "db/errors.hpp"
 #include "db/pool.hpp"
 #include "db/transaction.hpp"
 

@@ -12,6 +12,7 @@
 #include <boost/beast/ssl.hpp>
 #include <cerrno>
 #include <deque>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -51,6 +52,12 @@ struct Connection {
   SteadyClock::time_point idle_since{};
 
   beast::tcp_stream& lowest() { return tls ? tls->next_layer() : *plain; }
+  // `op` (an asynchronous operation taking a stream) on the TLS stream when
+  // there is one, else on the plain one: both give the same awaitable.
+  template <class Op>
+  auto on_stream(Op op) {
+    return tls ? op(*tls) : op(*plain);
+  }
   void close() {
     beast::error_code ec;
     lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -128,13 +135,15 @@ bool is_closed_error(const beast::error_code& ec) {
 }
 
 Error map_error(const beast::error_code& ec, bool cancelled) {
-  if (cancelled || ec == asio::error::operation_aborted)
+  if (cancelled || ec == asio::error::operation_aborted) {
     return make_error(errc::http_client::cancelled, ec.message());
+  }
   if (ec == beast::error::timeout) return make_error(errc::http_client::timeout, ec.message());
   if (ec == bhttp::error::body_limit) return make_error(errc::http_client::too_large, ec.message());
   if (is_closed_error(ec)) return make_error(errc::http_client::closed, ec.message());
-  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category())
+  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category()) {
     return make_error(errc::http_client::protocol, ec.message());
+  }
   if (ec.category() == asio::error::get_ssl_category() ||
       ec.category() == ssl::error::get_stream_category()) {
     return make_error(errc::http_client::tls, ec.message());
@@ -228,15 +237,10 @@ class StreamImpl final : public ClientStream {
       }
       if (!ec && used == 0) {
         conn_->lowest().expires_at(deadline);
-        if (conn_->tls) {
-          auto [e, n] =
-              co_await bhttp::async_read_some(*conn_->tls, conn_->buffer, *parser_, use_tuple);
-          ec = e;
-        } else {
-          auto [e, n] =
-              co_await bhttp::async_read_some(*conn_->plain, conn_->buffer, *parser_, use_tuple);
-          ec = e;
-        }
+        std::size_t n = 0;
+        std::tie(ec, n) = co_await conn_->on_stream([&](auto& stream) {
+          return bhttp::async_read_some(stream, conn_->buffer, *parser_, use_tuple);
+        });
       }
       if (cancelled_) co_return make_error(errc::http_client::cancelled, "stream cancelled");
       if (ec == bhttp::error::need_buffer) ec = {};
@@ -558,13 +562,9 @@ class ClientImpl final : public HttpClient {
       }
       conn->lowest().expires_at(d.until(d.first_byte));
       beast::error_code ec;
-      if (conn->tls) {
-        auto [e, n] = co_await bhttp::async_write(*conn->tls, req, use_tuple);
-        ec = e;
-      } else {
-        auto [e, n] = co_await bhttp::async_write(*conn->plain, req, use_tuple);
-        ec = e;
-      }
+      std::size_t n = 0;
+      std::tie(ec, n) = co_await conn->on_stream(
+          [&](auto& stream) { return bhttp::async_write(stream, req, use_tuple); });
       if (ec) {
         conn->close();
         if (reused && ec != beast::error::timeout && ec != asio::error::operation_aborted) continue;
@@ -574,15 +574,9 @@ class ClientImpl final : public HttpClient {
       parser->header_limit(kHeaderLimit);
       parser->body_limit(boost::none);  // callers enforce their own limits
       if (request.method == Method::head) parser->skip(true);
-      if (conn->tls) {
-        auto [e, n] =
-            co_await bhttp::async_read_header(*conn->tls, conn->buffer, *parser, use_tuple);
-        ec = e;
-      } else {
-        auto [e, n] =
-            co_await bhttp::async_read_header(*conn->plain, conn->buffer, *parser, use_tuple);
-        ec = e;
-      }
+      std::tie(ec, n) = co_await conn->on_stream([&](auto& stream) {
+        return bhttp::async_read_header(stream, conn->buffer, *parser, use_tuple);
+      });
       if (ec) {
         conn->close();
         if (reused && !parser->got_some() && is_closed_error(ec)) continue;

@@ -460,28 +460,26 @@ awaitable<std::string> open_and_read_all(HttpClient* c, std::string url, StreamT
 
 // A burst: headers and every chunk in one write, so all but the headers
 // wait in the connection's buffer and are parsed from there, chunk by
-// chunk, without reading the socket again.
-TEST_F(HttpClientTest, ABurstOfChunksIsReadChunkByChunkFromTheBuffer) {
-  Server server(io, &seen, [this](tcp::socket s) {
-    return serve_script(std::move(s), &seen,
-                        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                         "6\r\nfirst\n\r\n7\r\nsecond\n\r\n6\r\nthird\n\r\n0\r\n\r\n"},
-                        false);
+// chunk, without reading the socket again. What the stream yields for
+// `chunks` (the chunked body) sent that way.
+std::string read_burst(asio::io_context& io, Seen& seen, HttpClient& c, const char* chunks) {
+  const std::string response =
+      std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n") + chunks;
+  Server server(io, &seen, [&seen, response](tcp::socket s) {
+    return serve_script(std::move(s), &seen, {response}, false);
   });
+  return run(io, open_and_read_all(&c, server.url("/"), StreamTimeouts{}));
+}
+
+TEST_F(HttpClientTest, ABurstOfChunksIsReadChunkByChunkFromTheBuffer) {
   auto c = client();
-  EXPECT_EQ(run(io, open_and_read_all(c.get(), server.url("/"), StreamTimeouts{})),
+  EXPECT_EQ(read_burst(io, seen, *c, "6\r\nfirst\n\r\n7\r\nsecond\n\r\n6\r\nthird\n\r\n0\r\n\r\n"),
             "first\n|second\n|third\n|end");
 }
 
 TEST_F(HttpClientTest, AMalformedChunkInABurstIsAProtocolError) {
-  Server server(io, &seen, [this](tcp::socket s) {
-    return serve_script(std::move(s), &seen,
-                        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                         "6\r\nfirst\n\r\nzz\r\nnot a chunk\r\n0\r\n\r\n"},
-                        false);
-  });
   auto c = client();
-  EXPECT_EQ(run(io, open_and_read_all(c.get(), server.url("/"), StreamTimeouts{})),
+  EXPECT_EQ(read_burst(io, seen, *c, "6\r\nfirst\n\r\nzz\r\nnot a chunk\r\n0\r\n\r\n"),
             "first\n|error:http_client.protocol");
 }
 

@@ -119,17 +119,19 @@ bool ChildProcess::wait_for_output(const std::string& needle, std::chrono::milli
 
 namespace {
 
-// True when nothing is bound to 127.0.0.1:`port` right now.
-bool bindable(int port) {
+// A socket bound to 127.0.0.1:`port` (0: any), or -1 when that port is taken.
+int bound_socket(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 // The first port of the kernel's ephemeral range (bind(0) and outgoing
@@ -141,45 +143,46 @@ int ephemeral_low() {
   return low;
 }
 
+// A port below the ephemeral range, claimed by a lock file kept open until
+// this process exits; 0 when none was found.
+int claim_reserved_port() {
+  static std::mt19937 random(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
+  constexpr int kLow = 10000;
+  const int high = std::min(ephemeral_low(), 32768);
+  if (high - kLow < 1000) return 0;
+  const std::string dir = "/tmp/parley-test-ports";
+  ::mkdir(dir.c_str(), 01777);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const int port = kLow + static_cast<int>(random() % static_cast<unsigned>(high - kLow));
+    const std::string lock = dir + "/" + std::to_string(port);
+    const int lock_fd = ::open(lock.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0666);
+    if (lock_fd < 0) continue;
+    const int fd = ::flock(lock_fd, LOCK_EX | LOCK_NB) == 0 ? bound_socket(port) : -1;
+    if (fd >= 0) {
+      ::close(fd);
+      return port;  // lock_fd stays open: the claim lasts until exit
+    }
+    ::close(lock_fd);
+  }
+  return 0;
+}
+
 }  // namespace
 
 // Below the ephemeral range, so that no bind(0) and no outgoing connection
 // (another test's, PostgreSQL's, a mock's) can take the port between its
-// choice and the server's bind; claimed for this process's lifetime by a
-// lock file, so that two test processes never get the same one.
+// choice and the server's bind; claimed by a lock file, so that two test
+// processes never get the same one.
 int free_port() {
-  static std::mt19937 random(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
-  constexpr int kLow = 10000;
-  const int high = std::min(ephemeral_low(), 32768);
-  const char* dir = "/tmp/parley-test-ports";
-  ::mkdir(dir, 01777);
-  for (int attempt = 0; high - kLow > 1000 && attempt < 1000; ++attempt) {
-    const int port = kLow + static_cast<int>(random() % static_cast<unsigned>(high - kLow));
-    const std::string lock = std::string(dir) + "/" + std::to_string(port);
-    const int fd = ::open(lock.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0666);
-    if (fd < 0) continue;
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      ::close(fd);
-      continue;
-    }
-    if (bindable(port)) return port;  // fd stays open: the claim lasts until exit
-    ::close(fd);
-  }
+  if (const int port = claim_reserved_port(); port != 0) return port;
   // No room below the ephemeral range: whatever the kernel offers.
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int fd = bound_socket(0);
+  if (fd < 0) throw std::runtime_error("bind failed");
   sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    throw std::runtime_error("bind failed");
-  }
   socklen_t len = sizeof addr;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  const int port = ntohs(addr.sin_port);
   ::close(fd);
-  return port;
+  return ntohs(addr.sin_port);
 }
 
 bool wait_http_status(int port, const std::string& path, int status,
